@@ -1,0 +1,187 @@
+/* Block serialization and merkle roots; see block.h. */
+#include "consensus/block.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "consensus/hash.h"
+
+/* Smallest serialized transaction: version, 1 input, 1 output, locktime. */
+#define MIN_TX_SIZE 60
+
+void cons_header_serialize(uint8_t out[CONS_HEADER_SIZE], const struct cons_header *h)
+{
+	cons_put_le32(out, (uint32_t)h->version);
+	memcpy(out + 4, h->prev, 32);
+	memcpy(out + 36, h->merkle, 32);
+	cons_put_le32(out + 68, h->time);
+	cons_put_le32(out + 72, h->bits);
+	cons_put_le32(out + 76, h->nonce);
+}
+
+void cons_header_read(struct cons_header *h, struct cons_reader *r)
+{
+	h->version = (int32_t)cons_read_u32(r);
+	cons_read_bytes(r, h->prev, 32);
+	cons_read_bytes(r, h->merkle, 32);
+	h->time = cons_read_u32(r);
+	h->bits = cons_read_u32(r);
+	h->nonce = cons_read_u32(r);
+	if (!cons_reader_ok(r))
+		memset(h, 0, sizeof(*h));
+}
+
+void cons_header_hash(uint8_t out[32], const struct cons_header *h)
+{
+	uint8_t raw[CONS_HEADER_SIZE];
+
+	cons_header_serialize(raw, h);
+	cons_sha256d(out, raw, sizeof(raw));
+}
+
+void cons_block_init(struct cons_block *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void cons_block_release(struct cons_block *b)
+{
+	for (size_t i = 0; i < b->n_tx; i++)
+		cons_tx_release(&b->tx[i]);
+	free(b->tx);
+	cons_block_init(b);
+}
+
+int cons_block_read(struct cons_block *b, struct cons_reader *r)
+{
+	const uint8_t *start = r->p;
+	uint64_t n;
+
+	cons_header_read(&b->hdr, r);
+	n = cons_read_compact(r);
+	if (!cons_reader_ok(r))
+		goto fail;
+	if (n > r->len / MIN_TX_SIZE) {
+		cons_reader_fail(r, CONS_READ_TRUNCATED);
+		goto fail;
+	}
+	if (n) {
+		b->tx = calloc((size_t)n, sizeof(*b->tx));
+		if (!b->tx) {
+			cons_reader_fail(r, CONS_READ_NOMEM);
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		cons_tx_init(&b->tx[i]);
+		if (cons_tx_read(&b->tx[i], r) < 0)
+			goto fail;
+		b->n_tx = i + 1;
+	}
+	b->size = (size_t)(r->p - start);
+	cons_header_hash(b->hash, &b->hdr);
+	return 0;
+fail:
+	cons_block_release(b);
+	return -1;
+}
+
+int cons_block_parse(struct cons_block *b, enum cons_read_err *err, const uint8_t *data, size_t len)
+{
+	struct cons_reader r;
+
+	cons_reader_init(&r, data, len);
+	if (cons_block_read(b, &r) == 0) {
+		cons_reader_expect_end(&r);
+		if (!cons_reader_ok(&r))
+			cons_block_release(b);
+	}
+	if (err)
+		*err = r.err;
+	return cons_reader_ok(&r) ? 0 : -1;
+}
+
+void cons_block_write(struct cons_writer *w, const struct cons_block *b)
+{
+	uint8_t raw[CONS_HEADER_SIZE];
+
+	cons_header_serialize(raw, &b->hdr);
+	cons_write_bytes(w, raw, sizeof(raw));
+	cons_write_compact(w, b->n_tx);
+	for (size_t i = 0; i < b->n_tx; i++)
+		cons_tx_write(w, &b->tx[i]);
+}
+
+int cons_block_append_tx(struct cons_block *b, struct cons_tx *tx)
+{
+	struct cons_tx *arr = realloc(b->tx, (b->n_tx + 1) * sizeof(*arr));
+
+	if (!arr)
+		return -1;
+	b->tx = arr;
+	b->tx[b->n_tx++] = *tx;
+	cons_tx_init(tx);
+	return 0;
+}
+
+int cons_block_finalize(struct cons_block *b)
+{
+	bool mutated;
+	size_t size = CONS_HEADER_SIZE + cons_compact_size(b->n_tx);
+
+	if (cons_block_merkle_root(b->hdr.merkle, &mutated, b) < 0)
+		return -1;
+	for (size_t i = 0; i < b->n_tx; i++)
+		size += b->tx[i].size;
+	b->size = size;
+	cons_header_hash(b->hash, &b->hdr);
+	return 0;
+}
+
+int cons_merkle_root(uint8_t root[32], bool *mutated, const uint8_t (*leaves)[32], size_t n)
+{
+	uint8_t (*level)[32];
+
+	*mutated = false;
+	if (n == 0) {
+		memset(root, 0, 32);
+		return 0;
+	}
+	level = malloc(n * 32);
+	if (!level)
+		return -1;
+	memcpy(level, leaves, n * 32);
+	while (n > 1) {
+		for (size_t i = 0; i + 1 < n; i += 2)
+			if (memcmp(level[i], level[i + 1], 32) == 0)
+				*mutated = true;
+		for (size_t i = 0; i < n; i += 2) {
+			const uint8_t *right = i + 1 < n ? level[i + 1] : level[i];
+			cons_sha256d_pair(level[i / 2], level[i], right);
+		}
+		n = (n + 1) / 2;
+	}
+	memcpy(root, level[0], 32);
+	free(level);
+	return 0;
+}
+
+int cons_block_merkle_root(uint8_t root[32], bool *mutated, const struct cons_block *b)
+{
+	uint8_t (*ids)[32];
+	int rc;
+
+	if (b->n_tx == 0) {
+		*mutated = false;
+		memset(root, 0, 32);
+		return 0;
+	}
+	ids = malloc(b->n_tx * 32);
+	if (!ids)
+		return -1;
+	for (size_t i = 0; i < b->n_tx; i++)
+		memcpy(ids[i], b->tx[i].txid, 32);
+	rc = cons_merkle_root(root, mutated, (const uint8_t (*)[32])ids, b->n_tx);
+	free(ids);
+	return rc;
+}

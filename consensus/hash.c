@@ -1,0 +1,105 @@
+/*
+ * Hashes through OpenSSL's low-level SHA-256/RIPEMD-160 interface. The EVP
+ * interface costs a provider lookup per call, which is more than hashing a
+ * 64-byte merkle node, and caching the fetched digest would need global
+ * state that consensus/ must not have. The low-level calls are deprecated
+ * in OpenSSL 3 but kept for exactly this use; only this file uses them.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+#include "consensus/hash.h"
+
+#include <string.h>
+#include <openssl/ripemd.h>
+#include <openssl/sha.h>
+
+void cons_sha256(uint8_t out[32], const void *data, size_t len)
+{
+	SHA256_CTX c;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, data, len);
+	SHA256_Final(out, &c);
+}
+
+void cons_sha256d(uint8_t out[32], const void *data, size_t len)
+{
+	uint8_t tmp[32];
+
+	cons_sha256(tmp, data, len);
+	cons_sha256(out, tmp, 32);
+}
+
+void cons_sha256d_pair(uint8_t out[32], const uint8_t left[32], const uint8_t right[32])
+{
+	uint8_t buf[64];
+
+	memcpy(buf, left, 32);
+	memcpy(buf + 32, right, 32);
+	cons_sha256d(out, buf, 64);
+}
+
+void cons_hash160(uint8_t out[20], const void *data, size_t len)
+{
+	uint8_t tmp[32];
+	RIPEMD160_CTX c;
+
+	cons_sha256(tmp, data, len);
+	RIPEMD160_Init(&c);
+	RIPEMD160_Update(&c, tmp, 32);
+	RIPEMD160_Final(out, &c);
+}
+
+static const uint32_t sha256_iv[8] = {
+	0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+	0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+};
+
+/* Pads a message of total length bits into the last block at offset used. */
+static void pad_block(uint8_t block[64], size_t used, uint64_t bits)
+{
+	memset(block + used, 0, 64 - used);
+	block[used] = 0x80;
+	for (int i = 0; i < 8; i++)
+		block[63 - i] = (uint8_t)(bits >> (8 * i));
+}
+
+void cons_header_hasher_init(struct cons_header_hasher *hh, const uint8_t header[80])
+{
+	SHA256_CTX c;
+
+	SHA256_Init(&c);
+	SHA256_Transform(&c, header);
+	memcpy(hh->h, c.h, sizeof(hh->h));
+	memcpy(hh->tail, header + 64, 16);
+	pad_block(hh->tail, 16, 80 * 8);
+}
+
+static void state_to_bytes(uint8_t *out, const uint32_t h[8])
+{
+	for (int i = 0; i < 8; i++) {
+		out[4 * i] = (uint8_t)(h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)h[i];
+	}
+}
+
+void cons_header_hasher_hash(const struct cons_header_hasher *hh, uint8_t out[32], uint32_t nonce)
+{
+	SHA256_CTX c;
+	uint8_t block[64];
+
+	memcpy(block, hh->tail, 64);
+	block[12] = (uint8_t)nonce;
+	block[13] = (uint8_t)(nonce >> 8);
+	block[14] = (uint8_t)(nonce >> 16);
+	block[15] = (uint8_t)(nonce >> 24);
+	memcpy(c.h, hh->h, sizeof(c.h));
+	SHA256_Transform(&c, block);
+
+	state_to_bytes(block, c.h);
+	pad_block(block, 32, 32 * 8);
+	memcpy(c.h, sha256_iv, sizeof(c.h));
+	SHA256_Transform(&c, block);
+	state_to_bytes(out, c.h);
+}

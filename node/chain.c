@@ -1,0 +1,1150 @@
+/*
+ * Chain manager; see chain.h. The block index is a hash table of
+ * heap-allocated entries linked to their parents; the active chain is an
+ * array indexed by height. Candidates for the tip are the entries that have
+ * data all the way back to genesis and are not failed; the best of them by
+ * work (then by arrival) is where activate() moves the node, one block at a
+ * time, so a block that fails on the way is marked and the search resumes.
+ */
+#include "node/chain.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "consensus/block_check.h"
+#include "consensus/pow.h"
+#include "node/sigpool.h"
+#include "util/hex.h"
+
+#define FAILED_ANY (STOR_FAILED | STOR_FAILED_CHILD)
+
+struct orphan {
+	struct cons_block b;
+	uint64_t seq;
+};
+
+/* An array of index pointers that grows on demand. */
+struct idx_list {
+	struct node_blockidx **v;
+	size_t n, cap;
+};
+
+struct node_chain {
+	const struct cons_params *p;
+	struct stor_chain *db;
+	struct node_sigpool *sigs;
+	struct node_chain_events ev;
+	struct node_chain_options opt;
+	struct node_blockidx **table;
+	size_t tcap, count;
+	struct idx_list active;         /* active.v[h] is the active block at height h */
+	struct idx_list cands;
+	struct idx_list unlinked;       /* have data, but an ancestor does not yet */
+	struct node_blockidx *best_header;
+	struct orphan *orphans;
+	size_t n_orphans;
+	uint64_t next_seq;
+	struct cons_block cached;       /* the block just accepted, to connect without a read */
+	struct node_chain_stats stats;
+	struct node_blockidx *last_failed;
+	struct cons_state last_failed_state;
+	char fatal[256];
+};
+
+void node_chain_options_default(struct node_chain_options *o)
+{
+	o->dbcache_bytes = 64u << 20;
+	o->reindex = false;
+	o->check_blocks = 6;
+	o->max_orphans = 64;
+	o->time_offset = 0;
+}
+
+int64_t node_chain_now(const struct node_chain *c)
+{
+	return (int64_t)time(NULL) + c->opt.time_offset;
+}
+
+void node_chain_set_time_offset(struct node_chain *c, int64_t offset)
+{
+	c->opt.time_offset = offset;
+}
+
+static int list_push(struct idx_list *l, struct node_blockidx *idx)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct node_blockidx **v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = idx;
+	return 0;
+}
+
+static void list_remove_at(struct idx_list *l, size_t i)
+{
+	l->v[i] = l->v[--l->n];
+}
+
+static bool list_has(const struct idx_list *l, const struct node_blockidx *idx)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i] == idx)
+			return true;
+	return false;
+}
+
+/* ---- the hash table ---- */
+
+static size_t bucket(const struct node_chain *c, const uint8_t hash[32])
+{
+	uint64_t h;
+
+	memcpy(&h, hash, 8);
+	return (size_t)(h ^ (h >> 29)) & (c->tcap - 1);
+}
+
+struct node_blockidx *node_chain_lookup(const struct node_chain *c, const uint8_t hash[32])
+{
+	for (struct node_blockidx *e = c->table[bucket(c, hash)]; e; e = e->hnext)
+		if (memcmp(e->hash, hash, 32) == 0)
+			return e;
+	return NULL;
+}
+
+static int table_grow(struct node_chain *c)
+{
+	size_t old = c->tcap;
+	struct node_blockidx **ot = c->table;
+
+	c->tcap = old ? old * 2 : 1024;
+	c->table = calloc(c->tcap, sizeof(*c->table));
+	if (!c->table) {
+		c->table = ot;
+		c->tcap = old;
+		return -1;
+	}
+	for (size_t i = 0; i < old; i++) {
+		for (struct node_blockidx *e = ot[i], *next; e; e = next) {
+			next = e->hnext;
+			e->hnext = c->table[bucket(c, e->hash)];
+			c->table[bucket(c, e->hash)] = e;
+		}
+	}
+	free(ot);
+	return 0;
+}
+
+static struct node_blockidx *table_add(struct node_chain *c, const uint8_t hash[32],
+				       const struct cons_header *hdr)
+{
+	struct node_blockidx *e;
+
+	if (c->count >= c->tcap && table_grow(c) < 0)
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	memcpy(e->hash, hash, 32);
+	e->hdr = *hdr;
+	e->seq = UINT64_MAX;
+	e->hnext = c->table[bucket(c, hash)];
+	c->table[bucket(c, hash)] = e;
+	c->count++;
+	return e;
+}
+
+void node_chain_foreach(const struct node_chain *c,
+			void (*fn)(void *ctx, const struct node_blockidx *idx), void *ctx)
+{
+	for (size_t i = 0; i < c->tcap; i++)
+		for (struct node_blockidx *e = c->table[i]; e; e = e->hnext)
+			fn(ctx, e);
+}
+
+/* ---- the active chain ---- */
+
+const struct node_blockidx *node_chain_tip(const struct node_chain *c)
+{
+	return c->active.n ? c->active.v[c->active.n - 1] : NULL;
+}
+
+static struct node_blockidx *tip_of(struct node_chain *c)
+{
+	return c->active.n ? c->active.v[c->active.n - 1] : NULL;
+}
+
+const struct node_blockidx *node_chain_at(const struct node_chain *c, int64_t height)
+{
+	if (height < 0 || (size_t)height >= c->active.n)
+		return NULL;
+	return c->active.v[height];
+}
+
+bool node_chain_is_active(const struct node_chain *c, const struct node_blockidx *idx)
+{
+	return node_chain_at(c, idx->height) == idx;
+}
+
+const struct node_blockidx *node_blockidx_ancestor(const struct node_blockidx *idx, int64_t height)
+{
+	while (idx && idx->height > height)
+		idx = idx->prev;
+	return idx && idx->height == height ? idx : NULL;
+}
+
+/* Ancestor lookup that jumps through the active chain once it meets it. */
+static const struct node_blockidx *fast_ancestor(const struct node_chain *c,
+						 const struct node_blockidx *idx, int64_t h)
+{
+	while (idx && idx->height > h) {
+		if (node_chain_is_active(c, idx))
+			return node_chain_at(c, h);
+		idx = idx->prev;
+	}
+	return idx && idx->height == h ? idx : NULL;
+}
+
+const struct node_blockidx *node_chain_best_header(const struct node_chain *c)
+{
+	return c->best_header;
+}
+
+struct view_ctx {
+	const struct node_chain *c;
+	const struct node_blockidx *tip;
+};
+
+static int view_ancestor(const void *ctx, int64_t h, uint32_t *time_out, uint32_t *bits)
+{
+	const struct view_ctx *v = ctx;
+	const struct node_blockidx *a = fast_ancestor(v->c, v->tip, h);
+
+	if (!a)
+		return -1;
+	*time_out = a->hdr.time;
+	*bits = a->hdr.bits;
+	return 0;
+}
+
+static void chain_view(struct cons_chain_view *cv, struct view_ctx *vc,
+		       const struct node_chain *c, const struct node_blockidx *parent)
+{
+	vc->c = c;
+	vc->tip = parent;
+	cv->ctx = vc;
+	cv->height = parent->height;
+	cv->ancestor = view_ancestor;
+}
+
+/* ---- persistence of index entries ---- */
+
+static void set_fatal(struct node_chain *c, const char *msg)
+{
+	if (!c->fatal[0])
+		snprintf(c->fatal, sizeof(c->fatal), "%s", msg);
+}
+
+static void idx_to_rec(struct stor_index_rec *rec, const struct node_blockidx *idx)
+{
+	memcpy(rec->hash, idx->hash, 32);
+	rec->hdr = idx->hdr;
+	rec->height = (uint32_t)idx->height;
+	rec->status = idx->status;
+	rec->n_tx = idx->n_tx;
+	rec->seq = idx->seq;
+}
+
+static int persist(struct node_chain *c, const struct node_blockidx *idx)
+{
+	struct stor_index_rec rec;
+	char err[256];
+
+	idx_to_rec(&rec, idx);
+	if (stor_index_put(c->db, &rec, err, sizeof(err)) < 0) {
+		set_fatal(c, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- candidates, failure marking ---- */
+
+static bool better(const struct node_blockidx *a, const struct node_blockidx *b)
+{
+	int cmp = cons_u256_cmp(&a->work, &b->work);
+
+	return cmp > 0 || (cmp == 0 && a->seq < b->seq);
+}
+
+static int add_candidate(struct node_chain *c, struct node_blockidx *idx)
+{
+	if (!idx->linked || (idx->status & FAILED_ANY) || list_has(&c->cands, idx))
+		return 0;
+	return list_push(&c->cands, idx);
+}
+
+static struct node_blockidx *best_candidate(const struct node_chain *c)
+{
+	struct node_blockidx *best = NULL;
+
+	for (size_t i = 0; i < c->cands.n; i++)
+		if (!best || better(c->cands.v[i], best))
+			best = c->cands.v[i];
+	return best;
+}
+
+/* Drops candidates that can no longer win: failed, or less work than the tip. */
+static void prune_candidates(struct node_chain *c)
+{
+	const struct node_blockidx *tip = tip_of(c);
+
+	for (size_t i = 0; i < c->cands.n;) {
+		struct node_blockidx *e = c->cands.v[i];
+		if ((e->status & FAILED_ANY) || (tip && cons_u256_cmp(&e->work, &tip->work) < 0))
+			list_remove_at(&c->cands, i);
+		else
+			i++;
+	}
+}
+
+static void update_best_header(struct node_chain *c, struct node_blockidx *idx)
+{
+	if (!(idx->status & FAILED_ANY) &&
+	    (!c->best_header || cons_work_beats(&idx->work, &c->best_header->work)))
+		c->best_header = idx;
+}
+
+struct rescan_ctx {
+	struct node_chain *c;
+	int rc;
+};
+
+static void rescan_one(void *ctx, const struct node_blockidx *cidx)
+{
+	struct rescan_ctx *r = ctx;
+	struct node_blockidx *idx = (struct node_blockidx *)cidx;
+
+	update_best_header(r->c, idx);
+	if (add_candidate(r->c, idx) < 0)
+		r->rc = -1;
+}
+
+/* Rebuilds the candidate set and best header from the whole index. */
+static int rescan(struct node_chain *c)
+{
+	struct rescan_ctx r = {c, 0};
+
+	c->cands.n = 0;
+	c->best_header = NULL;
+	node_chain_foreach(c, rescan_one, &r);
+	prune_candidates(c);
+	return r.rc;
+}
+
+struct mark_ctx {
+	struct node_chain *c;
+	const struct node_blockidx *root;
+	int rc;
+};
+
+static void mark_descendant(void *ctx, const struct node_blockidx *cidx)
+{
+	struct mark_ctx *m = ctx;
+	struct node_blockidx *idx = (struct node_blockidx *)cidx;
+
+	if (idx == m->root || idx->height <= m->root->height || (idx->status & STOR_FAILED_CHILD))
+		return;
+	if (fast_ancestor(m->c, idx, m->root->height) != m->root)
+		return;
+	idx->status |= STOR_FAILED_CHILD;
+	if (persist(m->c, idx) < 0)
+		m->rc = -1;
+}
+
+/* Marks idx failed and every descendant failed-child; persists them. */
+static int mark_failed(struct node_chain *c, struct node_blockidx *idx)
+{
+	struct mark_ctx m = {c, idx, 0};
+
+	idx->status |= STOR_FAILED;
+	if (persist(c, idx) < 0)
+		return -1;
+	node_chain_foreach(c, mark_descendant, &m);
+	if (m.rc == 0 && c->best_header && (c->best_header->status & FAILED_ANY))
+		m.rc = rescan(c);
+	prune_candidates(c);
+	return m.rc;
+}
+
+/* ---- connecting and disconnecting ---- */
+
+static int read_block(struct node_chain *c, const struct node_blockidx *idx, struct cons_block *b)
+{
+	char err[256];
+	int rc;
+
+	cons_block_init(b);
+	if (memcmp(c->cached.hash, idx->hash, 32) == 0 && c->cached.n_tx) {
+		*b = c->cached;            /* borrow: the caller must not release it */
+		return 2;
+	}
+	rc = stor_block_get(c->db, idx->hash, b, err, sizeof(err));
+	if (rc == 0)
+		snprintf(err, sizeof(err), "a block of the chain is missing from the database");
+	if (rc < 1) {
+		set_fatal(c, err);
+		return -1;
+	}
+	return 1;
+}
+
+static void done_block(int how, struct cons_block *b)
+{
+	if (how == 1)
+		cons_block_release(b);
+}
+
+static int list_set_active(struct node_chain *c, struct node_blockidx *idx)
+{
+	if ((size_t)idx->height != c->active.n)
+		return -1;
+	return list_push(&c->active, idx);
+}
+
+/* Connects idx on the tip. 0 connected, 1 invalid (marked), -1 fatal. */
+static int connect_one(struct node_chain *c, struct node_blockidx *idx)
+{
+	struct cons_block b;
+	struct cons_state st;
+	enum cons_verdict v;
+	int how = read_block(c, idx, &b);
+
+	if (how < 0)
+		return -1;
+	cons_state_init(&st);
+	v = stor_connect_block(c->db, &b, idx->height, c->sigs ? node_sigpool_check_cb : NULL,
+			       c->sigs, &st);
+	if (v == CONS_VALID) {
+		idx->status |= STOR_VALID;
+		if (list_set_active(c, idx) < 0) {
+			done_block(how, &b);
+			set_fatal(c, "out of memory");
+			return -1;
+		}
+		c->stats.blocks_connected++;
+		if (c->ev.connected)
+			c->ev.connected(c->ev.ctx, &b, idx);
+	} else if (v == CONS_INVALID) {
+		c->last_failed = idx;
+		c->last_failed_state = st;
+		done_block(how, &b);
+		return mark_failed(c, idx) < 0 ? -1 : 1;
+	} else {
+		set_fatal(c, st.detail);
+	}
+	done_block(how, &b);
+	return v == CONS_VALID ? 0 : -1;
+}
+
+static int disconnect_tip(struct node_chain *c)
+{
+	struct node_blockidx *tip = tip_of(c);
+	struct cons_block b;
+	char err[256];
+	int how = read_block(c, tip, &b);
+
+	if (how < 0)
+		return -1;
+	if (stor_disconnect_block(c->db, &b, tip->height, err, sizeof(err)) < 0) {
+		done_block(how, &b);
+		set_fatal(c, err);
+		return -1;
+	}
+	c->active.n--;
+	if (c->ev.disconnected)
+		c->ev.disconnected(c->ev.ctx, &b, tip);
+	done_block(how, &b);
+	return 0;
+}
+
+/* Connects the path from the active chain up to best; 1 if a block failed. */
+static int connect_path(struct node_chain *c, struct node_blockidx *best,
+			const struct node_blockidx *fork)
+{
+	int64_t from = fork ? fork->height + 1 : 0, n = best->height - from + 1;
+	struct node_blockidx **path = malloc((size_t)n * sizeof(*path));
+	struct node_blockidx *e = best;
+	int rc = 0;
+
+	if (!path) {
+		set_fatal(c, "out of memory");
+		return -1;
+	}
+	for (int64_t i = n - 1; i >= 0; i--, e = e->prev)
+		path[i] = e;
+	for (int64_t i = 0; i < n && rc == 0; i++)
+		rc = connect_one(c, path[i]);
+	free(path);
+	return rc;
+}
+
+static const struct node_blockidx *find_fork(const struct node_chain *c,
+					     const struct node_blockidx *idx)
+{
+	while (idx && !node_chain_is_active(c, idx))
+		idx = idx->prev;
+	return idx;
+}
+
+/* Moves the active chain to the best candidate until no candidate beats it. */
+static int activate(struct node_chain *c)
+{
+	char err[256];
+
+	for (;;) {
+		struct node_blockidx *best = best_candidate(c), *tip = tip_of(c);
+		const struct node_blockidx *fork;
+		int depth = 0, rc;
+
+		if (!best || best == tip || (tip && !cons_work_beats(&best->work, &tip->work)))
+			break;
+		fork = find_fork(c, best);
+		while (tip_of(c) != fork) {
+			if (disconnect_tip(c) < 0)
+				return -1;
+			depth++;
+		}
+		if (depth > 0) {
+			c->stats.reorgs++;
+			if (depth > c->stats.deepest_reorg)
+				c->stats.deepest_reorg = depth;
+		}
+		rc = connect_path(c, best, fork);
+		if (rc < 0)
+			return -1;
+		if (c->ev.tip_changed && tip_of(c))
+			c->ev.tip_changed(c->ev.ctx, tip_of(c), depth);
+		if (stor_chain_flush_due(c->db) && stor_chain_flush(c->db, err, sizeof(err)) < 0) {
+			set_fatal(c, err);
+			return -1;
+		}
+	}
+	prune_candidates(c);
+	return 0;
+}
+
+/* ---- headers ---- */
+
+static enum cons_verdict accept_header(struct node_chain *c, const struct cons_header *hdr,
+				       const uint8_t hash[32], struct node_blockidx **out,
+				       struct cons_state *st)
+{
+	struct node_blockidx *idx = node_chain_lookup(c, hash), *prev;
+	struct cons_chain_view cv;
+	struct view_ctx vc;
+	struct cons_u256 work;
+	enum cons_verdict v;
+
+	if (idx) {
+		*out = idx;
+		if (idx->status & FAILED_ANY)
+			return cons_state_invalid(st, CONS_REJ_CACHED_INVALID, "%s", "");
+		return CONS_VALID;
+	}
+	v = cons_check_header(c->p, hdr, hash, st);
+	if (v != CONS_VALID)
+		return v;
+	prev = node_chain_lookup(c, hdr->prev);
+	if (!prev)
+		return cons_state_invalid(st, CONS_REJ_PREV_MISSING, "%s", "");
+	if (prev->status & FAILED_ANY)
+		return cons_state_invalid(st, CONS_REJ_PREV_INVALID, "%s", "");
+	chain_view(&cv, &vc, c, prev);
+	v = cons_check_header_contextual(c->p, hdr, &cv, node_chain_now(c), st);
+	if (v != CONS_VALID)
+		return v;
+	idx = table_add(c, hash, hdr);
+	if (!idx)
+		return cons_state_error(st, "out of memory");
+	idx->prev = prev;
+	idx->height = prev->height + 1;
+	cons_block_work(&work, hdr->bits);
+	cons_u256_add(&idx->work, &prev->work, &work);
+	update_best_header(c, idx);
+	*out = idx;
+	return persist(c, idx) < 0 ? cons_state_error(st, c->fatal) : CONS_VALID;
+}
+
+enum cons_verdict node_chain_accept_header(struct node_chain *c, const struct cons_header *hdr,
+					   struct node_blockidx **out, struct cons_state *st)
+{
+	struct node_blockidx *idx = NULL;
+	uint8_t hash[32];
+	enum cons_verdict v;
+
+	if (c->fatal[0])
+		return cons_state_error(st, c->fatal);
+	cons_header_hash(hash, hdr);
+	v = accept_header(c, hdr, hash, &idx, st);
+	if (out)
+		*out = idx;
+	return v;
+}
+
+/* ---- blocks ---- */
+
+/* idx just got its data: link it, and any waiting descendants, to the candidates. */
+static int link_data(struct node_chain *c, struct node_blockidx *idx)
+{
+	if (idx->prev && !idx->prev->linked)
+		return list_push(&c->unlinked, idx);
+	idx->linked = true;
+	if (add_candidate(c, idx) < 0)
+		return -1;
+	for (size_t i = 0; i < c->unlinked.n;) {
+		struct node_blockidx *e = c->unlinked.v[i];
+		if (e->prev == idx) {
+			list_remove_at(&c->unlinked, i);
+			if (link_data(c, e) < 0)
+				return -1;
+			i = 0;              /* the list changed under us */
+		} else {
+			i++;
+		}
+	}
+	return 0;
+}
+
+static enum cons_verdict check_body(struct node_chain *c, const struct cons_block *b,
+				    struct node_blockidx *idx, struct cons_state *st)
+{
+	struct cons_chain_view cv;
+	struct view_ctx vc;
+	enum cons_verdict v = cons_check_block(c->p, b, st);
+	int64_t mtp = 0;
+
+	if (v == CONS_VALID && idx->prev) {
+		chain_view(&cv, &vc, c, idx->prev);
+		if (cons_median_time_past(&cv, &mtp) < 0)
+			return cons_state_error(st, "ancestor lookup failed");
+		v = cons_check_block_contextual(c->p, b, idx->height, mtp, st);
+	}
+	if (v == CONS_INVALID && cons_reject_marks_block(st->code) && mark_failed(c, idx) < 0)
+		return cons_state_error(st, c->fatal);
+	return v;
+}
+
+static int store_block(struct node_chain *c, const struct cons_block *b, struct node_blockidx *idx)
+{
+	struct stor_index_rec rec;
+	char err[256];
+
+	idx->status |= STOR_HAVE_DATA;
+	idx->n_tx = (uint32_t)b->n_tx;
+	idx->seq = c->next_seq++;
+	idx_to_rec(&rec, idx);
+	if (stor_block_put(c->db, b, &rec, err, sizeof(err)) < 0) {
+		set_fatal(c, err);
+		return -1;
+	}
+	if (link_data(c, idx) < 0) {
+		set_fatal(c, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Keeps a block whose parent is unknown; evicts the oldest when full. Takes b. */
+static void add_orphan(struct node_chain *c, struct cons_block *b)
+{
+	size_t oldest = 0;
+
+	for (size_t i = 0; i < c->n_orphans; i++) {
+		if (memcmp(c->orphans[i].b.hash, b->hash, 32) == 0) {
+			cons_block_release(b);
+			return;
+		}
+		if (c->orphans[i].seq < c->orphans[oldest].seq)
+			oldest = i;
+	}
+	if (c->opt.max_orphans == 0) {
+		cons_block_release(b);
+		return;
+	}
+	if (c->n_orphans == c->opt.max_orphans) {
+		cons_block_release(&c->orphans[oldest].b);
+		c->orphans[oldest] = c->orphans[--c->n_orphans];
+	}
+	c->orphans[c->n_orphans].b = *b;
+	c->orphans[c->n_orphans].seq = c->next_seq++;
+	c->n_orphans++;
+	cons_block_init(b);
+}
+
+/* Takes the first orphan whose parent is hash, if any, into *out. */
+static bool take_orphan_child(struct node_chain *c, const uint8_t hash[32], struct cons_block *out)
+{
+	for (size_t i = 0; i < c->n_orphans; i++) {
+		if (memcmp(c->orphans[i].b.hdr.prev, hash, 32) == 0) {
+			*out = c->orphans[i].b;
+			c->orphans[i] = c->orphans[--c->n_orphans];
+			return true;
+		}
+	}
+	return false;
+}
+
+static enum cons_verdict accept_one(struct node_chain *c, struct cons_block *b,
+				    struct node_accept_info *info, struct cons_state *st)
+{
+	struct node_blockidx *idx = node_chain_lookup(c, b->hash);
+	const struct node_blockidx *old_tip = tip_of(c);
+	enum cons_verdict v;
+
+	if (idx && (idx->status & STOR_HAVE_DATA)) {
+		info->duplicate = true;
+		if (idx->status & FAILED_ANY)
+			return cons_state_invalid(st, CONS_REJ_CACHED_INVALID, "%s", "");
+		return CONS_VALID;
+	}
+	if (!idx && !node_chain_lookup(c, b->hdr.prev)) {
+		v = cons_check_block(c->p, b, st);   /* cheap proof it is worth keeping */
+		if (v == CONS_VALID) {
+			info->orphan = true;
+			add_orphan(c, b);
+		}
+		return v;
+	}
+	v = accept_header(c, &b->hdr, b->hash, &idx, st);
+	if (v == CONS_VALID)
+		v = check_body(c, b, idx, st);
+	if (v != CONS_VALID)
+		return v;
+	if (store_block(c, b, idx) < 0)
+		return cons_state_error(st, c->fatal);
+	c->cached = *b;                 /* connect from memory, not from disk */
+	cons_block_init(b);
+	c->last_failed = NULL;
+	v = activate(c) < 0 ? cons_state_error(st, c->fatal) : CONS_VALID;
+	cons_block_release(&c->cached);
+	if (v == CONS_VALID && c->last_failed == idx) {
+		*st = c->last_failed_state;
+		v = CONS_INVALID;
+	}
+	info->new_tip = info->new_tip || tip_of(c) != old_tip;
+	return v;
+}
+
+enum cons_verdict node_chain_accept_block(struct node_chain *c, struct cons_block *b,
+					  struct node_accept_info *info, struct cons_state *st)
+{
+	struct node_accept_info dummy;
+	struct cons_block child;
+	uint8_t hash[32];
+	enum cons_verdict v;
+
+	if (!info)
+		info = &dummy;
+	memset(info, 0, sizeof(*info));
+	if (c->fatal[0]) {
+		cons_block_release(b);
+		return cons_state_error(st, c->fatal);
+	}
+	memcpy(hash, b->hash, 32);
+	v = accept_one(c, b, info, st);
+	cons_block_release(b);
+	if (v != CONS_VALID || info->orphan)
+		return v;
+	/* Orphans waiting for this block (and for theirs, in turn) get their turn. */
+	while (take_orphan_child(c, hash, &child)) {
+		struct node_accept_info ci = {0};
+		struct cons_state cst;
+		cons_state_init(&cst);
+		memcpy(hash, child.hash, 32);
+		if (accept_one(c, &child, &ci, &cst) == CONS_ERROR) {
+			cons_block_release(&child);
+			return cons_state_error(st, c->fatal);
+		}
+		info->new_tip = info->new_tip || ci.new_tip;
+		cons_block_release(&child);
+	}
+	return CONS_VALID;
+}
+
+size_t node_chain_orphan_count(const struct node_chain *c)
+{
+	return c->n_orphans;
+}
+
+bool node_chain_orphan_root(const struct node_chain *c, uint8_t missing[32])
+{
+	const struct orphan *newest = NULL;
+
+	for (size_t i = 0; i < c->n_orphans; i++)
+		if (!newest || c->orphans[i].seq > newest->seq)
+			newest = &c->orphans[i];
+	if (!newest)
+		return false;
+	/* Walk down through orphans to the one whose parent nobody has. */
+	for (bool moved = true; moved;) {
+		moved = false;
+		for (size_t i = 0; i < c->n_orphans; i++) {
+			if (memcmp(c->orphans[i].b.hash, newest->b.hdr.prev, 32) == 0) {
+				newest = &c->orphans[i];
+				moved = true;
+				break;
+			}
+		}
+	}
+	memcpy(missing, newest->b.hdr.prev, 32);
+	return true;
+}
+
+/* ---- invalidateblock / reconsiderblock ---- */
+
+int node_chain_invalidate(struct node_chain *c, const uint8_t hash[32], char *err, size_t errlen)
+{
+	struct node_blockidx *idx = node_chain_lookup(c, hash);
+
+	if (!idx) {
+		snprintf(err, errlen, "block not found");
+		return -1;
+	}
+	if (!idx->prev) {
+		snprintf(err, errlen, "cannot invalidate the genesis block");
+		return -1;
+	}
+	if (node_chain_is_active(c, idx)) {
+		int depth = 0;
+		while (tip_of(c) != idx->prev) {
+			if (disconnect_tip(c) < 0)
+				goto fatal;
+			depth++;
+		}
+		if (c->ev.tip_changed)
+			c->ev.tip_changed(c->ev.ctx, tip_of(c), depth);
+	}
+	if (mark_failed(c, idx) < 0 || rescan(c) < 0 || activate(c) < 0)
+		goto fatal;
+	return 0;
+fatal:
+	snprintf(err, errlen, "%s", c->fatal);
+	return -1;
+}
+
+struct reset_ctx {
+	struct node_chain *c;
+	const struct node_blockidx *root;
+	int rc;
+};
+
+static void reset_one(void *ctx, const struct node_blockidx *cidx)
+{
+	struct reset_ctx *r = ctx;
+	struct node_blockidx *idx = (struct node_blockidx *)cidx;
+
+	if (!(idx->status & FAILED_ANY))
+		return;
+	/* Descendants of root, and root's own ancestors, are cleared (Core's rule). */
+	if (fast_ancestor(r->c, idx, r->root->height) != r->root &&
+	    fast_ancestor(r->c, r->root, idx->height) != idx)
+		return;
+	idx->status &= ~(uint32_t)FAILED_ANY;
+	if (persist(r->c, idx) < 0)
+		r->rc = -1;
+}
+
+int node_chain_reconsider(struct node_chain *c, const uint8_t hash[32], char *err, size_t errlen)
+{
+	struct node_blockidx *idx = node_chain_lookup(c, hash);
+	struct reset_ctx r = {c, idx, 0};
+
+	if (!idx) {
+		snprintf(err, errlen, "block not found");
+		return -1;
+	}
+	node_chain_foreach(c, reset_one, &r);
+	if (r.rc < 0 || rescan(c) < 0 || activate(c) < 0) {
+		snprintf(err, errlen, "%s", c->fatal[0] ? c->fatal : "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- opening: load, check, recover ---- */
+
+static int load_rec(void *ctx, const struct stor_index_rec *rec)
+{
+	struct node_chain *c = ctx;
+	struct node_blockidx *idx = table_add(c, rec->hash, &rec->hdr);
+
+	if (!idx)
+		return -1;
+	idx->height = rec->height;
+	idx->status = rec->status;
+	idx->n_tx = rec->n_tx;
+	idx->seq = rec->seq;
+	if (rec->seq != UINT64_MAX && rec->seq >= c->next_seq)
+		c->next_seq = rec->seq + 1;
+	return 0;
+}
+
+static int cmp_height(const void *a, const void *b)
+{
+	const struct node_blockidx *x = *(struct node_blockidx *const *)a;
+	const struct node_blockidx *y = *(struct node_blockidx *const *)b;
+
+	return x->height < y->height ? -1 : x->height > y->height;
+}
+
+struct collect_ctx {
+	struct idx_list *l;
+	int rc;
+};
+
+static void collect(void *ctx, const struct node_blockidx *idx)
+{
+	struct collect_ctx *cc = ctx;
+
+	if (list_push(cc->l, (struct node_blockidx *)idx) < 0)
+		cc->rc = -1;
+}
+
+/* Links parents, then computes work and linkage in height order. */
+static int link_index(struct node_chain *c, const uint8_t genesis[32], char *err, size_t errlen)
+{
+	struct idx_list all = {0};
+	struct collect_ctx cc = {&all, 0};
+	struct cons_u256 w;
+	int rc = 0;
+
+	node_chain_foreach(c, collect, &cc);
+	if (cc.rc < 0) {
+		snprintf(err, errlen, "out of memory");
+		free(all.v);
+		return -1;
+	}
+	if (all.n)
+		qsort(all.v, all.n, sizeof(*all.v), cmp_height);
+	for (size_t i = 0; i < all.n && rc == 0; i++) {
+		struct node_blockidx *e = all.v[i];
+		bool is_genesis = memcmp(e->hash, genesis, 32) == 0;
+		e->prev = is_genesis ? NULL : node_chain_lookup(c, e->hdr.prev);
+		if (!is_genesis && (!e->prev || e->prev->height + 1 != e->height)) {
+			snprintf(err, errlen, "block index is inconsistent (an entry without its parent): restart with --reindex");
+			rc = -1;
+			break;
+		}
+		cons_block_work(&w, e->hdr.bits);
+		if (e->prev)
+			cons_u256_add(&e->work, &e->prev->work, &w);
+		else
+			e->work = w;
+		if (e->status & STOR_HAVE_DATA) {
+			if (!e->prev || e->prev->linked)
+				e->linked = true;
+			else if (list_push(&c->unlinked, e) < 0)
+				rc = -1;
+		}
+		update_best_header(c, e);
+	}
+	free(all.v);
+	return rc;
+}
+
+static int store_genesis(struct node_chain *c, const struct cons_block *g, char *err, size_t errlen)
+{
+	struct node_blockidx *idx = table_add(c, g->hash, &g->hdr);
+
+	if (!idx || store_block(c, g, idx) < 0) {
+		snprintf(err, errlen, "%s", c->fatal[0] ? c->fatal : "out of memory");
+		return -1;
+	}
+	cons_block_work(&idx->work, g->hdr.bits);
+	update_best_header(c, idx);
+	return 0;
+}
+
+static int load_tip(struct node_chain *c, char *err, size_t errlen)
+{
+	uint8_t hash[32];
+	struct node_blockidx *tip;
+	int rc = stor_tip_get(c->db, hash, err, errlen);
+
+	if (rc <= 0)
+		return rc;
+	tip = node_chain_lookup(c, hash);
+	if (!tip || !(tip->status & STOR_HAVE_DATA) || !tip->linked) {
+		snprintf(err, errlen, "chain tip names a block that is not stored: restart with --reindex");
+		return -1;
+	}
+	c->active.n = 0;
+	for (struct node_blockidx *e = tip; e; e = e->prev)
+		if (list_push(&c->active, e) < 0)
+			return -1;
+	/* Built tip-first: reverse into height order. */
+	for (size_t i = 0, j = c->active.n - 1; i < j; i++, j--) {
+		struct node_blockidx *t = c->active.v[i];
+		c->active.v[i] = c->active.v[j];
+		c->active.v[j] = t;
+	}
+	for (size_t i = 0; i < c->active.n; i++)
+		c->active.v[i]->status |= STOR_VALID;
+	return 0;
+}
+
+/* -checkblocks: the last blocks of the active chain against the coin set. */
+static int check_recent(struct node_chain *c, char *err, size_t errlen)
+{
+	size_t n = c->active.n < (size_t)c->opt.check_blocks ? c->active.n : (size_t)c->opt.check_blocks;
+	struct cons_block *blocks = calloc(n ? n : 1, sizeof(*blocks));
+	char detail[256] = "";
+	int rc = 0;
+
+	if (!blocks)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct node_blockidx *idx = c->active.v[c->active.n - 1 - i];
+		cons_block_init(&blocks[i]);
+		if (stor_block_get(c->db, idx->hash, &blocks[i], detail, sizeof(detail)) != 1) {
+			if (!detail[0])
+				snprintf(detail, sizeof(detail), "a block of the active chain is missing");
+			rc = -1;
+		}
+	}
+	if (rc == 0)
+		rc = stor_verify_recent(c->db, blocks, n, detail, sizeof(detail));
+	if (rc < 0)
+		snprintf(err, errlen, "chain database is inconsistent (%s): restart with --reindex", detail);
+	for (size_t i = 0; i < n; i++)
+		cons_block_release(&blocks[i]);
+	free(blocks);
+	return rc;
+}
+
+static int open_state(struct node_chain *c, char *err, size_t errlen)
+{
+	struct cons_block g;
+	int rc;
+
+	cons_block_init(&g);
+	if (cons_genesis_block(&g, c->p) < 0)
+		return -1;
+	if (c->opt.reindex && stor_chain_wipe_state(c->db, err, errlen) < 0)
+		goto fail;
+	if (stor_index_load(c->db, load_rec, c, err, errlen) < 0 ||
+	    link_index(c, g.hash, err, errlen) < 0)
+		goto fail;
+	if (!node_chain_lookup(c, g.hash) && store_genesis(c, &g, err, errlen) < 0)
+		goto fail;
+	if (load_tip(c, err, errlen) < 0 || check_recent(c, err, errlen) < 0)
+		goto fail;
+	rc = rescan(c);
+	if (rc == 0)
+		rc = activate(c);
+	if (rc == 0)
+		rc = stor_chain_flush(c->db, err, errlen);
+	else
+		snprintf(err, errlen, "%s", c->fatal[0] ? c->fatal : "out of memory");
+	cons_block_release(&g);
+	return rc;
+fail:
+	cons_block_release(&g);
+	return -1;
+}
+
+int node_chain_open(struct node_chain **out, const char *dir, const struct cons_params *p,
+		    const struct node_chain_options *o, struct node_sigpool *sigs,
+		    const struct node_chain_events *ev, char *err, size_t errlen)
+{
+	struct node_chain *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->p = p;
+	c->opt = *o;
+	c->sigs = sigs;
+	if (ev)
+		c->ev = *ev;
+	c->orphans = calloc(o->max_orphans ? o->max_orphans : 1, sizeof(*c->orphans));
+	if (!c->orphans || table_grow(c) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (stor_chain_open(&c->db, dir, p, o->dbcache_bytes, err, errlen) < 0)
+		goto fail;
+	if (open_state(c, err, errlen) < 0)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	/* Nothing was connected or flushed from a half-open chain: just free. */
+	c->fatal[0] = 'x';
+	node_chain_close(c);
+	return -1;
+}
+
+void node_chain_close(struct node_chain *c)
+{
+	char err[256];
+
+	if (!c)
+		return;
+	/* A chain that hit a storage error must not write: recovery replays. */
+	if (c->db && !c->fatal[0])
+		(void)!stor_chain_flush(c->db, err, sizeof(err));
+	stor_chain_close(c->db);
+	for (size_t i = 0; i < c->n_orphans; i++)
+		cons_block_release(&c->orphans[i].b);
+	free(c->orphans);
+	for (size_t i = 0; i < c->tcap; i++) {
+		for (struct node_blockidx *e = c->table[i], *next; e; e = next) {
+			next = e->hnext;
+			free(e);
+		}
+	}
+	free(c->table);
+	free(c->active.v);
+	free(c->cands.v);
+	free(c->unlinked.v);
+	free(c);
+}
+
+int node_chain_read_block(struct node_chain *c, const struct node_blockidx *idx,
+			  struct cons_block *b)
+{
+	return stor_block_get(c->db, idx->hash, b, NULL, 0);
+}
+
+struct stor_chain *node_chain_storage(struct node_chain *c)
+{
+	return c->db;
+}
+
+int node_chain_flush(struct node_chain *c, char *err, size_t errlen)
+{
+	if (c->fatal[0]) {
+		snprintf(err, errlen, "%s", c->fatal);
+		return -1;
+	}
+	return stor_chain_flush(c->db, err, errlen);
+}
+
+const char *node_chain_fatal(const struct node_chain *c)
+{
+	return c->fatal[0] ? c->fatal : NULL;
+}
+
+void node_chain_stats(const struct node_chain *c, struct node_chain_stats *out)
+{
+	*out = c->stats;
+}

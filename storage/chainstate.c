@@ -1,0 +1,617 @@
+/* The chain database; see chainstate.h for the durability design. */
+#include "storage/chainstate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include <secp256k1.h>
+
+#include "consensus/script.h"
+#include "storage/coins.h"
+#include "storage/db.h"
+#include "storage/schema.h"
+#include "util/hex.h"
+
+struct stor_chain {
+	struct stor_db *db;
+	const struct cons_params *params;
+	struct stor_coins *coins;      /* top cache, over db */
+	struct stor_batch *pending;    /* queued non-coin state changes */
+	uint8_t tip[32];               /* tip the pending state reflects */
+	bool tip_dirty;
+	bool unsynced;                 /* blocks or index records written since the last flush */
+	size_t dbcache;
+	secp256k1_context *secp;
+};
+
+static void errf(char *err, size_t errlen, const char *fmt, const char *arg)
+{
+	if (err && errlen)
+		snprintf(err, errlen, fmt, arg);
+}
+
+/* First open writes the schema version and genesis; later opens check them. */
+static int check_identity(struct stor_chain *c, char *err, size_t errlen)
+{
+	uint8_t key, *val, genesis[32], ver[4];
+	struct cons_block g;
+	size_t len;
+	int rc;
+
+	cons_block_init(&g);
+	if (cons_genesis_block(&g, c->params) < 0) {
+		errf(err, errlen, "%s", "out of memory");
+		return -1;
+	}
+	memcpy(genesis, g.hash, 32);
+	cons_block_release(&g);
+	key = STOR_KEY_VERSION;
+	rc = stor_db_get(c->db, &key, 1, &val, &len, err, errlen);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		struct stor_batch *b = stor_batch_new();
+		cons_put_le32(ver, STOR_SCHEMA_VERSION);
+		stor_batch_put(b, &key, 1, ver, 4);
+		key = STOR_KEY_GENESIS;
+		stor_batch_put(b, &key, 1, genesis, 32);
+		rc = stor_db_write(c->db, b, true, err, errlen);
+		stor_batch_free(b);
+		return rc;
+	}
+	rc = len == 4 && cons_le32(val) == STOR_SCHEMA_VERSION ? 0 : -1;
+	free(val);
+	if (rc < 0) {
+		errf(err, errlen, "%s", "unsupported database schema version: remove the datadir's chain folder to start afresh");
+		return -1;
+	}
+	key = STOR_KEY_GENESIS;
+	if (stor_db_get(c->db, &key, 1, &val, &len, err, errlen) < 1)
+		return -1;
+	rc = len == 32 && memcmp(val, genesis, 32) == 0 ? 0 : -1;
+	free(val);
+	if (rc < 0)
+		errf(err, errlen, "database belongs to another chain than '%s'", c->params->name);
+	return rc;
+}
+
+int stor_chain_open(struct stor_chain **out, const char *dir, const struct cons_params *p,
+		    size_t dbcache_bytes, char *err, size_t errlen)
+{
+	struct stor_chain *c = calloc(1, sizeof(*c));
+	struct stor_db_options o;
+
+	*out = NULL;
+	if (!c) {
+		errf(err, errlen, "%s", "out of memory");
+		return -1;
+	}
+	c->params = p;
+	c->dbcache = dbcache_bytes;
+	stor_db_options_default(&o);
+	if (stor_db_open(&c->db, dir, &o, err, errlen) < 0)
+		goto fail;
+	if (check_identity(c, err, errlen) < 0)
+		goto fail;
+	c->coins = stor_coins_new(c->db, NULL, dbcache_bytes);
+	c->pending = stor_batch_new();
+	c->secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	if (!c->coins || !c->pending || !c->secp) {
+		errf(err, errlen, "%s", "out of memory");
+		goto fail;
+	}
+	if (stor_tip_get(c, c->tip, err, errlen) < 0)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	stor_chain_close(c);
+	return -1;
+}
+
+void stor_chain_close(struct stor_chain *c)
+{
+	if (!c)
+		return;
+	stor_coins_free(c->coins);
+	stor_batch_free(c->pending);
+	if (c->secp)
+		secp256k1_context_destroy(c->secp);
+	stor_db_close(c->db);
+	free(c);
+}
+
+static void key33(uint8_t key[33], uint8_t prefix, const uint8_t hash[32])
+{
+	key[0] = prefix;
+	memcpy(key + 1, hash, 32);
+}
+
+int stor_block_put(struct stor_chain *c, const struct cons_block *b,
+		   const struct stor_index_rec *rec, char *err, size_t errlen)
+{
+	struct cons_writer w;
+	struct stor_batch *batch = stor_batch_new();
+	uint8_t key[33], val[STOR_INDEX_VAL_LEN];
+	int rc = -1;
+
+	cons_writer_init(&w);
+	cons_block_write(&w, b);
+	if (w.oom || !batch) {
+		errf(err, errlen, "%s", "out of memory");
+		goto out;
+	}
+	key33(key, STOR_KEY_BLOCK, b->hash);
+	stor_batch_put(batch, key, sizeof(key), w.data, w.len);
+	key33(key, STOR_KEY_INDEX, rec->hash);
+	stor_index_encode(val, rec);
+	stor_batch_put(batch, key, sizeof(key), val, sizeof(val));
+	rc = stor_db_write(c->db, batch, false, err, errlen);
+	c->unsynced = true;
+out:
+	stor_batch_free(batch);
+	cons_writer_release(&w);
+	return rc;
+}
+
+int stor_block_get(struct stor_chain *c, const uint8_t hash[32], struct cons_block *b,
+		   char *err, size_t errlen)
+{
+	uint8_t key[33], *val;
+	size_t len;
+	char hex[65];
+	int rc;
+
+	key33(key, STOR_KEY_BLOCK, hash);
+	rc = stor_db_get(c->db, key, sizeof(key), &val, &len, err, errlen);
+	if (rc < 1)
+		return rc;
+	if (cons_block_parse(b, NULL, val, len) < 0 || memcmp(b->hash, hash, 32) != 0) {
+		cons_block_release(b);
+		util_hex_encode_rev(hex, hash, 32);
+		errf(err, errlen, "stored block %s is corrupt", hex);
+		rc = -1;
+	}
+	free(val);
+	return rc;
+}
+
+int stor_index_put(struct stor_chain *c, const struct stor_index_rec *rec, char *err, size_t errlen)
+{
+	struct stor_batch *b = stor_batch_new();
+	uint8_t key[33], val[STOR_INDEX_VAL_LEN];
+	int rc;
+
+	if (!b) {
+		errf(err, errlen, "%s", "out of memory");
+		return -1;
+	}
+	key33(key, STOR_KEY_INDEX, rec->hash);
+	stor_index_encode(val, rec);
+	stor_batch_put(b, key, sizeof(key), val, sizeof(val));
+	rc = stor_db_write(c->db, b, false, err, errlen);
+	c->unsynced = true;
+	stor_batch_free(b);
+	return rc;
+}
+
+int stor_index_load(struct stor_chain *c, int (*fn)(void *ctx, const struct stor_index_rec *rec),
+		    void *ctx, char *err, size_t errlen)
+{
+	uint8_t prefix = STOR_KEY_INDEX;
+	struct stor_iter *it = stor_iter_new(c->db, &prefix, 1);
+	const uint8_t *k, *v;
+	size_t kl, vl;
+	int rc = 0;
+
+	if (!it) {
+		errf(err, errlen, "%s", "out of memory");
+		return -1;
+	}
+	while (rc == 0 && stor_iter_next(it, &k, &kl, &v, &vl)) {
+		struct stor_index_rec rec;
+		if (kl != 33 || stor_index_decode(&rec, k + 1, v, vl) < 0) {
+			errf(err, errlen, "%s", "corrupt block index record");
+			rc = -1;
+		} else if (fn(ctx, &rec) < 0) {
+			errf(err, errlen, "%s", "block index load failed");
+			rc = -1;
+		}
+	}
+	if (rc == 0)
+		rc = stor_iter_error(it, err, errlen);
+	stor_iter_free(it);
+	return rc;
+}
+
+int stor_tip_get(struct stor_chain *c, uint8_t hash[32], char *err, size_t errlen)
+{
+	uint8_t key = STOR_KEY_TIP, *val;
+	size_t len;
+	int rc = stor_db_get(c->db, &key, 1, &val, &len, err, errlen);
+
+	if (rc < 1) {
+		if (rc == 0)
+			memset(hash, 0, 32);
+		return rc;
+	}
+	if (len != 32) {
+		free(val);
+		errf(err, errlen, "%s", "corrupt chain tip marker");
+		return -1;
+	}
+	memcpy(hash, val, 32);
+	free(val);
+	return 1;
+}
+
+/* Queues 'A' pkh height txid for every address tx touches (outputs and spent coins). */
+static void queue_address_keys(struct stor_batch *b, const struct cons_block *blk, int64_t height,
+			       const struct cons_block_undo *undo, bool del)
+{
+	uint8_t key[1 + 20 + 4 + 32], pkh[20];
+
+	key[0] = STOR_KEY_ADDRTX;
+	stor_put_be32(key + 21, (uint32_t)height);
+	for (size_t t = 0; t < blk->n_tx; t++) {
+		const struct cons_tx *tx = &blk->tx[t];
+		memcpy(key + 25, tx->txid, 32);
+		for (size_t i = 0; i < tx->n_out; i++) {
+			if (!cons_script_is_p2pkh(tx->out[i].script, tx->out[i].script_len, pkh))
+				continue;
+			memcpy(key + 1, pkh, 20);
+			if (del)
+				stor_batch_del(b, key, sizeof(key));
+			else
+				stor_batch_put(b, key, sizeof(key), "", 0);
+		}
+	}
+	for (size_t i = 0; i < undo->n; i++) {
+		memcpy(key + 1, undo->spent[i].coin.pkh, 20);
+		memcpy(key + 25, blk->tx[undo->spent[i].tx].txid, 32);
+		if (del)
+			stor_batch_del(b, key, sizeof(key));
+		else
+			stor_batch_put(b, key, sizeof(key), "", 0);
+	}
+}
+
+/* Queues the height, tx index and address index entries of blk. */
+static void queue_indexes(struct stor_chain *c, const struct cons_block *blk, int64_t height,
+			  const struct cons_block_undo *undo, bool del)
+{
+	uint8_t hkey[5], xkey[33], xval[36];
+
+	hkey[0] = STOR_KEY_HEIGHT;
+	stor_put_be32(hkey + 1, (uint32_t)height);
+	if (del)
+		stor_batch_del(c->pending, hkey, sizeof(hkey));
+	else
+		stor_batch_put(c->pending, hkey, sizeof(hkey), blk->hash, 32);
+	memcpy(xval, blk->hash, 32);
+	for (size_t t = 0; t < blk->n_tx; t++) {
+		key33(xkey, STOR_KEY_TXINDEX, blk->tx[t].txid);
+		cons_put_le32(xval + 32, (uint32_t)t);
+		if (del)
+			stor_batch_del(c->pending, xkey, sizeof(xkey));
+		else
+			stor_batch_put(c->pending, xkey, sizeof(xkey), xval, sizeof(xval));
+	}
+	queue_address_keys(c->pending, blk, height, undo, del);
+}
+
+static enum cons_verdict apply_block(struct stor_chain *c, struct stor_coins *layer,
+				     const struct cons_block *b, int64_t height, stor_sig_fn sigs,
+				     void *sig_ctx, struct cons_block_undo *undo,
+				     struct cons_state *st)
+{
+	struct cons_coin_store store;
+	enum cons_verdict v;
+
+	if (height == 0)
+		return CONS_VALID;      /* as in Bitcoin, genesis outputs are not coins */
+	stor_coins_store(&store, layer);
+	v = cons_connect_block(c->params, b, height, &store, undo, st);
+	if (v != CONS_VALID)
+		return v;
+	if (sigs)
+		v = sigs(sig_ctx, b, undo, st);
+	else
+		v = cons_check_block_sigs(c->secp, b, undo, 0, undo->n, st);
+	if (v != CONS_VALID)
+		cons_block_undo_release(undo);
+	return v;
+}
+
+enum cons_verdict stor_connect_block(struct stor_chain *c, const struct cons_block *b,
+				     int64_t height, stor_sig_fn sigs, void *sig_ctx,
+				     struct cons_state *st)
+{
+	struct stor_coins *layer = stor_coins_new(NULL, c->coins, 0);
+	struct cons_block_undo undo;
+	enum cons_verdict v;
+	uint8_t key[33], *val;
+	size_t len;
+
+	cons_block_undo_init(&undo);
+	if (!layer)
+		return cons_state_error(st, "out of memory");
+	v = apply_block(c, layer, b, height, sigs, sig_ctx, &undo, st);
+	if (v == CONS_VALID && stor_undo_encode(&val, &len, &undo) < 0)
+		v = cons_state_error(st, "out of memory");
+	if (v != CONS_VALID)
+		goto out;
+	/* Past this point a failure leaves the top cache half-merged: the node
+	 * must stop without flushing, and recovery replays from the last flush. */
+	if (stor_coins_merge(layer) < 0) {
+		free(val);
+		v = cons_state_error(st, "out of memory merging coins");
+		goto out;
+	}
+	key33(key, STOR_KEY_UNDO, b->hash);
+	stor_batch_put(c->pending, key, sizeof(key), val, len);
+	free(val);
+	queue_indexes(c, b, height, &undo, false);
+	memcpy(c->tip, b->hash, 32);
+	c->tip_dirty = true;
+out:
+	cons_block_undo_release(&undo);
+	stor_coins_free(layer);
+	return v;
+}
+
+static int read_undo(struct stor_chain *c, const struct cons_block *b,
+		     struct cons_block_undo *undo, char *err, size_t errlen)
+{
+	uint8_t key[33], *val;
+	size_t len, n_in = 0;
+	char hex[65];
+	int rc;
+
+	key33(key, STOR_KEY_UNDO, b->hash);
+	rc = stor_db_get(c->db, key, sizeof(key), &val, &len, err, errlen);
+	if (rc < 0)
+		return -1;
+	for (size_t t = 1; t < b->n_tx; t++)
+		n_in += b->tx[t].n_in;
+	util_hex_encode_rev(hex, b->hash, 32);
+	if (rc == 0) {
+		errf(err, errlen, "undo data of block %s is missing", hex);
+		return -1;
+	}
+	rc = stor_undo_decode(undo, val, len);
+	free(val);
+	if (rc < 0 || undo->n != n_in) {
+		cons_block_undo_release(undo);
+		errf(err, errlen, "undo data of block %s is corrupt", hex);
+		return -1;
+	}
+	return 0;
+}
+
+/* Removes tx's outputs from layer; -1 if one is missing (state inconsistent). */
+static int unspend_outputs(struct stor_coins *layer, const struct cons_tx *tx)
+{
+	struct cons_outpoint op;
+	struct cons_coin coin;
+
+	memcpy(op.txid, tx->txid, 32);
+	for (size_t i = 0; i < tx->n_out; i++) {
+		if (!cons_script_is_p2pkh(tx->out[i].script, tx->out[i].script_len, NULL))
+			continue;
+		op.n = (uint32_t)i;
+		if (stor_coins_get(layer, &op, &coin) != 1 || stor_coins_spend(layer, &op) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Undoes b's spends in layer: last tx first, so in-block chains unwind. */
+static int undo_block(struct stor_coins *layer, const struct cons_block *b,
+		      const struct cons_block_undo *undo)
+{
+	size_t u = undo->n;
+
+	for (size_t t = b->n_tx; t-- > 0;) {
+		if (unspend_outputs(layer, &b->tx[t]) < 0)
+			return -1;
+		for (size_t i = b->tx[t].n_in; t > 0 && i-- > 0;) {
+			const struct cons_spent *s = &undo->spent[--u];
+			if (s->tx != t || s->in != i || stor_coins_add(layer, &s->op, &s->coin) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int stor_disconnect_block(struct stor_chain *c, const struct cons_block *b, int64_t height,
+			  char *err, size_t errlen)
+{
+	struct cons_block_undo undo;
+	struct stor_coins *layer;
+	char hex[65];
+	int rc = -1;
+
+	if (memcmp(b->hash, c->tip, 32) != 0) {
+		errf(err, errlen, "%s", "disconnecting a block that is not the tip");
+		return -1;
+	}
+	if ((c->tip_dirty || stor_coins_dirty(c->coins)) && stor_chain_flush(c, err, errlen) < 0)
+		return -1;
+	cons_block_undo_init(&undo);
+	if (read_undo(c, b, &undo, err, errlen) < 0)
+		return -1;
+	layer = stor_coins_new(NULL, c->coins, 0);
+	if (!layer || undo_block(layer, b, &undo) < 0) {
+		util_hex_encode_rev(hex, b->hash, 32);
+		errf(err, errlen, "coin set does not match block %s: run with --reindex", hex);
+		goto out;
+	}
+	if (stor_coins_merge(layer) < 0) {
+		errf(err, errlen, "%s", "out of memory");
+		goto out;
+	}
+	queue_indexes(c, b, height, &undo, true);
+	memcpy(c->tip, b->hdr.prev, 32);
+	c->tip_dirty = true;
+	rc = 0;
+out:
+	stor_coins_free(layer);
+	cons_block_undo_release(&undo);
+	return rc;
+}
+
+int stor_chain_flush(struct stor_chain *c, char *err, size_t errlen)
+{
+	uint8_t key = STOR_KEY_TIP;
+
+	if (!c->tip_dirty && !c->unsynced && stor_coins_dirty(c->coins) == 0 &&
+	    stor_batch_count(c->pending) == 0)
+		return 0;
+	stor_coins_write(c->coins, c->pending);
+	stor_batch_put(c->pending, &key, 1, c->tip, 32);
+	if (stor_db_write(c->db, c->pending, true, err, errlen) < 0)
+		return -1;
+	stor_coins_written(c->coins);
+	stor_batch_clear(c->pending);
+	c->tip_dirty = false;
+	c->unsynced = false;
+	return 0;
+}
+
+int stor_verify_recent(struct stor_chain *c, const struct cons_block *blocks, size_t n,
+		       char *err, size_t errlen)
+{
+	struct stor_coins *layer = stor_coins_new(NULL, c->coins, 0);
+	char hex[65];
+	int rc = 0;
+
+	if (!layer) {
+		errf(err, errlen, "%s", "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct cons_block_undo undo;
+		cons_block_undo_init(&undo);
+		if (memcmp(blocks[i].hdr.prev, (const uint8_t[32]){0}, 32) == 0)
+			break;                  /* genesis has no undo data */
+		rc = read_undo(c, &blocks[i], &undo, err, errlen);
+		if (rc == 0 && undo_block(layer, &blocks[i], &undo) < 0) {
+			util_hex_encode_rev(hex, blocks[i].hash, 32);
+			errf(err, errlen, "coin set does not match block %s", hex);
+			rc = -1;
+		}
+		cons_block_undo_release(&undo);
+	}
+	stor_coins_free(layer);
+	return rc;
+}
+
+bool stor_chain_flush_due(const struct stor_chain *c)
+{
+	return stor_coins_memory(c->coins) > c->dbcache;
+}
+
+int stor_coin_get(struct stor_chain *c, const struct cons_outpoint *op, struct cons_coin *coin)
+{
+	return stor_coins_get(c->coins, op, coin);
+}
+
+int stor_utxo_stats(struct stor_chain *c, uint8_t hash[32], uint64_t *count, int64_t *total,
+		    char *err, size_t errlen)
+{
+	uint8_t prefix = STOR_KEY_COIN;
+	struct stor_iter *it = stor_iter_new(c->db, &prefix, 1);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	const uint8_t *k, *v;
+	size_t kl, vl;
+	int rc = -1;
+
+	*count = 0;
+	*total = 0;
+	if (!it || !md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		errf(err, errlen, "%s", "out of memory");
+		goto out;
+	}
+	while (stor_iter_next(it, &k, &kl, &v, &vl)) {
+		struct cons_coin coin;
+		if (stor_coin_decode(&coin, v, vl) < 0) {
+			errf(err, errlen, "%s", "corrupt coin record");
+			goto out;
+		}
+		EVP_DigestUpdate(md, k, kl);
+		EVP_DigestUpdate(md, v, vl);
+		(*count)++;
+		*total += coin.value;
+	}
+	if (stor_iter_error(it, err, errlen) < 0)
+		goto out;
+	EVP_DigestFinal_ex(md, hash, NULL);
+	rc = 0;
+out:
+	EVP_MD_CTX_free(md);
+	stor_iter_free(it);
+	return rc;
+}
+
+/* Deletes every key under one prefix, in batches so memory stays bounded. */
+static int wipe_prefix(struct stor_chain *c, uint8_t prefix, char *err, size_t errlen)
+{
+	for (;;) {
+		struct stor_iter *it = stor_iter_new(c->db, &prefix, 1);
+		struct stor_batch *b = stor_batch_new();
+		const uint8_t *k, *v;
+		size_t kl, vl;
+		int rc;
+
+		if (!it || !b) {
+			stor_iter_free(it);
+			stor_batch_free(b);
+			errf(err, errlen, "%s", "out of memory");
+			return -1;
+		}
+		while (stor_batch_count(b) < 10000 && stor_iter_next(it, &k, &kl, &v, &vl))
+			stor_batch_del(b, k, kl);
+		rc = stor_iter_error(it, err, errlen);
+		stor_iter_free(it);
+		if (rc == 0 && stor_batch_count(b) > 0)
+			rc = stor_db_write(c->db, b, false, err, errlen);
+		if (rc < 0 || stor_batch_count(b) == 0) {
+			stor_batch_free(b);
+			return rc;
+		}
+		stor_batch_free(b);
+	}
+}
+
+static int clear_valid(void *ctx, const struct stor_index_rec *rec)
+{
+	struct stor_index_rec r = *rec;
+
+	if (!(r.status & STOR_VALID))
+		return 0;
+	r.status &= ~(uint32_t)STOR_VALID;
+	return stor_index_put(ctx, &r, NULL, 0);
+}
+
+int stor_chain_wipe_state(struct stor_chain *c, char *err, size_t errlen)
+{
+	static const uint8_t prefixes[] = {STOR_KEY_COIN, STOR_KEY_UNDO, STOR_KEY_HEIGHT,
+					   STOR_KEY_TXINDEX, STOR_KEY_ADDRTX, STOR_KEY_ADDRUTXO,
+					   STOR_KEY_TIP};
+
+	stor_coins_free(c->coins);
+	c->coins = stor_coins_new(c->db, NULL, c->dbcache);
+	stor_batch_clear(c->pending);
+	memset(c->tip, 0, 32);
+	c->tip_dirty = false;
+	if (!c->coins) {
+		errf(err, errlen, "%s", "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(prefixes); i++)
+		if (wipe_prefix(c, prefixes[i], err, errlen) < 0)
+			return -1;
+	return stor_index_load(c, clear_valid, c, err, errlen);
+}

@@ -1,0 +1,151 @@
+/*
+ * The chain database: block bodies and the block index, and the chain state
+ * they support (coin set, undo data, active-chain heights, tx and address
+ * indexes, tip marker), in one LevelDB per chain (schema.h).
+ *
+ * Durability design. A block and its index record are written the moment
+ * it is accepted for storage, unsynced; LevelDB appends every write to one
+ * log, so the next synced write (the flush) makes them durable together
+ * and a flushed tip never names a block that is not on disk. State
+ * changes (connect or disconnect one block) go into the coin cache and a
+ * pending batch; stor_chain_flush() writes all of them plus the tip marker
+ * as one atomic, synced LevelDB write. A crash therefore leaves the state
+ * exactly at the last flushed tip, and the node reconnects the stored
+ * blocks above it at start-up: that replay is the whole of recovery. The
+ * node flushes when the coin cache exceeds --dbcache, before a disconnect,
+ * when it has no more blocks queued, and at shutdown.
+ *
+ * Owned by the node's event loop; not thread-safe. Reports errors into
+ * caller buffers and prints nothing.
+ */
+#ifndef FLINT_STORAGE_CHAINSTATE_H
+#define FLINT_STORAGE_CHAINSTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "consensus/block.h"
+#include "consensus/block_check.h"
+#include "consensus/params.h"
+#include "consensus/validation.h"
+
+/* Block index status bits (stored; never renumber). */
+enum {
+	STOR_HAVE_DATA = 1,        /* the body is stored */
+	STOR_VALID = 2,            /* connected successfully at least once */
+	STOR_FAILED = 4,           /* this block broke a rule */
+	STOR_FAILED_CHILD = 8,     /* an ancestor broke a rule */
+};
+
+/* One block index record, as stored under 'I' + hash. */
+struct stor_index_rec {
+	uint8_t hash[32];
+	struct cons_header hdr;
+	uint32_t height;
+	uint32_t status;
+	uint32_t n_tx;             /* 0 while header-only */
+	uint64_t seq;              /* arrival order: equal work keeps the first */
+};
+
+struct stor_chain;
+
+/*
+ * Opens the chain database in dir, creating it if missing; a database of
+ * another schema version or chain is refused with a message naming the fix.
+ * dbcache_bytes bounds the coin cache. 0, or -1 with err filled.
+ */
+int stor_chain_open(struct stor_chain **out, const char *dir, const struct cons_params *p,
+		    size_t dbcache_bytes, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* Closes without flushing (call stor_chain_flush first); NULL is a no-op. */
+void stor_chain_close(struct stor_chain *c);
+
+/*
+ * Stores a block body with its index record in one write, durable at the
+ * next stor_chain_flush(). 0, or -1 with err filled.
+ */
+int stor_block_put(struct stor_chain *c, const struct cons_block *b,
+		   const struct stor_index_rec *rec, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* Reads the body of hash into b (initialised). 1, 0 absent, -1 error/corrupt. */
+int stor_block_get(struct stor_chain *c, const uint8_t hash[32], struct cons_block *b,
+		   char *err, size_t errlen) __attribute__((warn_unused_result));
+/* Writes (replaces) an index record, durable at the next flush. 0 / -1. */
+int stor_index_put(struct stor_chain *c, const struct stor_index_rec *rec, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/*
+ * Calls fn for every stored index record (in hash order). Stops and returns
+ * -1 if fn does or a record is corrupt; 0 otherwise.
+ */
+int stor_index_load(struct stor_chain *c, int (*fn)(void *ctx, const struct stor_index_rec *rec),
+		    void *ctx, char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* The flushed tip marker: 1 with hash, 0 if the state is empty, -1 error. */
+int stor_tip_get(struct stor_chain *c, uint8_t hash[32], char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/*
+ * Signature verification the node supplies (on its worker threads); returns
+ * the verdict for all of undo's inputs, recorded in st.
+ */
+typedef enum cons_verdict (*stor_sig_fn)(void *ctx, const struct cons_block *b,
+					 const struct cons_block_undo *undo, struct cons_state *st);
+
+/*
+ * Connects b at height on top of the current state: coins through a scratch
+ * layer (thrown away if b is invalid), signatures through sigs (NULL:
+ * checked here, single-threaded), then the undo data, height entry, tx and
+ * address index entries and the new tip marker queued for the next flush.
+ * The caller has run the header and context-free checks. Height 0 (the
+ * genesis block) only sets the tip: its outputs never become coins.
+ * Returns the verdict; CONS_INVALID leaves the state untouched.
+ */
+enum cons_verdict stor_connect_block(struct stor_chain *c, const struct cons_block *b,
+				     int64_t height, stor_sig_fn sigs, void *sig_ctx,
+				     struct cons_state *st);
+/*
+ * Disconnects b, the current tip at height, restoring the coins it spent
+ * from its undo data and removing its outputs and index entries; the tip
+ * becomes its parent. Flushes first if needed (undo data is read from the
+ * database). 0, or -1 with err filled (missing or corrupt undo data).
+ */
+int stor_disconnect_block(struct stor_chain *c, const struct cons_block *b, int64_t height,
+			  char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* Writes every queued state change and the tip marker atomically, synced. */
+int stor_chain_flush(struct stor_chain *c, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/*
+ * Checks the last n blocks of the active chain against the coin set
+ * without changing anything: blocks[0] must be the tip, blocks[i+1] the
+ * parent of blocks[i]. Each block's undo data must exist and undoing it
+ * must find every output it created unspent (Bitcoin Core's -checklevel 3).
+ * 0, or -1 with err naming the first inconsistency.
+ */
+int stor_verify_recent(struct stor_chain *c, const struct cons_block *blocks, size_t n,
+		       char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* True when the coin cache is over its bound and a flush is due. */
+bool stor_chain_flush_due(const struct stor_chain *c);
+
+/* 1 and *coin if op is unspent in the current state, 0 if not, -1 error. */
+int stor_coin_get(struct stor_chain *c, const struct cons_outpoint *op, struct cons_coin *coin);
+
+/*
+ * The whole flushed coin set's hash (SHA-256 over every coin key and value
+ * in key order), its coin count and total value. Flush first for the
+ * current state. 0 / -1.
+ */
+int stor_utxo_stats(struct stor_chain *c, uint8_t hash[32], uint64_t *count, int64_t *total,
+		    char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * Deletes the whole chain state (coins, undo, heights, indexes, tip) and
+ * clears the VALID bit of every index record, keeping bodies and headers:
+ * the first step of --reindex. 0 / -1.
+ */
+int stor_chain_wipe_state(struct stor_chain *c, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+#endif
