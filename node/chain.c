@@ -329,9 +329,14 @@ static void rescan_one(void *ctx, const struct node_blockidx *cidx)
 {
 	struct rescan_ctx *r = ctx;
 	struct node_blockidx *idx = (struct node_blockidx *)cidx;
+	const struct node_blockidx *tip = tip_of(r->c);
 
 	update_best_header(r->c, idx);
-	if (add_candidate(r->c, idx) < 0)
+	/* Each entry is visited once, so no membership test: O(n), not O(n^2). */
+	if (!idx->linked || (idx->status & FAILED_ANY) ||
+	    (tip && cons_u256_cmp(&idx->work, &tip->work) < 0))
+		return;
+	if (list_push(&r->c->cands, idx) < 0)
 		r->rc = -1;
 }
 

@@ -66,7 +66,7 @@ static void build_branch(secp256k1_context *ctx, uint8_t prev[32], int64_t h0, i
 				 key.pkh);
 			ntx = 1;
 		}
-		tb_block(&b, params, prev, h, params->genesis_time + (uint32_t)h * 600,
+		tb_block(&b, params, prev, h, params->genesis_time + (uint32_t)h,
 			 params->genesis_bits, key.pkh, tag, &tx, ntx, ntx ? 100 + spend_to : 0);
 		if (cb_txids && tag == 1)
 			memcpy(cb_txids[h], b.tx[0].txid, 32);
