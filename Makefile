@@ -9,6 +9,8 @@
 #   make SANITIZE=1 test   the same suite under ASan+UBSan (objects in build/san)
 #   make clean
 
+.DEFAULT_GOAL := all
+
 WARN   = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla -Wwrite-strings \
          -Wmissing-prototypes -Wno-unused-parameter
 OPT    = -O2
@@ -47,8 +49,10 @@ LDLIBS  = $(PKG_LIBS) -lm
 # Layers, highest first: the link order.
 LAYERS  = node storage consensus util
 LAYER_LIBS = $(foreach l,$(LAYERS),$(BUILD)/lib$(l).a)
+# Program entry points live beside their layer but not in its library.
+PROGRAM_MAINS = node/flintd.c
 define layer_rule
-$(1)_SRC := $$(wildcard $(1)/*.c)
+$(1)_SRC := $$(filter-out $(PROGRAM_MAINS),$$(wildcard $(1)/*.c))
 $(1)_OBJ := $$(patsubst %.c,$(BUILD)/%.o,$$($(1)_SRC))
 $(BUILD)/lib$(1).a: $$($(1)_OBJ)
 	@rm -f $$@
@@ -57,7 +61,10 @@ ALL_OBJ += $$($(1)_OBJ)
 endef
 $(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
 
-PROGRAMS =
+PROGRAMS = $(BIN)/flintd
+$(BIN)/%: $(BUILD)/node/%.o $(LAYER_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(LAYER_LIBS) $(LDLIBS) -o $@
 
 TEST_SRC  = $(wildcard tests/test_*.c)
 SUPPORT_SRC = $(wildcard tests/support/*.c)
@@ -78,13 +85,14 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(LAYER_LIBS)
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
-.PRECIOUS: $(BUILD)/tests/%.o $(BUILD)/bench/%.o
+.PRECIOUS: $(BUILD)/tests/%.o $(BUILD)/bench/%.o $(BUILD)/node/%.o
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(SUPPORT_OBJ) $(LAYER_LIBS)
 	$(CC) $(LDFLAGS) $< $(SUPPORT_OBJ) $(LAYER_LIBS) $(LDLIBS) -o $@
 
+TEST_SCRIPTS = $(wildcard tests/integration/test_*.sh)
 test: all $(TEST_BIN)
-	@sh tests/run.sh $(TEST_BIN)
+	@FLINT_BIN=$(BIN) sh tests/run.sh $(TEST_BIN) $(TEST_SCRIPTS)
 
 bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done

@@ -1,0 +1,224 @@
+/* flintd option parsing; see options.h. */
+#include "node/options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: flintd [options]\n"
+	"\n"
+	"A Flint node. Options may also be set in <datadir>/flint.conf as\n"
+	"name=value lines; the command line wins.\n"
+	"\n"
+	"  --chain NAME          testnet (default) or regtest\n"
+	"  --datadir DIR         where chains keep their data (default ~/.flint)\n"
+	"  --conf FILE           config file (default <datadir>/flint.conf)\n"
+	"  --dbcache MB          coin cache size before a flush to disk (default 64)\n"
+	"  --par N               signature-check threads, 0 = one per core (default 0)\n"
+	"  --reindex             rebuild the chain state and indexes from stored blocks\n"
+	"  --checkblocks N       blocks checked against the coin set at start (default 6)\n"
+	"  --time-offset SECS    shift this node's clock (clock-skew faults)\n"
+	"  --loglevel LEVEL      error, warn, info (default) or debug\n"
+	"  --help                this text\n";
+
+const char *node_options_usage(void)
+{
+	return usage;
+}
+
+struct optdef {
+	const char *name;
+	bool has_arg;
+};
+
+static const struct optdef defs[] = {
+	{"chain", true}, {"datadir", true}, {"conf", true}, {"dbcache", true}, {"par", true},
+	{"reindex", false}, {"checkblocks", true}, {"time-offset", true}, {"loglevel", true},
+	{"help", false}, {NULL, false},
+};
+
+static int parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return (errno || end == s || *end || *out < lo || *out > hi) ? -1 : 0;
+}
+
+static int set_number(struct node_options *o, const char *name, const char *val)
+{
+	long long v;
+
+	if (strcmp(name, "dbcache") == 0 && parse_int(val, 1, 1 << 20, &v) == 0)
+		o->dbcache_mb = (size_t)v;
+	else if (strcmp(name, "par") == 0 && parse_int(val, 0, 256, &v) == 0)
+		o->par = (int)v;
+	else if (strcmp(name, "checkblocks") == 0 && parse_int(val, 0, 1000000, &v) == 0)
+		o->check_blocks = (int)v;
+	else if (strcmp(name, "time-offset") == 0 &&
+		 parse_int(val, -100LL * 365 * 86400, 100LL * 365 * 86400, &v) == 0)
+		o->time_offset = v;
+	else
+		return -1;
+	return 0;
+}
+
+/* Applies one option; val is NULL for flags. */
+static int apply(struct node_options *o, const char *name, const char *val, char *err,
+		 size_t errlen)
+{
+	if (strcmp(name, "chain") == 0) {
+		o->params = cons_params_by_name(val);
+		if (!o->params) {
+			snprintf(err, errlen, "unknown chain '%s' (use testnet or regtest)", val);
+			return -1;
+		}
+	} else if (strcmp(name, "datadir") == 0 || strcmp(name, "conf") == 0) {
+		char *dst = name[0] == 'd' ? o->datadir : o->conf;
+		if (snprintf(dst, sizeof(o->datadir), "%s", val) >= (int)sizeof(o->datadir)) {
+			snprintf(err, errlen, "path for '--%s' is too long", name);
+			return -1;
+		}
+	} else if (strcmp(name, "loglevel") == 0) {
+		if (node_log_parse_level(val, &o->log_level) < 0) {
+			snprintf(err, errlen, "unknown log level '%s' (error, warn, info, debug)", val);
+			return -1;
+		}
+	} else if (strcmp(name, "reindex") == 0) {
+		o->reindex = true;
+	} else if (strcmp(name, "help") == 0) {
+		o->help = true;
+	} else if (set_number(o, name, val) < 0) {
+		snprintf(err, errlen, "invalid value '%s' for '--%s'", val, name);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct optdef *find_def(const char *name)
+{
+	for (const struct optdef *d = defs; d->name; d++)
+		if (strcmp(d->name, name) == 0)
+			return d;
+	return NULL;
+}
+
+static void trim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = 0;
+}
+
+/* Reads the config file; a missing default file is fine, a named one is not. */
+static int read_conf(struct node_options *o, const char *path, bool must_exist, char *err,
+		     size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int lineno = 0, rc = 0;
+
+	if (!f) {
+		if (!must_exist)
+			return 0;
+		snprintf(err, errlen, "cannot read config file '%s'", path);
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		char *name = line, *val, *eq;
+		const struct optdef *d;
+		lineno++;
+		trim(line);
+		while (*name == ' ' || *name == '\t')
+			name++;
+		if (!*name || *name == '#')
+			continue;
+		eq = strchr(name, '=');
+		val = eq ? eq + 1 : NULL;
+		if (eq)
+			*eq = 0;
+		trim(name);
+		d = find_def(name);
+		if (!d || d->has_arg != (val != NULL) || strcmp(name, "conf") == 0 ||
+		    strcmp(name, "datadir") == 0) {
+			snprintf(err, errlen, "%s:%d: unknown or malformed option '%s'", path, lineno, name);
+			rc = -1;
+		} else if (apply(o, name, val, err, errlen) < 0) {
+			rc = -1;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+static void defaults(struct node_options *o)
+{
+	const char *home = getenv("HOME");
+
+	memset(o, 0, sizeof(*o));
+	o->params = cons_params_by_name("testnet");
+	snprintf(o->datadir, sizeof(o->datadir), "%s/.flint", home ? home : ".");
+	o->dbcache_mb = 64;
+	o->check_blocks = 6;
+	o->log_level = NODE_LOG_INFO;
+}
+
+/* Runs getopt over argv, calling apply for each option. */
+static int parse_argv(struct node_options *o, int argc, char **argv, char *err, size_t errlen)
+{
+	struct option longopts[sizeof(defs) / sizeof(defs[0])];
+	int i, c, index;
+
+	for (i = 0; defs[i].name; i++) {
+		longopts[i].name = defs[i].name;
+		longopts[i].has_arg = defs[i].has_arg ? required_argument : no_argument;
+		longopts[i].flag = NULL;
+		longopts[i].val = 0;
+	}
+	memset(&longopts[i], 0, sizeof(longopts[i]));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, &index)) != -1) {
+		if (c != 0) {
+			snprintf(err, errlen, "unknown option or missing value: '%s'", argv[optind - 1]);
+			return -1;
+		}
+		if (apply(o, longopts[index].name, optarg, err, errlen) < 0)
+			return -1;
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int node_options_parse(struct node_options *o, int argc, char **argv, char *err, size_t errlen)
+{
+	struct node_options cli;
+	char path[600];
+
+	/* First pass finds --datadir and --conf; the file applies before the line. */
+	defaults(&cli);
+	if (parse_argv(&cli, argc, argv, err, errlen) < 0)
+		return -1;
+	defaults(o);
+	memcpy(o->datadir, cli.datadir, sizeof(o->datadir));
+	if (cli.conf[0])
+		snprintf(path, sizeof(path), "%s", cli.conf);
+	else
+		snprintf(path, sizeof(path), "%s/flint.conf", cli.datadir);
+	if (!cli.help && read_conf(o, path, cli.conf[0] != 0, err, errlen) < 0)
+		return -1;
+	return parse_argv(o, argc, argv, err, errlen);
+}
+
+void node_options_chain_dir(const struct node_options *o, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s", o->datadir, o->params->name);
+}

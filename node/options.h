@@ -1,0 +1,40 @@
+/*
+ * flintd's options: parsed from the command line and from a config file
+ * in the datadir (same names without the dashes, one "name=value" or bare
+ * "name" per line, '#' comments). The command line wins over the file.
+ */
+#ifndef FLINT_NODE_OPTIONS_H
+#define FLINT_NODE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "consensus/params.h"
+#include "node/log.h"
+
+struct node_options {
+	const struct cons_params *params;
+	char datadir[512];
+	char conf[512];           /* empty: <datadir>/flint.conf if it exists */
+	size_t dbcache_mb;
+	int par;                  /* signature threads; 0 = one per core */
+	bool reindex;
+	int check_blocks;
+	int64_t time_offset;
+	enum node_log_level log_level;
+	bool help;
+};
+
+/*
+ * Fills o from argv and the config file. Returns 0, or -1 with a one-line
+ * message in err naming the bad option or config line.
+ */
+int node_options_parse(struct node_options *o, int argc, char **argv, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* The --help text. */
+const char *node_options_usage(void);
+/* <datadir>/<chain>, where a chain's files live. */
+void node_options_chain_dir(const struct node_options *o, char *out, size_t len);
+
+#endif

@@ -1,0 +1,50 @@
+# Shared helpers for the shell integration tests: TAP output, polling with
+# a deadline (never a fixed sleep), and process cleanup. Sourced, not run.
+FLINT_BIN=${FLINT_BIN:-bin}
+TAP_N=0
+TAP_FAILED=0
+PIDS=""
+TMP=$(mktemp -d /tmp/flint-it-XXXXXX)
+
+ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1"; }
+not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); echo "not ok $TAP_N - $1"; [ -n "$2" ] && echo "# $2"; }
+# check NAME COMMAND...: passes if the command succeeds.
+check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi; }
+
+# wait_for SECONDS COMMAND...: polls every 50 ms until the command succeeds.
+wait_for() {
+	limit=$1; shift
+	end=$(( $(date +%s) + limit ))
+	while ! "$@" 2>/dev/null; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# start_flintd LOGFILE ARGS...: starts flintd in the background, sets $LAST_PID.
+start_flintd() {
+	out=$1; shift
+	"$FLINT_BIN/flintd" "$@" >"$out" 2>&1 &
+	LAST_PID=$!
+	PIDS="$PIDS $LAST_PID"
+}
+
+# stop_pid PID: SIGTERM, then waits (SIGKILL after 10 s); exit status in $STOP_RC.
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null
+	wait_for 10 sh -c "! kill -0 $1" || kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	STOP_RC=$?
+}
+
+cleanup() {
+	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+finish() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+}
