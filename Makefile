@@ -47,7 +47,7 @@ LDFLAGS = $(SANFLAGS) -pthread
 LDLIBS  = $(PKG_LIBS) -lm
 
 # Layers, highest first: the link order.
-LAYERS  = node storage consensus util
+LAYERS  = node p2p storage consensus util
 LAYER_LIBS = $(foreach l,$(LAYERS),$(BUILD)/lib$(l).a)
 # Program entry points live beside their layer but not in its library.
 PROGRAM_MAINS = node/flintd.c
