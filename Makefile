@@ -91,8 +91,12 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(SUPPORT_OBJ) $(LAYER_LIBS)
 	$(CC) $(LDFLAGS) $< $(SUPPORT_OBJ) $(LAYER_LIBS) $(LDLIBS) -o $@
 
 TEST_SCRIPTS = $(wildcard tests/integration/test_*.sh)
-test: all $(TEST_BIN)
-	@FLINT_BIN=$(BIN) sh tests/run.sh $(TEST_BIN) $(TEST_SCRIPTS)
+TOOL_BIN = $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(SUPPORT_OBJ) $(LAYER_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(SUPPORT_OBJ) $(LAYER_LIBS) $(LDLIBS) -o $@
+test: all $(TEST_BIN) $(TOOL_BIN)
+	@FLINT_BIN=$(BIN) FLINT_TOOLS=$(BUILD)/tools sh tests/run.sh $(TEST_BIN) $(TEST_SCRIPTS)
 
 bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done

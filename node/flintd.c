@@ -5,6 +5,7 @@
  * Networking, mempool, miner and RPC are attached to this loop as they land.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 #include "node/chain.h"
 #include "node/log.h"
 #include "node/options.h"
+#include "node/p2p_glue.h"
+#include "p2p/net.h"
 #include "node/sigpool.h"
 #include "util/hex.h"
 
@@ -29,6 +32,7 @@ struct daemon {
 	struct node_chain *chain;
 	struct event_base *base;
 	struct event *sigint, *sigterm, *flush_timer;
+	struct p2p_net *net;
 };
 
 static int mkdir_p(const char *path)
@@ -86,6 +90,65 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static void on_tip(void *ctx, const struct node_blockidx *tip, int depth)
+{
+	struct daemon *d = ctx;
+	char hex[65];
+
+	util_hex_encode_rev(hex, tip->hash, 32);
+	if (depth > 0)
+		log_info("reorganised: %d blocks disconnected", depth);
+	log_info("new tip: height %lld hash %s", (long long)tip->height, hex);
+	if (d->net)
+		p2p_net_announce_block(d->net, &tip->hdr, tip->hash);
+}
+
+static void p2p_log(int level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	node_log((enum node_log_level)level, "p2p: %s", msg);
+}
+
+static int start_network(struct daemon *d)
+{
+	struct p2p_options po;
+	struct p2p_chain iface;
+	char err[256];
+
+	p2p_options_default(&po, d->opt.params);
+	if (d->opt.port)
+		po.port = (uint16_t)d->opt.port;
+	po.listen = !d->opt.nolisten;
+	snprintf(po.bind, sizeof(po.bind), "%s", d->opt.bind);
+	po.max_inbound = d->opt.max_inbound;
+	po.ban_seconds = d->opt.ban_seconds;
+	po.handshake_timeout = d->opt.handshake_timeout;
+	po.ping_interval = d->opt.ping_interval;
+	snprintf(po.banlist_path, sizeof(po.banlist_path), "%s/banlist.dat", d->chain_dir);
+	po.log = p2p_log;
+	node_p2p_iface(&iface, d->chain);
+	err[0] = 0;
+	d->net = p2p_net_new(d->base, d->opt.params, &po, &iface, err, sizeof(err));
+	if (!d->net) {
+		log_error("cannot start the network: %s", err);
+		return -1;
+	}
+	if (po.listen)
+		log_info("listening on %s:%u", po.bind, po.port);
+	for (int i = 0; i < d->opt.n_connect; i++) {
+		if (p2p_net_add_peer(d->net, d->opt.connect[i], err, sizeof(err)) < 0) {
+			log_error("--connect: %s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int open_chain(struct daemon *d)
 {
 	struct node_chain_options co;
@@ -105,7 +168,8 @@ static int open_chain(struct daemon *d)
 	}
 	if (d->opt.reindex)
 		log_info("reindexing: rebuilding the chain state from stored blocks");
-	if (node_chain_open(&d->chain, dbdir, d->opt.params, &co, d->sigs, NULL, err,
+	struct node_chain_events ev = {.ctx = d, .tip_changed = on_tip};
+	if (node_chain_open(&d->chain, dbdir, d->opt.params, &co, d->sigs, &ev, err,
 			    sizeof(err)) < 0) {
 		log_error("cannot open the chain database in '%s': %s", dbdir, err);
 		if (strstr(err, "Corruption") || strstr(err, "corrupt"))
@@ -138,6 +202,7 @@ static int setup_loop(struct daemon *d)
 
 static void shutdown_daemon(struct daemon *d)
 {
+	p2p_net_free(d->net);
 	if (d->flush_timer)
 		event_free(d->flush_timer);
 	if (d->sigint)
@@ -175,7 +240,7 @@ static int start(struct daemon *d)
 		log_error("cannot set up the event loop");
 		return -1;
 	}
-	return 0;
+	return start_network(d);
 }
 
 int main(int argc, char **argv)

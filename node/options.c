@@ -22,6 +22,18 @@ static const char usage[] =
 	"  --checkblocks N       blocks checked against the coin set at start (default 6)\n"
 	"  --time-offset SECS    shift this node's clock (clock-skew faults)\n"
 	"  --loglevel LEVEL      error, warn, info (default) or debug\n"
+	"\n"
+	"Network:\n"
+	"  --port PORT           P2P port (default: testnet 28333, regtest 28444)\n"
+	"  --bind ADDR           IPv4 address to listen on and to connect from\n"
+	"                        (default 127.0.0.1; testnets give each node its own 127.0.0.x)\n"
+	"  --listen              accept inbound peers (the default)\n"
+	"  --nolisten            do not accept inbound peers\n"
+	"  --connect HOST:PORT   keep a connection to this peer (repeatable)\n"
+	"  --maxinbound N        inbound peer limit (default 64)\n"
+	"  --bantime SECS        how long misbehaving peers stay banned (default 86400)\n"
+	"  --handshake-timeout S drop peers that do not finish the handshake (default 10)\n"
+	"  --ping-interval S     seconds between keep-alive pings (default 30)\n"
 	"  --help                this text\n";
 
 const char *node_options_usage(void)
@@ -37,7 +49,9 @@ struct optdef {
 static const struct optdef defs[] = {
 	{"chain", true}, {"datadir", true}, {"conf", true}, {"dbcache", true}, {"par", true},
 	{"reindex", false}, {"checkblocks", true}, {"time-offset", true}, {"loglevel", true},
-	{"help", false}, {NULL, false},
+	{"help", false}, {"port", true}, {"bind", true}, {"listen", false}, {"nolisten", false},
+	{"connect", true}, {"maxinbound", true}, {"bantime", true}, {"handshake-timeout", true},
+	{"ping-interval", true}, {NULL, false},
 };
 
 static int parse_int(const char *s, long long lo, long long hi, long long *out)
@@ -59,6 +73,16 @@ static int set_number(struct node_options *o, const char *name, const char *val)
 		o->par = (int)v;
 	else if (strcmp(name, "checkblocks") == 0 && parse_int(val, 0, 1000000, &v) == 0)
 		o->check_blocks = (int)v;
+	else if (strcmp(name, "port") == 0 && parse_int(val, 1, 65535, &v) == 0)
+		o->port = (int)v;
+	else if (strcmp(name, "maxinbound") == 0 && parse_int(val, 0, 10000, &v) == 0)
+		o->max_inbound = (int)v;
+	else if (strcmp(name, "bantime") == 0 && parse_int(val, 1, 100LL * 365 * 86400, &v) == 0)
+		o->ban_seconds = v;
+	else if (strcmp(name, "handshake-timeout") == 0 && parse_int(val, 1, 3600, &v) == 0)
+		o->handshake_timeout = (int)v;
+	else if (strcmp(name, "ping-interval") == 0 && parse_int(val, 1, 3600, &v) == 0)
+		o->ping_interval = (int)v;
 	else if (strcmp(name, "time-offset") == 0 &&
 		 parse_int(val, -100LL * 365 * 86400, 100LL * 365 * 86400, &v) == 0)
 		o->time_offset = v;
@@ -90,6 +114,21 @@ static int apply(struct node_options *o, const char *name, const char *val, char
 		}
 	} else if (strcmp(name, "reindex") == 0) {
 		o->reindex = true;
+	} else if (strcmp(name, "listen") == 0 || strcmp(name, "nolisten") == 0) {
+		o->nolisten = name[0] == 'n';
+	} else if (strcmp(name, "bind") == 0) {
+		if (snprintf(o->bind, sizeof(o->bind), "%s", val) >= (int)sizeof(o->bind)) {
+			snprintf(err, errlen, "address for '--bind' is too long");
+			return -1;
+		}
+	} else if (strcmp(name, "connect") == 0) {
+		if (o->n_connect == (int)(sizeof(o->connect) / sizeof(o->connect[0])) ||
+		    snprintf(o->connect[o->n_connect], sizeof(o->connect[0]), "%s", val) >=
+			    (int)sizeof(o->connect[0])) {
+			snprintf(err, errlen, "too many or too long '--connect' values");
+			return -1;
+		}
+		o->n_connect++;
 	} else if (strcmp(name, "help") == 0) {
 		o->help = true;
 	} else if (set_number(o, name, val) < 0) {
@@ -166,6 +205,11 @@ static void defaults(struct node_options *o)
 	o->dbcache_mb = 64;
 	o->check_blocks = 6;
 	o->log_level = NODE_LOG_INFO;
+	snprintf(o->bind, sizeof(o->bind), "127.0.0.1");
+	o->max_inbound = 64;
+	o->ban_seconds = 86400;
+	o->handshake_timeout = 10;
+	o->ping_interval = 30;
 }
 
 /* Runs getopt over argv, calling apply for each option. */

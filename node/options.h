@@ -24,6 +24,16 @@ struct node_options {
 	int64_t time_offset;
 	enum node_log_level log_level;
 	bool help;
+	/* network */
+	int port;                 /* 0: the chain's default */
+	char bind[64];
+	bool nolisten;
+	char connect[16][256];
+	int n_connect;
+	int max_inbound;
+	int64_t ban_seconds;
+	int handshake_timeout;
+	int ping_interval;
 };
 
 /*

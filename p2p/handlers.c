@@ -1,0 +1,289 @@
+/*
+ * One small handler per message, dispatched from a table (picocoin's
+ * nc_msg_* shape rather than one long function). A malformed payload or an
+ * invalid block costs the sender misbehaviour score; unknown commands are
+ * ignored, as Bitcoin does.
+ */
+#include "p2p/peer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/hex.h"
+
+static void put_le64(uint8_t *b, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void on_version(struct peer *p, const uint8_t *d, size_t len)
+{
+	if (p->got_version) {
+		p2p_misbehave(p, 1, "duplicate version");
+		return;
+	}
+	if (p2p_version_read(&p->ver, d, len) < 0) {
+		p2p_misbehave(p, p->net->o.ban_threshold, "malformed version");
+		return;
+	}
+	if (p->ver.nonce == p->net->local_nonce) {
+		p2p_disconnect(p, "connected to ourselves");
+		return;
+	}
+	if (p->ver.version < P2P_MIN_VERSION) {
+		p2p_disconnect(p, "protocol version too old");
+		return;
+	}
+	p->got_version = true;
+	if (p->inbound)
+		p2p_send_version(p);
+	p2p_send(p, "verack", NULL, 0);
+}
+
+static void on_verack(struct peer *p, const uint8_t *d, size_t len)
+{
+	if (!p->got_version || p->handshaked)
+		return;
+	p->handshaked = true;
+	p->last_ping_s = p2p_mono_s();
+	plog(p->net, P2P_LOG_INFO, "peer %d (%s) ready: %s, height %d", p->id, p->addr,
+	     p->ver.user_agent, p->ver.start_height);
+	p2p_send(p, "sendheaders", NULL, 0);
+	p2p_send_getheaders(p, NULL);
+}
+
+static void on_ping(struct peer *p, const uint8_t *d, size_t len)
+{
+	uint64_t nonce;
+	uint8_t b[8];
+
+	if (p2p_nonce_read(&nonce, d, len) < 0) {
+		p2p_misbehave(p, 10, "malformed ping");
+		return;
+	}
+	put_le64(b, nonce);
+	p2p_send(p, "pong", b, 8);
+}
+
+static void on_pong(struct peer *p, const uint8_t *d, size_t len)
+{
+	uint64_t nonce;
+
+	if (p2p_nonce_read(&nonce, d, len) < 0) {
+		p2p_misbehave(p, 10, "malformed pong");
+		return;
+	}
+	if (p->ping_nonce && nonce == p->ping_nonce) {
+		p->ping_usec = p2p_mono_us() - p->ping_sent_us;
+		p->ping_nonce = 0;
+	}
+}
+
+static void on_sendheaders(struct peer *p, const uint8_t *d, size_t len)
+{
+	p->send_headers = true;
+}
+
+static void on_getheaders(struct peer *p, const uint8_t *d, size_t len)
+{
+	struct p2p_getheaders *g = malloc(sizeof(*g));
+	struct cons_header *h = malloc(P2P_MAX_HEADERS * sizeof(*h));
+	struct cons_writer w;
+	size_t n;
+
+	if (!g || !h)
+		goto out;
+	if (p2p_getheaders_read(g, d, len) < 0) {
+		p2p_misbehave(p, 20, "malformed getheaders");
+		goto out;
+	}
+	n = p->net->chain.headers_after(p->net->chain.ctx, g, h, P2P_MAX_HEADERS);
+	cons_writer_init(&w);
+	p2p_headers_write(&w, h, n);
+	p2p_send(p, "headers", w.data, w.len);
+	cons_writer_release(&w);
+out:
+	free(g);
+	free(h);
+}
+
+/* Applies one header; returns false when the rest of the message should be skipped. */
+static bool take_header(struct peer *p, const struct cons_header *h, bool *gap)
+{
+	struct cons_state st;
+	enum cons_verdict v;
+
+	cons_state_init(&st);
+	v = p->net->chain.accept_header(p->net->chain.ctx, h, &st);
+	if (v == CONS_VALID) {
+		cons_header_hash(p->best, h);
+		p->has_best = true;
+		return true;
+	}
+	if (v == CONS_INVALID && st.code == CONS_REJ_PREV_MISSING) {
+		*gap = true;                /* it skipped ahead: ask from our locator */
+		return false;
+	}
+	if (v == CONS_INVALID && cons_reject_punishable(st.code, true))
+		p2p_misbehave(p, p->net->o.ban_threshold, cons_reject_reason(st.code));
+	return false;
+}
+
+static void on_headers(struct peer *p, const uint8_t *d, size_t len)
+{
+	struct cons_header *h;
+	size_t n, i;
+	bool gap = false;
+
+	if (p2p_headers_read(&h, &n, d, len) < 0) {
+		p2p_misbehave(p, p->net->o.ban_threshold, "malformed headers");
+		return;
+	}
+	for (i = 0; i < n && !p->closing; i++)
+		if (!take_header(p, &h[i], &gap))
+			break;
+	if (gap)
+		p2p_send_getheaders(p, NULL);
+	else if (n == P2P_MAX_HEADERS && i == n)
+		p2p_send_getheaders(p, NULL);   /* more follow: our locator now ends there */
+	free(h);
+	p2p_fetch_blocks(p);
+}
+
+static void on_inv(struct peer *p, const uint8_t *d, size_t len)
+{
+	struct p2p_inv *inv;
+	size_t n;
+
+	if (p2p_inv_read(&inv, &n, d, len) < 0) {
+		p2p_misbehave(p, 20, "malformed inv");
+		return;
+	}
+	/* A block we do not know: its headers bring it, as Bitcoin does. */
+	for (size_t i = 0; i < n; i++) {
+		if (inv[i].type == P2P_INV_BLOCK &&
+		    p->net->chain.block_status(p->net->chain.ctx, inv[i].hash) == 0) {
+			p2p_send_getheaders(p, inv[i].hash);
+			break;
+		}
+	}
+	free(inv);
+}
+
+/* Serves blocks while the send buffer has room; the rest wait for a new request. */
+static void on_getdata(struct peer *p, const uint8_t *d, size_t len)
+{
+	struct p2p_inv *inv;
+	size_t n, sent = 0;
+
+	if (p2p_inv_read(&inv, &n, d, len) < 0) {
+		p2p_misbehave(p, 20, "malformed getdata");
+		return;
+	}
+	for (size_t i = 0; i < n && sent < 8u * 1000 * 1000; i++) {
+		uint8_t *raw;
+		size_t rlen;
+		if (inv[i].type != P2P_INV_BLOCK)
+			continue;
+		if (p->net->chain.read_block(p->net->chain.ctx, inv[i].hash, &raw, &rlen) < 0) {
+			struct cons_writer w;
+			cons_writer_init(&w);
+			p2p_inv_write(&w, &inv[i], 1);
+			p2p_send(p, "notfound", w.data, w.len);
+			cons_writer_release(&w);
+			continue;
+		}
+		p2p_send(p, "block", raw, rlen);
+		sent += rlen;
+		free(raw);
+	}
+	free(inv);
+}
+
+static void forget_in_flight(struct peer *p, const uint8_t hash[32])
+{
+	for (int i = 0; i < p->n_inflight; i++) {
+		if (memcmp(p->inflight[i].hash, hash, 32) == 0) {
+			p->inflight[i] = p->inflight[--p->n_inflight];
+			return;
+		}
+	}
+}
+
+static void on_notfound(struct peer *p, const uint8_t *d, size_t len)
+{
+	struct p2p_inv *inv;
+	size_t n;
+
+	if (p2p_inv_read(&inv, &n, d, len) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		forget_in_flight(p, inv[i].hash);
+	free(inv);
+}
+
+static void on_block(struct peer *p, const uint8_t *d, size_t len)
+{
+	struct cons_block b;
+	struct cons_state st;
+	enum cons_verdict v;
+	bool new_tip = false;
+
+	cons_block_init(&b);
+	if (cons_block_parse(&b, NULL, d, len) < 0) {
+		p2p_misbehave(p, p->net->o.ban_threshold, "malformed block");
+		return;
+	}
+	forget_in_flight(p, b.hash);
+	if (!p->has_best) {             /* an announced header, if any, is further ahead */
+		memcpy(p->best, b.hash, 32);
+		p->has_best = true;
+	}
+	cons_state_init(&st);
+	v = p->net->chain.accept_block(p->net->chain.ctx, &b, &new_tip, &st);
+	if (v == CONS_INVALID && cons_reject_punishable(st.code, true)) {
+		p2p_misbehave(p, p->net->o.ban_threshold, cons_reject_reason(st.code));
+		return;
+	}
+	if (v == CONS_VALID && new_tip)
+		p->last_block_s = p2p_mono_s();
+	if (v == CONS_INVALID && st.code == CONS_REJ_PREV_MISSING)
+		p2p_send_getheaders(p, NULL);
+	p2p_fetch_blocks(p);
+}
+
+typedef void (*handler_fn)(struct peer *p, const uint8_t *d, size_t len);
+
+static const struct {
+	const char *command;
+	handler_fn fn;
+	bool before_handshake;       /* allowed before verack */
+} handlers[] = {
+	{"version", on_version, true},
+	{"verack", on_verack, true},
+	{"ping", on_ping, false},
+	{"pong", on_pong, false},
+	{"sendheaders", on_sendheaders, false},
+	{"getheaders", on_getheaders, false},
+	{"headers", on_headers, false},
+	{"inv", on_inv, false},
+	{"getdata", on_getdata, false},
+	{"notfound", on_notfound, false},
+	{"block", on_block, false},
+};
+
+void p2p_handle(struct peer *p, const char *command, const uint8_t *payload, size_t len)
+{
+	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+		if (strcmp(handlers[i].command, command) != 0)
+			continue;
+		if (!handlers[i].before_handshake && !p->handshaked) {
+			p2p_misbehave(p, 10, "message before handshake");
+			return;
+		}
+		handlers[i].fn(p, payload, len);
+		return;
+	}
+	plog(p->net, P2P_LOG_DEBUG, "peer %d sent unknown command '%s'", p->id, command);
+}

@@ -1,0 +1,751 @@
+/*
+ * Connections: accepting and dialling peers, reading frames off the wire
+ * with the payload bounded before it arrives, a once-a-second tick for
+ * handshake, ping and stall timeouts and reconnection with backoff, and the
+ * ban list (persisted as "ip until" lines).
+ */
+#include "p2p/peer.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+#include <openssl/rand.h>
+
+#include "consensus/hash.h"
+
+int64_t p2p_mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec;
+}
+
+int64_t p2p_mono_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+void p2p_options_default(struct p2p_options *o, const struct cons_params *p)
+{
+	memset(o, 0, sizeof(*o));
+	o->port = p->default_port;
+	o->listen = true;
+	snprintf(o->bind, sizeof(o->bind), "127.0.0.1");
+	o->max_inbound = 64;
+	o->max_per_ip = 8;
+	o->ban_seconds = 24 * 3600;
+	o->ban_threshold = 100;
+	o->handshake_timeout = 10;
+	o->ping_interval = 30;
+	o->ping_timeout = 20;
+	o->stall_timeout = 30;
+	o->max_in_flight = 16;
+	o->user_agent = "/Flint:0.1/";
+}
+
+/* ---- bans ---- */
+
+static bool is_banned(struct p2p_net *n, const char *ip)
+{
+	int64_t now = time(NULL);
+
+	for (struct ban *b = n->bans; b; b = b->next)
+		if (strcmp(b->ip, ip) == 0 && b->until > now)
+			return true;
+	return false;
+}
+
+static void save_bans(struct p2p_net *n)
+{
+	char tmp[660];
+	FILE *f;
+
+	if (!n->o.banlist_path[0])
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", n->o.banlist_path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		plog(n, P2P_LOG_WARN, "cannot write ban list '%s'", tmp);
+		return;
+	}
+	for (struct ban *b = n->bans; b; b = b->next)
+		if (b->until > time(NULL))
+			fprintf(f, "%s %lld\n", b->ip, (long long)b->until);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
+	    rename(tmp, n->o.banlist_path) != 0)
+		plog(n, P2P_LOG_WARN, "cannot save ban list '%s'", n->o.banlist_path);
+}
+
+static int add_ban(struct p2p_net *n, const char *ip, int64_t until)
+{
+	struct ban *b;
+
+	for (b = n->bans; b; b = b->next)
+		if (strcmp(b->ip, ip) == 0)
+			break;
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return -1;
+		snprintf(b->ip, sizeof(b->ip), "%s", ip);
+		b->next = n->bans;
+		n->bans = b;
+	}
+	b->until = until;
+	return 0;
+}
+
+static void load_bans(struct p2p_net *n)
+{
+	FILE *f = n->o.banlist_path[0] ? fopen(n->o.banlist_path, "r") : NULL;
+	char ip[48];
+	long long until;
+
+	if (!f)
+		return;
+	while (fscanf(f, "%47s %lld", ip, &until) == 2) {
+		struct in6_addr a6;
+		struct in_addr a4;
+		if ((inet_pton(AF_INET, ip, &a4) == 1 || inet_pton(AF_INET6, ip, &a6) == 1) &&
+		    until > time(NULL))
+			(void)add_ban(n, ip, until);
+	}
+	fclose(f);
+}
+
+int p2p_net_ban(struct p2p_net *n, const char *ip, int64_t seconds, char *err, size_t errlen)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, ip, &a4) != 1 && inet_pton(AF_INET6, ip, &a6) != 1) {
+		snprintf(err, errlen, "invalid IP address '%s'", ip);
+		return -1;
+	}
+	if (add_ban(n, ip, (int64_t)time(NULL) + (seconds > 0 ? seconds : n->o.ban_seconds)) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (struct peer *p = n->peers; p; p = p->next)
+		if (strcmp(p->ip, ip) == 0)
+			p2p_disconnect(p, "banned");
+	save_bans(n);
+	return 0;
+}
+
+int p2p_net_unban(struct p2p_net *n, const char *ip, char *err, size_t errlen)
+{
+	for (struct ban **b = &n->bans; *b; b = &(*b)->next) {
+		if (strcmp((*b)->ip, ip) == 0) {
+			struct ban *gone = *b;
+			*b = gone->next;
+			free(gone);
+			save_bans(n);
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "'%s' is not banned", ip);
+	return -1;
+}
+
+size_t p2p_net_bans(const struct p2p_net *n, struct p2p_ban_info *out, size_t max)
+{
+	size_t k = 0;
+
+	for (struct ban *b = n->bans; b; b = b->next) {
+		if (b->until <= time(NULL))
+			continue;
+		if (k < max) {
+			snprintf(out[k].addr, sizeof(out[k].addr), "%s", b->ip);
+			out[k].until = b->until;
+		}
+		k++;
+	}
+	return k;
+}
+
+void p2p_misbehave(struct peer *p, int score, const char *reason)
+{
+	struct p2p_net *n = p->net;
+
+	p->score += score;
+	plog(n, P2P_LOG_WARN, "peer %d (%s) misbehaved: %s (score %d)", p->id, p->addr, reason,
+	     p->score);
+	if (p->score < n->o.ban_threshold)
+		return;
+	if (add_ban(n, p->ip, (int64_t)time(NULL) + n->o.ban_seconds) == 0) {
+		plog(n, P2P_LOG_WARN, "banned %s for %lld s", p->ip, (long long)n->o.ban_seconds);
+		save_bans(n);
+	}
+	p2p_disconnect(p, "banned");
+}
+
+/* ---- peers ---- */
+
+static void free_peer(struct peer *p)
+{
+	struct p2p_net *n = p->net;
+
+	for (struct peer **pp = &n->peers; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	if (p->ob) {
+		p->ob->peer = NULL;
+		p->ob->next_try = p2p_mono_s() + p->ob->backoff;
+		p->ob->backoff = p->ob->backoff < 32 ? p->ob->backoff * 2 : 60;
+	}
+	bufferevent_free(p->bev);
+	free(p);
+}
+
+void p2p_disconnect(struct peer *p, const char *reason)
+{
+	if (p->closing)
+		return;
+	p->closing = true;
+	plog(p->net, P2P_LOG_INFO, "disconnecting peer %d (%s): %s", p->id, p->addr, reason);
+	/* Pending output still goes out; the reap event frees the peer from the
+	 * loop, after the caller has returned, so no one holds a freed pointer. */
+	bufferevent_disable(p->bev, EV_READ);
+	event_active(p->net->reap, EV_TIMEOUT, 0);
+}
+
+void p2p_send(struct peer *p, const char *command, const uint8_t *payload, size_t len)
+{
+	struct cons_writer w;
+
+	if (p->closing)
+		return;
+	cons_writer_init(&w);
+	p2p_frame_write(&w, p->net->params->magic, command, payload, len);
+	if (!w.oom && bufferevent_write(p->bev, w.data, w.len) == 0)
+		p->bytes_sent += w.len;
+	cons_writer_release(&w);
+}
+
+/* Reads every complete message; a bad frame costs the peer its connection. */
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct peer *p = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t hdr[P2P_HEADER_SIZE];
+
+	while (!p->closing && evbuffer_get_length(in) >= P2P_HEADER_SIZE) {
+		struct p2p_frame f;
+		enum p2p_frame_status s;
+		uint8_t *payload;
+
+		evbuffer_copyout(in, hdr, sizeof(hdr));
+		s = p2p_frame_parse(&f, hdr, p->net->params->magic);
+		if (s != P2P_FRAME_OK) {
+			p2p_misbehave(p, p->net->o.ban_threshold, p2p_frame_status_str(s));
+			return;
+		}
+		if (evbuffer_get_length(in) < P2P_HEADER_SIZE + (size_t)f.length)
+			return;                 /* the rest of the payload is on its way */
+		payload = evbuffer_pullup(in, P2P_HEADER_SIZE + (ssize_t)f.length) + P2P_HEADER_SIZE;
+		s = p2p_frame_check(&f, payload, f.length);
+		if (s != P2P_FRAME_OK) {
+			p2p_misbehave(p, p->net->o.ban_threshold, p2p_frame_status_str(s));
+			return;
+		}
+		p->bytes_recv += P2P_HEADER_SIZE + f.length;
+		p2p_handle(p, f.command, payload, f.length);
+		evbuffer_drain(in, P2P_HEADER_SIZE + f.length);
+	}
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct peer *p = arg;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		p->connected = true;
+		plog(p->net, P2P_LOG_INFO, "connected to peer %d (%s)", p->id, p->addr);
+		p2p_send_version(p);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		if (!p->closing)
+			plog(p->net, P2P_LOG_INFO, "peer %d (%s) %s", p->id, p->addr,
+			     (what & BEV_EVENT_EOF) ? "closed the connection" : "connection failed");
+		p->closing = true;
+		p->connected = false;   /* nothing more can be sent */
+		bufferevent_disable(bev, EV_READ | EV_WRITE);
+		event_active(p->net->reap, EV_TIMEOUT, 0);
+	}
+}
+
+static struct peer *new_peer(struct p2p_net *n, evutil_socket_t fd, const struct sockaddr *sa,
+			     bool inbound)
+{
+	struct peer *p = calloc(1, sizeof(*p));
+	char ip[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (!p)
+		return NULL;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+		port = ntohs(s4->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+		port = ntohs(s6->sin6_port);
+	}
+	p->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!p->bev) {
+		free(p);
+		return NULL;
+	}
+	p->net = n;
+	p->id = n->next_id++;
+	p->inbound = inbound;
+	p->connected = inbound;
+	p->ping_usec = -1;
+	p->connected_at = time(NULL);
+	p->started_s = p2p_mono_s();
+	snprintf(p->ip, sizeof(p->ip), "%s", ip);
+	snprintf(p->addr, sizeof(p->addr), "%s:%d", ip, port);
+	/* Stop reading once one maximal frame is buffered: memory per peer is bounded. */
+	bufferevent_setwatermark(p->bev, EV_READ, 0, P2P_HEADER_SIZE + P2P_MAX_PAYLOAD);
+	bufferevent_setcb(p->bev, on_read, NULL, on_event, p);
+	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
+	p->next = n->peers;
+	n->peers = p;
+	return p;
+}
+
+static int count_inbound(const struct p2p_net *n, const char *ip)
+{
+	int k = 0;
+
+	for (struct peer *p = n->peers; p; p = p->next)
+		if (p->inbound && !p->closing && (!ip || strcmp(p->ip, ip) == 0))
+			k++;
+	return k;
+}
+
+/*
+ * At the inbound limit, the newest inbound peer that has not given us a
+ * block in the last ten minutes makes room; peers that feed us stay.
+ */
+static bool evict_one(struct p2p_net *n)
+{
+	struct peer *victim = NULL;
+	int64_t now = p2p_mono_s();
+
+	for (struct peer *p = n->peers; p; p = p->next) {
+		if (!p->inbound || p->closing || (p->last_block_s && now - p->last_block_s < 600))
+			continue;
+		if (!victim || p->started_s > victim->started_s)
+			victim = p;
+	}
+	if (victim)
+		p2p_disconnect(victim, "evicted to make room");
+	return victim != NULL;
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+		      int len, void *arg)
+{
+	struct p2p_net *n = arg;
+	struct peer *p = new_peer(n, fd, sa, true);
+
+	if (!p) {
+		evutil_closesocket(fd);
+		return;
+	}
+	if (!n->active || is_banned(n, p->ip)) {
+		p2p_disconnect(p, n->active ? "banned address" : "network inactive");
+		return;
+	}
+	if (count_inbound(n, p->ip) > n->o.max_per_ip) {
+		p2p_disconnect(p, "too many connections from this address");
+		return;
+	}
+	if (count_inbound(n, NULL) > n->o.max_inbound && !evict_one(n)) {
+		p2p_disconnect(p, "inbound slots full");
+		return;
+	}
+	plog(n, P2P_LOG_INFO, "inbound peer %d (%s)", p->id, p->addr);
+}
+
+/* ---- outbound connections ---- */
+
+static void dial(struct p2p_net *n, struct outbound *ob)
+{
+	struct evutil_addrinfo hints, *res = NULL;
+	struct sockaddr_in src;
+	evutil_socket_t fd;
+	struct peer *p;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	ob->next_try = p2p_mono_s() + ob->backoff;
+	if (evutil_getaddrinfo(ob->host, ob->port, &hints, &res) != 0 || !res)
+		return;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	/* Bind the source to our own address, so peers (and their bans) see us as us. */
+	memset(&src, 0, sizeof(src));
+	src.sin_family = AF_INET;
+	if (fd >= 0 && inet_pton(AF_INET, n->o.bind, &src.sin_addr) == 1)
+		(void)!bind(fd, (struct sockaddr *)&src, sizeof(src));
+	if (fd < 0 || evutil_make_socket_nonblocking(fd) < 0) {
+		if (fd >= 0)
+			evutil_closesocket(fd);
+		evutil_freeaddrinfo(res);
+		return;
+	}
+	p = new_peer(n, fd, res->ai_addr, false);
+	if (p && bufferevent_socket_connect(p->bev, res->ai_addr, (int)res->ai_addrlen) < 0)
+		p->closing = true;
+	else if (!p)
+		evutil_closesocket(fd);
+	if (p) {
+		p->ob = ob;
+		ob->peer = p;
+	}
+	evutil_freeaddrinfo(res);
+}
+
+int p2p_net_add_peer(struct p2p_net *n, const char *hostport, char *err, size_t errlen)
+{
+	const char *colon = strrchr(hostport, ':');
+	struct outbound *ob;
+	long port;
+	char *end;
+
+	if (!colon || colon == hostport || (size_t)(colon - hostport) >= sizeof(ob->host)) {
+		snprintf(err, errlen, "expected HOST:PORT, got '%s'", hostport);
+		return -1;
+	}
+	port = strtol(colon + 1, &end, 10);
+	if (*end || port < 1 || port > 65535) {
+		snprintf(err, errlen, "invalid port in '%s'", hostport);
+		return -1;
+	}
+	ob = calloc(1, sizeof(*ob));
+	if (!ob) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(ob->host, hostport, (size_t)(colon - hostport));
+	snprintf(ob->port, sizeof(ob->port), "%ld", port);
+	ob->backoff = 1;
+	ob->next = n->outs;
+	n->outs = ob;
+	if (n->active)
+		dial(n, ob);
+	return 0;
+}
+
+/* ---- the tick: timeouts, reconnection, cleanup ---- */
+
+static void check_peer_timeouts(struct peer *p, int64_t now)
+{
+	const struct p2p_options *o = &p->net->o;
+
+	if (!p->handshaked && now - p->started_s >= o->handshake_timeout) {
+		p2p_disconnect(p, "handshake timeout");
+		return;
+	}
+	if (!p->handshaked)
+		return;
+	if (p->ping_nonce && now - p->last_ping_s >= o->ping_timeout) {
+		p2p_disconnect(p, "ping timeout");
+		return;
+	}
+	for (int i = 0; i < p->n_inflight; i++) {
+		if (now - p->inflight[i].requested >= o->stall_timeout) {
+			p2p_disconnect(p, "stalled block download");
+			return;
+		}
+	}
+	if (!p->ping_nonce && now - p->last_ping_s >= o->ping_interval) {
+		uint8_t buf[8];
+		RAND_bytes((uint8_t *)&p->ping_nonce, sizeof(p->ping_nonce));
+		p->ping_nonce |= 1;
+		for (int i = 0; i < 8; i++)
+			buf[i] = (uint8_t)(p->ping_nonce >> (8 * i));
+		p->ping_sent_us = p2p_mono_us();
+		p->last_ping_s = now;
+		p2p_send(p, "ping", buf, 8);
+	}
+}
+
+static void reap_closed(struct p2p_net *n, int64_t now)
+{
+	for (struct peer *p = n->peers, *next; p; p = next) {
+		next = p->next;
+		if (p->closing && (evbuffer_get_length(bufferevent_get_output(p->bev)) == 0 ||
+				   !p->connected || now - p->started_s > 3600))
+			free_peer(p);
+	}
+}
+
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	reap_closed(arg, p2p_mono_s());
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct p2p_net *n = arg;
+	int64_t now = p2p_mono_s();
+
+	reap_closed(n, now);
+	for (struct peer *p = n->peers; p; p = p->next)
+		if (!p->closing)
+			check_peer_timeouts(p, now);
+	for (struct outbound *ob = n->outs; n->active && ob; ob = ob->next)
+		if (!ob->peer && now >= ob->next_try)
+			dial(n, ob);
+}
+
+/* ---- lifecycle ---- */
+
+static int start_listener(struct p2p_net *n, char *err, size_t errlen)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(n->o.port);
+	if (inet_pton(AF_INET, n->o.bind, &sin.sin_addr) != 1) {
+		snprintf(err, errlen, "invalid bind address '%s'", n->o.bind);
+		return -1;
+	}
+	n->listener = evconnlistener_new_bind(n->base, on_accept, n,
+					      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 64,
+					      (struct sockaddr *)&sin, sizeof(sin));
+	if (!n->listener) {
+		snprintf(err, errlen, "cannot listen on %s:%u: %s", n->o.bind, n->o.port,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct p2p_net *p2p_net_new(struct event_base *base, const struct cons_params *p,
+			    const struct p2p_options *o, const struct p2p_chain *chain,
+			    char *err, size_t errlen)
+{
+	struct p2p_net *n = calloc(1, sizeof(*n));
+	struct timeval second = {1, 0};
+
+	if (!n) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	n->base = base;
+	n->params = p;
+	n->o = *o;
+	n->chain = *chain;
+	n->active = true;
+	n->next_id = 1;
+	RAND_bytes((uint8_t *)&n->local_nonce, sizeof(n->local_nonce));
+	load_bans(n);
+	n->tick = event_new(base, -1, EV_PERSIST, on_tick, n);
+	n->reap = event_new(base, -1, 0, on_reap, n);
+	if (!n->tick || !n->reap || event_add(n->tick, &second) < 0 ||
+	    (o->listen && start_listener(n, err, errlen) < 0)) {
+		if (!err[0])
+			snprintf(err, errlen, "cannot start the network");
+		p2p_net_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+void p2p_net_free(struct p2p_net *n)
+{
+	if (!n)
+		return;
+	while (n->peers)
+		free_peer(n->peers);
+	while (n->outs) {
+		struct outbound *ob = n->outs;
+		n->outs = ob->next;
+		free(ob);
+	}
+	while (n->bans) {
+		struct ban *b = n->bans;
+		n->bans = b->next;
+		free(b);
+	}
+	if (n->listener)
+		evconnlistener_free(n->listener);
+	if (n->tick)
+		event_free(n->tick);
+	if (n->reap)
+		event_free(n->reap);
+	free(n);
+}
+
+void p2p_net_set_active(struct p2p_net *n, bool active)
+{
+	n->active = active;
+	if (n->listener) {
+		if (active)
+			evconnlistener_enable(n->listener);
+		else
+			evconnlistener_disable(n->listener);
+	}
+	if (!active)
+		for (struct peer *p = n->peers; p; p = p->next)
+			p2p_disconnect(p, "network turned off");
+	for (struct outbound *ob = n->outs; ob; ob = ob->next) {
+		ob->backoff = 1;
+		ob->next_try = 0;
+	}
+}
+
+size_t p2p_net_peers(const struct p2p_net *n, struct p2p_peer_info *out, size_t max)
+{
+	size_t k = 0;
+
+	for (struct peer *p = n->peers; p; p = p->next) {
+		if (p->closing || !p->connected)
+			continue;
+		if (k < max) {
+			struct p2p_peer_info *i = &out[k];
+			memset(i, 0, sizeof(*i));
+			i->id = p->id;
+			snprintf(i->addr, sizeof(i->addr), "%s", p->addr);
+			i->inbound = p->inbound;
+			i->handshaked = p->handshaked;
+			i->version = p->ver.version;
+			memcpy(i->user_agent, p->ver.user_agent, sizeof(i->user_agent));
+			i->start_height = p->ver.start_height;
+			i->misbehaviour = p->score;
+			i->ping_usec = p->ping_usec;
+			i->bytes_sent = p->bytes_sent;
+			i->bytes_recv = p->bytes_recv;
+			i->connected_at = p->connected_at;
+			i->in_flight = p->n_inflight;
+		}
+		k++;
+	}
+	return k;
+}
+
+/* ---- messages the network starts ---- */
+
+void p2p_send_version(struct peer *p)
+{
+	struct p2p_net *n = p->net;
+	struct p2p_version v;
+	struct cons_writer w;
+
+	memset(&v, 0, sizeof(v));
+	v.version = P2P_PROTOCOL_VERSION;
+	v.services = P2P_NODE_NETWORK;
+	v.timestamp = time(NULL);
+	v.nonce = n->local_nonce;
+	snprintf(v.user_agent, sizeof(v.user_agent), "%s", n->o.user_agent);
+	v.start_height = (int32_t)n->chain.tip_height(n->chain.ctx);
+	v.relay = true;
+	cons_writer_init(&w);
+	p2p_version_write(&w, &v);
+	p2p_send(p, "version", w.data, w.len);
+	cons_writer_release(&w);
+}
+
+void p2p_send_getheaders(struct peer *p, const uint8_t *stop)
+{
+	struct p2p_getheaders g;          /* 3 KB: fine on the loop's stack */
+	struct cons_writer w;
+
+	memset(&g, 0, sizeof(g));
+	g.version = P2P_PROTOCOL_VERSION;
+	g.n = p->net->chain.locator(p->net->chain.ctx, g.locator);
+	if (stop)
+		memcpy(g.stop, stop, 32);
+	cons_writer_init(&w);
+	p2p_getheaders_write(&w, &g);
+	p2p_send(p, "getheaders", w.data, w.len);
+	cons_writer_release(&w);
+}
+
+bool p2p_in_flight_anywhere(const struct p2p_net *n, const uint8_t hash[32])
+{
+	for (struct peer *p = n->peers; p; p = p->next)
+		for (int i = 0; i < p->n_inflight; i++)
+			if (memcmp(p->inflight[i].hash, hash, 32) == 0)
+				return true;
+	return false;
+}
+
+void p2p_fetch_blocks(struct peer *p)
+{
+	struct p2p_net *n = p->net;
+	uint8_t want[128][32];
+	struct p2p_inv inv[P2P_MAX_IN_FLIGHT];
+	int room = n->o.max_in_flight - p->n_inflight, k = 0;
+	size_t m;
+	struct cons_writer w;
+
+	if (room > P2P_MAX_IN_FLIGHT - p->n_inflight)
+		room = P2P_MAX_IN_FLIGHT - p->n_inflight;
+	if (!p->handshaked || !p->has_best || room <= 0)
+		return;
+	m = n->chain.missing_blocks(n->chain.ctx, p->best, want, 128);
+	for (size_t i = 0; i < m && k < room; i++) {
+		if (p2p_in_flight_anywhere(n, want[i]))
+			continue;
+		inv[k].type = P2P_INV_BLOCK;
+		memcpy(inv[k].hash, want[i], 32);
+		memcpy(p->inflight[p->n_inflight].hash, want[i], 32);
+		p->inflight[p->n_inflight++].requested = p2p_mono_s();
+		k++;
+	}
+	if (k == 0)
+		return;
+	cons_writer_init(&w);
+	p2p_inv_write(&w, inv, (size_t)k);
+	p2p_send(p, "getdata", w.data, w.len);
+	cons_writer_release(&w);
+}
+
+void p2p_net_announce_block(struct p2p_net *n, const struct cons_header *h, const uint8_t hash[32])
+{
+	struct cons_writer hw, iw;
+	struct p2p_inv inv = {.type = P2P_INV_BLOCK};
+
+	memcpy(inv.hash, hash, 32);
+	cons_writer_init(&hw);
+	cons_writer_init(&iw);
+	p2p_headers_write(&hw, h, 1);
+	p2p_inv_write(&iw, &inv, 1);
+	for (struct peer *p = n->peers; p; p = p->next) {
+		if (!p->handshaked || p->closing)
+			continue;
+		if (p->send_headers)
+			p2p_send(p, "headers", hw.data, hw.len);
+		else
+			p2p_send(p, "inv", iw.data, iw.len);
+	}
+	cons_writer_release(&hw);
+	cons_writer_release(&iw);
+}

@@ -1,0 +1,121 @@
+/*
+ * The peer-to-peer network: libevent TCP connections, Bitcoin framing,
+ * handshake, keep-alive, headers-first sync, block gossip, misbehaviour
+ * scores and bans. It reaches chain state only through struct p2p_chain,
+ * the narrow interface the node gives it, and knows nothing of storage.
+ * Runs on the caller's event loop; not thread-safe.
+ */
+#ifndef FLINT_P2P_NET_H
+#define FLINT_P2P_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "consensus/block.h"
+#include "consensus/params.h"
+#include "consensus/validation.h"
+#include "p2p/protocol.h"
+
+struct event_base;
+
+/* What the network may ask of the node. Every hash is in internal byte order. */
+struct p2p_chain {
+	void *ctx;
+	int64_t (*tip_height)(void *ctx);
+	/* Writes a locator of the active chain into hashes; returns how many (<= P2P_MAX_LOCATOR). */
+	size_t (*locator)(void *ctx, uint8_t (*hashes)[32]);
+	/* Active-chain headers after the locator's fork point, up to stop; at most max. */
+	size_t (*headers_after)(void *ctx, const struct p2p_getheaders *g, struct cons_header *out,
+				size_t max);
+	/* Accepts a header into the index (CONS_REJ_PREV_MISSING if its parent is unknown). */
+	enum cons_verdict (*accept_header)(void *ctx, const struct cons_header *h,
+					   struct cons_state *st);
+	/* Accepts a block, taking its contents; *new_tip tells whether the tip moved. */
+	enum cons_verdict (*accept_block)(void *ctx, struct cons_block *b, bool *new_tip,
+					  struct cons_state *st);
+	/* 0 unknown, 1 header only, 2 body stored, -1 known invalid. */
+	int (*block_status)(void *ctx, const uint8_t hash[32]);
+	/*
+	 * Blocks to fetch towards the known header `best` (ancestors lacking a
+	 * body, oldest first, skipping any in skip(ctx2, hash)); at most max.
+	 */
+	size_t (*missing_blocks)(void *ctx, const uint8_t best[32], uint8_t (*out)[32], size_t max);
+	/* The serialized block, malloc'd. 0, or -1 if not stored. */
+	int (*read_block)(void *ctx, const uint8_t hash[32], uint8_t **raw, size_t *len);
+};
+
+struct p2p_options {
+	uint16_t port;               /* listening port */
+	bool listen;
+	char bind[64];               /* address to listen on */
+	int max_inbound;
+	int max_per_ip;              /* inbound connections from one address */
+	int64_t ban_seconds;
+	int ban_threshold;           /* misbehaviour score that bans */
+	int handshake_timeout;       /* seconds */
+	int ping_interval;
+	int ping_timeout;
+	int stall_timeout;           /* seconds a requested block may take */
+	int max_in_flight;           /* blocks requested from one peer at a time */
+	char banlist_path[640];      /* where bans persist; empty: not persisted */
+	const char *user_agent;
+	/* Where the network reports what it did (p2p/ itself prints nothing). */
+	void (*log)(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+};
+
+/* Levels passed to p2p_options.log, matching the node's. */
+enum { P2P_LOG_ERROR, P2P_LOG_WARN, P2P_LOG_INFO, P2P_LOG_DEBUG };
+
+void p2p_options_default(struct p2p_options *o, const struct cons_params *p);
+
+struct p2p_net;
+
+/*
+ * Starts the network on base; listening if o->listen. Returns NULL with err
+ * filled (for example, the port is in use).
+ */
+struct p2p_net *p2p_net_new(struct event_base *base, const struct cons_params *p,
+			    const struct p2p_options *o, const struct p2p_chain *chain,
+			    char *err, size_t errlen);
+/* Closes every connection and frees; NULL is a no-op. */
+void p2p_net_free(struct p2p_net *n);
+
+/* Adds an outbound peer "host:port", reconnected with backoff while it fails. */
+int p2p_net_add_peer(struct p2p_net *n, const char *hostport, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* Tells peers about a new tip (headers to sendheaders peers, inv to others). */
+void p2p_net_announce_block(struct p2p_net *n, const struct cons_header *h, const uint8_t hash[32]);
+/* Turns all networking off and on (setnetworkactive). */
+void p2p_net_set_active(struct p2p_net *n, bool active);
+
+/* Peer information for getpeerinfo and metrics. */
+struct p2p_peer_info {
+	int id;
+	char addr[64];
+	bool inbound;
+	bool handshaked;
+	int version;
+	char user_agent[P2P_MAX_UA + 1];
+	int32_t start_height;
+	int misbehaviour;
+	int64_t ping_usec;           /* last round trip, -1 if none */
+	uint64_t bytes_sent, bytes_recv;
+	int64_t connected_at;
+	int in_flight;
+};
+/* Fills at most max entries; returns the number of connected peers. */
+size_t p2p_net_peers(const struct p2p_net *n, struct p2p_peer_info *out, size_t max);
+
+struct p2p_ban_info {
+	char addr[64];
+	int64_t until;
+};
+size_t p2p_net_bans(const struct p2p_net *n, struct p2p_ban_info *out, size_t max);
+/* setban add/remove for an IP address (no port). 0, or -1 with err. */
+int p2p_net_ban(struct p2p_net *n, const char *ip, int64_t seconds, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+int p2p_net_unban(struct p2p_net *n, const char *ip, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+#endif

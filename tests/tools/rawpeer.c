@@ -1,0 +1,233 @@
+/*
+ * Test tool: a scripted (hostile) regtest peer.
+ *   rawpeer SRC_IP HOST PORT MODE [SECONDS]
+ * Connects from SRC_IP, then per MODE:
+ *   idle         never sends anything
+ *   garbage      sends bytes that are no frame at all
+ *   badchecksum  handshakes, then sends a ping whose checksum is wrong
+ *   oversize     handshakes, then a frame header claiming a 5 MB payload
+ *   badblock     handshakes, then a block whose merkle root is wrong
+ *   ping         handshakes, then pings and reports the round trip
+ * and waits up to SECONDS (default 10) for the node to close the connection.
+ * Prints "closed after N ms" or "still open" (or "pong after N ms") and
+ * exits 0; exits 1 if it cannot connect at all.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "consensus/pow.h"
+#include "p2p/protocol.h"
+#include "tests/support/builder.h"
+
+static const struct cons_params *P;
+
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void send_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t k = send(fd, p, len, MSG_NOSIGNAL);
+		if (k <= 0)
+			return;
+		p += k;
+		len -= (size_t)k;
+	}
+}
+
+static void send_msg(int fd, const char *cmd, const uint8_t *payload, size_t len)
+{
+	struct cons_writer w;
+
+	cons_writer_init(&w);
+	p2p_frame_write(&w, P->magic, cmd, payload, len);
+	send_all(fd, w.data, w.len);
+	cons_writer_release(&w);
+}
+
+/* Reads one frame's command into cmd (NULL at EOF) within timeout_ms. */
+static int read_msg(int fd, char cmd[13], uint8_t **payload, int timeout_ms)
+{
+	uint8_t hdr[24];
+	size_t got = 0, len;
+	struct pollfd pfd = {fd, POLLIN, 0};
+
+	while (got < 24) {
+		if (poll(&pfd, 1, timeout_ms) <= 0)
+			return -1;
+		ssize_t k = recv(fd, hdr + got, 24 - got, 0);
+		if (k <= 0)
+			return 0;
+		got += (size_t)k;
+	}
+	memcpy(cmd, hdr + 4, 12);
+	cmd[12] = 0;
+	len = cons_le32(hdr + 16);
+	*payload = malloc(len + 1);
+	for (got = 0; got < len;) {
+		if (poll(&pfd, 1, timeout_ms) <= 0)
+			return -1;
+		ssize_t k = recv(fd, *payload + got, len - got, 0);
+		if (k <= 0)
+			return 0;
+		got += (size_t)k;
+	}
+	return 1;
+}
+
+static void handshake(int fd)
+{
+	struct p2p_version v;
+	struct cons_writer w;
+	char cmd[13];
+	uint8_t *payload;
+	int verack = 0;
+
+	memset(&v, 0, sizeof(v));
+	v.version = P2P_PROTOCOL_VERSION;
+	v.nonce = 0x1234;
+	snprintf(v.user_agent, sizeof(v.user_agent), "/rawpeer/");
+	cons_writer_init(&w);
+	p2p_version_write(&w, &v);
+	send_msg(fd, "version", w.data, w.len);
+	cons_writer_release(&w);
+	while (!verack && read_msg(fd, cmd, &payload, 5000) == 1) {
+		if (strcmp(cmd, "version") == 0)
+			send_msg(fd, "verack", NULL, 0);
+		verack = strcmp(cmd, "verack") == 0;
+		free(payload);
+	}
+}
+
+static void send_bad_block(int fd)
+{
+	struct cons_block b;
+	struct cons_writer w;
+	uint8_t prev[32] = {0};
+	struct tb_key key;
+	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+
+	tb_key(ctx, &key, 99);
+	tb_block(&b, P, prev, 1, P->genesis_time + 1, P->genesis_bits, key.pkh, 7, NULL, 0, 0);
+	b.hdr.merkle[0] ^= 1;                   /* body no longer matches the header */
+	cons_header_hash(b.hash, &b.hdr);
+	while (!cons_check_pow(P, b.hash, b.hdr.bits)) {
+		b.hdr.nonce++;
+		cons_header_hash(b.hash, &b.hdr);
+	}
+	cons_writer_init(&w);
+	cons_block_write(&w, &b);
+	send_msg(fd, "block", w.data, w.len);
+	cons_writer_release(&w);
+	cons_block_release(&b);
+	secp256k1_context_destroy(ctx);
+}
+
+static int dial(const char *src, const char *host, int port)
+{
+	struct sockaddr_in a, s;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&s, 0, sizeof(s));
+	s.sin_family = AF_INET;
+	inet_pton(AF_INET, src, &s.sin_addr);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, host, &a.sin_addr);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&s, sizeof(s)) < 0 ||
+	    connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return -1;
+	return fd;
+}
+
+static void do_mode(int fd, const char *mode)
+{
+	if (strcmp(mode, "garbage") == 0) {
+		send_all(fd, "this is not a bitcoin frame, not at all!", 40);
+	} else if (strcmp(mode, "badchecksum") == 0) {
+		uint8_t nonce[8] = {1}, frame[32];
+		handshake(fd);
+		memset(frame, 0, sizeof(frame));
+		memcpy(frame, P->magic, 4);
+		memcpy(frame + 4, "ping", 4);
+		cons_put_le32(frame + 16, 8);
+		memcpy(frame + 20, "\xde\xad\xbe\xef", 4);
+		memcpy(frame + 24, nonce, 8);
+		send_all(fd, frame, sizeof(frame));
+	} else if (strcmp(mode, "oversize") == 0) {
+		uint8_t frame[24];
+		handshake(fd);
+		memset(frame, 0, sizeof(frame));
+		memcpy(frame, P->magic, 4);
+		memcpy(frame + 4, "block", 5);
+		cons_put_le32(frame + 16, 5u * 1000 * 1000);
+		send_all(fd, frame, sizeof(frame));
+	} else if (strcmp(mode, "badblock") == 0) {
+		handshake(fd);
+		send_bad_block(fd);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int fd, secs = argc > 5 ? atoi(argv[5]) : 10;
+	long long start;
+	char buf[4096];
+
+	P = cons_params_by_name("regtest");
+	if (argc < 5) {
+		fprintf(stderr, "usage: rawpeer SRC_IP HOST PORT MODE [SECONDS]\n");
+		return 2;
+	}
+	fd = dial(argv[1], argv[2], atoi(argv[3]));
+	if (fd < 0) {
+		printf("cannot connect\n");
+		return 1;
+	}
+	start = now_ms();
+	if (strcmp(argv[4], "ping") == 0) {
+		char cmd[13];
+		uint8_t *payload, nonce[8] = {7, 7, 7, 7, 7, 7, 7, 7};
+		handshake(fd);
+		start = now_ms();
+		send_msg(fd, "ping", nonce, 8);
+		while (read_msg(fd, cmd, &payload, secs * 1000) == 1) {
+			int pong = strcmp(cmd, "pong") == 0;
+			free(payload);
+			if (pong) {
+				printf("pong after %lld ms\n", now_ms() - start);
+				return 0;
+			}
+		}
+		printf("no pong\n");
+		return 0;
+	}
+	do_mode(fd, argv[4]);
+	for (;;) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		long long left = secs * 1000LL - (now_ms() - start);
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+			printf("still open\n");
+			return 0;
+		}
+		if (recv(fd, buf, sizeof(buf), 0) <= 0) {
+			printf("closed after %lld ms\n", now_ms() - start);
+			return 0;
+		}
+	}
+}
