@@ -27,6 +27,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(dir, sizeof(dir), "%s", argv[1]);
+	for (char *s = dir + 1; *s; s++) {      /* mkdir -p */
+		if (*s == '/') {
+			*s = 0;
+			mkdir(dir, 0700);
+			*s = '/';
+		}
+	}
 	mkdir(dir, 0700);
 	snprintf(dir, sizeof(dir), "%s/regtest", argv[1]);
 	mkdir(dir, 0700);
