@@ -1,0 +1,92 @@
+/*
+ * The memory pool: valid transactions waiting for a block. A transaction
+ * is accepted only if it is valid against the chain tip plus the pool
+ * (chains of unconfirmed transactions are allowed), spends nothing another
+ * pool transaction spends (no replacement), and pays at least the minimum
+ * relay fee rate. The pool is bounded in bytes; when full, the lowest fee
+ * rate leaves first, with its descendants. These are local policy, so they
+ * live in node/, not consensus/. Owned by the event loop.
+ */
+#ifndef FLINT_NODE_MEMPOOL_H
+#define FLINT_NODE_MEMPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <secp256k1.h>
+
+#include "consensus/block.h"
+#include "consensus/params.h"
+#include "consensus/tx_check.h"
+#include "consensus/validation.h"
+
+/* Extra reject codes of policy, beyond consensus's. */
+enum node_mempool_reject {
+	NODE_MP_OK = 0,
+	NODE_MP_DUPLICATE,          /* txn-already-in-mempool */
+	NODE_MP_CONFLICT,           /* txn-mempool-conflict */
+	NODE_MP_LOW_FEE,            /* min relay fee not met */
+	NODE_MP_FULL,               /* mempool full */
+	NODE_MP_COINBASE,           /* coinbase */
+	NODE_MP_CONSENSUS,          /* see the cons_state */
+};
+
+struct node_mempool_view {
+	/* The chain's coins (1 found, 0 not, -1 error) and the tip it reflects. */
+	void *ctx;
+	int (*get_coin)(void *ctx, const struct cons_outpoint *op, struct cons_coin *coin);
+	int64_t tip_height;
+	int64_t tip_mtp;             /* median time past of the tip */
+};
+
+struct node_mempool_entry {
+	struct cons_tx tx;
+	int64_t fee;
+	int64_t time;                /* when it entered */
+	uint64_t seq;
+};
+
+struct node_mempool;
+
+/* max_bytes bounds the serialized size held; min_fee_rate is base units per 1000 bytes. */
+struct node_mempool *node_mempool_new(const struct cons_params *p, size_t max_bytes,
+				      int64_t min_fee_rate);
+void node_mempool_free(struct node_mempool *mp);
+
+/*
+ * Validates tx against view plus the pool and adds a copy. Returns the
+ * consensus verdict in st (CONS_INVALID with CONS_REJ_TX_MISSING_INPUTS for
+ * an orphan) and the policy outcome in *why (may be NULL). secp verifies.
+ */
+enum cons_verdict node_mempool_accept(struct node_mempool *mp, const secp256k1_context *secp,
+				      const struct node_mempool_view *view,
+				      const struct cons_tx *tx, int64_t now,
+				      enum node_mempool_reject *why, struct cons_state *st);
+const char *node_mempool_reject_str(enum node_mempool_reject r);
+
+/* A block was connected: drop its transactions and whatever conflicts with them. */
+void node_mempool_remove_block(struct node_mempool *mp, const struct cons_block *b);
+/* Removes one transaction and every descendant. Returns how many left. */
+size_t node_mempool_remove(struct node_mempool *mp, const uint8_t txid[32]);
+
+const struct node_mempool_entry *node_mempool_get(const struct node_mempool *mp,
+						  const uint8_t txid[32]);
+size_t node_mempool_count(const struct node_mempool *mp);
+size_t node_mempool_bytes(const struct node_mempool *mp);
+/* Entries in arrival order (parents before children); for templates, relay, RPC. */
+void node_mempool_foreach(const struct node_mempool *mp,
+			  void (*fn)(void *ctx, const struct node_mempool_entry *e), void *ctx);
+/* True if some pool transaction spends op. */
+bool node_mempool_spends(const struct node_mempool *mp, const struct cons_outpoint *op);
+
+/*
+ * Persistence: writes every transaction (arrival order) to path atomically
+ * (temp file, fsync, rename), and reads such a file back. 0 / -1.
+ */
+int node_mempool_save(const struct node_mempool *mp, const char *path)
+	__attribute__((warn_unused_result));
+/* Reads path into a malloc'd array of transactions (*txs, *n); caller releases each. */
+int node_mempool_load_file(const char *path, struct cons_tx **txs, size_t *n)
+	__attribute__((warn_unused_result));
+
+#endif

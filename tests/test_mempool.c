@@ -1,0 +1,309 @@
+/* Tests for node/mempool: acceptance rules, chains, conflicts, eviction, persistence. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <secp256k1.h>
+
+#include "node/mempool.h"
+#include "tests/support/builder.h"
+
+#define N_COINS 8
+#define TIP 200
+
+struct fx {
+	const struct cons_params *p;
+	secp256k1_context *secp;
+	struct tb_key k[3];
+	struct cons_outpoint ops[N_COINS];
+	struct cons_coin coins[N_COINS];
+	bool spent[N_COINS];
+	struct node_mempool_view view;
+	struct node_mempool *mp;
+};
+
+static int chain_get(void *ctx, const struct cons_outpoint *op, struct cons_coin *coin)
+{
+	struct fx *f = ctx;
+
+	for (int i = 0; i < N_COINS; i++) {
+		if (!f->spent[i] && cons_outpoint_cmp(op, &f->ops[i]) == 0) {
+			*coin = f->coins[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->p = cons_params_by_name("regtest");
+	f->secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	for (int i = 0; i < 3; i++)
+		tb_key(f->secp, &f->k[i], (uint32_t)i + 1);
+	for (int i = 0; i < N_COINS; i++) {
+		memset(&f->ops[i], 0, sizeof(f->ops[i]));
+		f->ops[i].txid[0] = (uint8_t)(i + 1);
+		f->coins[i].value = 50 * CONS_COIN;
+		memcpy(f->coins[i].pkh, f->k[0].pkh, 20);
+		f->coins[i].height = 10;
+		f->coins[i].coinbase = true;
+	}
+	f->coins[N_COINS - 1].height = TIP;        /* the last one is immature */
+	f->view.ctx = f;
+	f->view.get_coin = chain_get;
+	f->view.tip_height = TIP;
+	f->view.tip_mtp = f->p->genesis_time + TIP;
+	f->mp = node_mempool_new(f->p, 1000000, 1000);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	node_mempool_free(f->mp);
+	secp256k1_context_destroy(f->secp);
+	free(f);
+	return 0;
+}
+
+/* A tx spending coin i (key 0) paying value - fee to key `to`. */
+static void spend_coin(struct fx *f, struct cons_tx *tx, int i, int64_t fee, int to)
+{
+	tb_spend(f->secp, tx, &f->ops[i], &f->k[0], f->coins[i].value - fee, f->k[to].pkh);
+}
+
+static enum cons_verdict accept(struct fx *f, const struct cons_tx *tx,
+				enum node_mempool_reject *why, struct cons_state *st)
+{
+	cons_state_init(st);
+	return node_mempool_accept(f->mp, f->secp, &f->view, tx, 1000, why, st);
+}
+
+static void test_mempool_accepts_valid_spend(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx tx;
+	struct cons_state st;
+	enum node_mempool_reject why;
+
+	spend_coin(f, &tx, 0, 10000, 1);
+	assert_int_equal(accept(f, &tx, &why, &st), CONS_VALID);
+	assert_int_equal(why, NODE_MP_OK);
+	assert_int_equal(node_mempool_count(f->mp), 1);
+	assert_int_equal(node_mempool_bytes(f->mp), tx.size);
+	assert_int_equal(node_mempool_get(f->mp, tx.txid)->fee, 10000);
+	assert_true(node_mempool_spends(f->mp, &f->ops[0]));
+	assert_int_equal(accept(f, &tx, &why, &st), CONS_INVALID);
+	assert_int_equal(why, NODE_MP_DUPLICATE);
+	cons_tx_release(&tx);
+}
+
+static void test_mempool_rejects_double_spend_of_pool_input(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx a, b;
+	struct cons_state st;
+	enum node_mempool_reject why;
+
+	spend_coin(f, &a, 0, 10000, 1);
+	spend_coin(f, &b, 0, 20000, 2);
+	assert_int_equal(accept(f, &a, &why, &st), CONS_VALID);
+	assert_int_equal(accept(f, &b, &why, &st), CONS_INVALID);
+	assert_int_equal(why, NODE_MP_CONFLICT);
+	assert_int_equal(node_mempool_count(f->mp), 1);
+	cons_tx_release(&a);
+	cons_tx_release(&b);
+}
+
+static void test_mempool_allows_unconfirmed_chains(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx a, b, c;
+	struct cons_outpoint op = {.n = 0};
+	struct cons_state st;
+	enum node_mempool_reject why;
+
+	spend_coin(f, &a, 0, 10000, 1);
+	memcpy(op.txid, a.txid, 32);
+	tb_spend(f->secp, &b, &op, &f->k[1], a.out[0].value - 10000, f->k[2].pkh);
+	memcpy(op.txid, b.txid, 32);
+	tb_spend(f->secp, &c, &op, &f->k[2], b.out[0].value - 10000, f->k[1].pkh);
+	assert_int_equal(accept(f, &a, &why, &st), CONS_VALID);
+	assert_int_equal(accept(f, &b, &why, &st), CONS_VALID);
+	assert_int_equal(accept(f, &c, &why, &st), CONS_VALID);
+	assert_int_equal(node_mempool_count(f->mp), 3);
+	/* Removing the root takes its descendants with it. */
+	assert_int_equal(node_mempool_remove(f->mp, a.txid), 3);
+	assert_int_equal(node_mempool_count(f->mp), 0);
+	assert_int_equal(node_mempool_bytes(f->mp), 0);
+	cons_tx_release(&a);
+	cons_tx_release(&b);
+	cons_tx_release(&c);
+}
+
+static void test_mempool_orphan_reports_missing_inputs(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx tx;
+	struct cons_outpoint op = {.n = 3};
+	struct cons_state st;
+
+	memset(op.txid, 0x77, 32);
+	tb_spend(f->secp, &tx, &op, &f->k[0], 1000, f->k[1].pkh);
+	assert_int_equal(accept(f, &tx, NULL, &st), CONS_INVALID);
+	assert_int_equal(st.code, CONS_REJ_TX_MISSING_INPUTS);
+	assert_false(cons_reject_punishable(st.code, false));
+	cons_tx_release(&tx);
+}
+
+static void test_mempool_rejects_low_fee_bad_sig_immature_coinbase(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx tx;
+	struct cons_state st;
+	enum node_mempool_reject why;
+
+	spend_coin(f, &tx, 1, 0, 1);                    /* pays no fee */
+	assert_int_equal(accept(f, &tx, &why, &st), CONS_INVALID);
+	assert_int_equal(why, NODE_MP_LOW_FEE);
+	cons_tx_release(&tx);
+
+	spend_coin(f, &tx, 1, 10000, 1);
+	tx.in[0].script[10] ^= 1;                       /* corrupt the signature */
+	assert_int_equal(cons_tx_finalize(&tx), 0);
+	assert_int_equal(accept(f, &tx, &why, &st), CONS_INVALID);
+	assert_int_equal(st.code, CONS_REJ_TX_BAD_SIG);
+	cons_tx_release(&tx);
+
+	spend_coin(f, &tx, N_COINS - 1, 10000, 1);
+	assert_int_equal(accept(f, &tx, &why, &st), CONS_INVALID);
+	assert_int_equal(st.code, CONS_REJ_TX_PREMATURE_CB);
+	assert_int_equal(node_mempool_count(f->mp), 0);
+	cons_tx_release(&tx);
+
+	tb_coinbase(&tx, TIP + 1, 50 * CONS_COIN, f->k[0].pkh, 1);
+	assert_int_equal(accept(f, &tx, &why, &st), CONS_INVALID);
+	assert_int_equal(why, NODE_MP_COINBASE);
+	cons_tx_release(&tx);
+}
+
+static void test_mempool_block_removes_confirmed_and_conflicts(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx a, b, c, rival;
+	struct cons_outpoint op = {.n = 0};
+	struct cons_state st;
+	struct cons_block blk;
+	uint8_t prev[32] = {0};
+
+	spend_coin(f, &a, 0, 10000, 1);
+	memcpy(op.txid, a.txid, 32);
+	tb_spend(f->secp, &b, &op, &f->k[1], a.out[0].value - 10000, f->k[2].pkh);
+	spend_coin(f, &c, 1, 10000, 1);
+	assert_int_equal(accept(f, &a, NULL, &st), CONS_VALID);
+	assert_int_equal(accept(f, &b, NULL, &st), CONS_VALID);
+	assert_int_equal(accept(f, &c, NULL, &st), CONS_VALID);
+	/* A block confirms a, and spends coin 1 elsewhere: c conflicts. */
+	spend_coin(f, &rival, 1, 30000, 2);
+	struct cons_tx txs[2];
+	assert_int_equal(cons_tx_copy(&txs[0], &a), 0);
+	txs[1] = rival;
+	tb_block(&blk, f->p, prev, TIP + 1, f->p->genesis_time + TIP + 1, f->p->genesis_bits,
+		 f->k[0].pkh, 1, txs, 2, 40000);
+	node_mempool_remove_block(f->mp, &blk);
+	assert_null(node_mempool_get(f->mp, a.txid));
+	assert_non_null(node_mempool_get(f->mp, b.txid));   /* its parent is now confirmed */
+	assert_null(node_mempool_get(f->mp, c.txid));
+	assert_int_equal(node_mempool_count(f->mp), 1);
+	cons_block_release(&blk);
+	cons_tx_release(&a);
+	cons_tx_release(&b);
+	cons_tx_release(&c);
+}
+
+static void test_mempool_full_evicts_lowest_fee_rate(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx t[4];
+	struct cons_state st;
+	enum node_mempool_reject why;
+
+	for (int i = 0; i < 4; i++)
+		spend_coin(f, &t[i], i, 10000 * (i + 1), 1);
+	node_mempool_free(f->mp);
+	f->mp = node_mempool_new(f->p, 2 * t[0].size + 10, 1000);
+	assert_int_equal(accept(f, &t[1], NULL, &st), CONS_VALID);  /* fee 20000 */
+	assert_int_equal(accept(f, &t[2], NULL, &st), CONS_VALID);  /* fee 30000 */
+	assert_int_equal(accept(f, &t[0], &why, &st), CONS_INVALID); /* 10000: too cheap */
+	assert_int_equal(why, NODE_MP_FULL);
+	assert_int_equal(accept(f, &t[3], NULL, &st), CONS_VALID);  /* 40000 evicts 20000 */
+	assert_null(node_mempool_get(f->mp, t[1].txid));
+	assert_non_null(node_mempool_get(f->mp, t[2].txid));
+	assert_non_null(node_mempool_get(f->mp, t[3].txid));
+	assert_true(node_mempool_bytes(f->mp) <= 2 * t[0].size + 10);
+	for (int i = 0; i < 4; i++)
+		cons_tx_release(&t[i]);
+}
+
+static void test_mempool_save_and_load(void **state)
+{
+	struct fx *f = *state;
+	char path[] = "/tmp/flint-test-mempool-XXXXXX";
+	struct cons_tx a, b, *txs;
+	struct cons_state st;
+	size_t n;
+	FILE *fp;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	spend_coin(f, &a, 0, 10000, 1);
+	spend_coin(f, &b, 1, 10000, 1);
+	assert_int_equal(accept(f, &a, NULL, &st), CONS_VALID);
+	assert_int_equal(accept(f, &b, NULL, &st), CONS_VALID);
+	assert_int_equal(node_mempool_save(f->mp, path), 0);
+	assert_int_equal(node_mempool_load_file(path, &txs, &n), 0);
+	assert_int_equal(n, 2);
+	assert_memory_equal(txs[0].txid, a.txid, 32);
+	assert_memory_equal(txs[1].txid, b.txid, 32);
+	for (size_t i = 0; i < n; i++)
+		cons_tx_release(&txs[i]);
+	free(txs);
+	/* A truncated file is refused, not half-loaded. */
+	fp = fopen(path, "r+b");
+	assert_int_equal(ftruncate(fileno(fp), 40), 0);
+	fclose(fp);
+	assert_int_equal(node_mempool_load_file(path, &txs, &n), -1);
+	assert_null(txs);
+	unlink(path);
+	cons_tx_release(&a);
+	cons_tx_release(&b);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_mempool_accepts_valid_spend),
+		T(test_mempool_rejects_double_spend_of_pool_input),
+		T(test_mempool_allows_unconfirmed_chains),
+		T(test_mempool_orphan_reports_missing_inputs),
+		T(test_mempool_rejects_low_fee_bad_sig_immature_coinbase),
+		T(test_mempool_block_removes_confirmed_and_conflicts),
+		T(test_mempool_full_evicts_lowest_fee_rate),
+		T(test_mempool_save_and_load),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
