@@ -85,7 +85,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(LAYER_LIBS)
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
-.PRECIOUS: $(BUILD)/tests/%.o $(BUILD)/bench/%.o $(BUILD)/node/%.o
+# Keep intermediate objects: no "rm" after the test summary, no rebuilds.
+.SECONDARY:
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(SUPPORT_OBJ) $(LAYER_LIBS)
 	$(CC) $(LDFLAGS) $< $(SUPPORT_OBJ) $(LAYER_LIBS) $(LDLIBS) -o $@
