@@ -1130,6 +1130,11 @@ int node_chain_read_block(struct node_chain *c, const struct node_blockidx *idx,
 	return stor_block_get(c->db, idx->hash, b, NULL, 0);
 }
 
+const struct cons_params *node_chain_params(const struct node_chain *c)
+{
+	return c->p;
+}
+
 struct stor_chain *node_chain_storage(struct node_chain *c)
 {
 	return c->db;

@@ -135,6 +135,7 @@ bool node_chain_orphan_root(const struct node_chain *c, uint8_t missing[32]);
 int node_chain_read_block(struct node_chain *c, const struct node_blockidx *idx,
 			  struct cons_block *b) __attribute__((warn_unused_result));
 struct stor_chain *node_chain_storage(struct node_chain *c);
+const struct cons_params *node_chain_params(const struct node_chain *c);
 /* Writes the state (coins, indexes, tip) to disk now. 0 / -1 with err. */
 int node_chain_flush(struct node_chain *c, char *err, size_t errlen)
 	__attribute__((warn_unused_result));

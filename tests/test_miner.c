@@ -1,0 +1,190 @@
+/* Tests for node/miner: templates from chain + mempool, and the worker threads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <secp256k1.h>
+
+#include "consensus/block_check.h"
+#include "consensus/pow.h"
+#include "node/miner.h"
+#include "tests/support/builder.h"
+
+struct fx {
+	char dir[64];
+	const struct cons_params *p;
+	secp256k1_context *secp;
+	struct node_chain *c;
+	struct node_mempool *mp;
+	struct tb_key key;
+	uint8_t cbs[102][32];
+};
+
+static int coin_get(void *ctx, const struct cons_outpoint *op, struct cons_coin *coin)
+{
+	return stor_coin_get(node_chain_storage(ctx), op, coin);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct node_chain_options o;
+	char err[256];
+
+	strcpy(f->dir, "/tmp/flint-test-miner-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	f->p = cons_params_by_name("regtest");
+	f->secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	tb_key(f->secp, &f->key, 3);
+	node_chain_options_default(&o);
+	if (node_chain_open(&f->c, f->dir, f->p, &o, NULL, NULL, err, sizeof(err)) < 0)
+		return -1;
+	for (int i = 0; i < 101; i++) {
+		const struct node_blockidx *tip = node_chain_tip(f->c);
+		struct cons_block b;
+		struct cons_state st;
+		tb_block(&b, f->p, tip->hash, tip->height + 1, f->p->genesis_time + (uint32_t)tip->height + 1,
+			 f->p->genesis_bits, f->key.pkh, 0, NULL, 0, 0);
+		memcpy(f->cbs[i], b.tx[0].txid, 32);
+		cons_state_init(&st);
+		if (node_chain_accept_block(f->c, &b, NULL, &st) != CONS_VALID)
+			return -1;
+	}
+	f->mp = node_mempool_new(f->p, 1000000, 1000);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	node_mempool_free(f->mp);
+	node_chain_close(f->c);
+	secp256k1_context_destroy(f->secp);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static void pool_add(struct fx *f, const struct cons_tx *tx)
+{
+	struct node_mempool_view v = {f->c, coin_get, node_chain_tip(f->c)->height,
+				      f->p->genesis_time};
+	struct cons_state st;
+
+	cons_state_init(&st);
+	assert_int_equal(node_mempool_accept(f->mp, f->secp, &v, tx, 0, NULL, &st), CONS_VALID);
+}
+
+static void test_template_takes_pool_txs_parents_first(void **state)
+{
+	struct fx *f = *state;
+	struct cons_outpoint op = {.n = 0};
+	struct cons_tx parent, child;
+	struct cons_block b;
+	struct cons_state st;
+
+	/* The child pays a far higher fee rate, yet must follow its parent. */
+	memcpy(op.txid, f->cbs[0], 32);
+	tb_spend(f->secp, &parent, &op, &f->key, 50 * CONS_COIN - 1000, f->key.pkh);
+	memcpy(op.txid, parent.txid, 32);
+	tb_spend(f->secp, &child, &op, &f->key, parent.out[0].value - 500000, f->key.pkh);
+	pool_add(f, &parent);
+	pool_add(f, &child);
+	cons_block_init(&b);
+	assert_int_equal(node_block_template(&b, f->c, f->mp, f->key.pkh, 42), 0);
+	assert_int_equal(b.n_tx, 3);
+	assert_memory_equal(b.tx[1].txid, parent.txid, 32);
+	assert_memory_equal(b.tx[2].txid, child.txid, 32);
+	assert_int_equal(b.tx[0].out[0].value, cons_block_subsidy(f->p, 102) + 1000 + 500000);
+	assert_memory_equal(b.hdr.prev, node_chain_tip(f->c)->hash, 32);
+	assert_int_equal(b.hdr.bits, f->p->genesis_bits);
+	tb_remine(&b, f->p);
+	cons_state_init(&st);
+	assert_int_equal(node_chain_accept_block(f->c, &b, NULL, &st), CONS_VALID);
+	assert_int_equal(node_chain_tip(f->c)->height, 102);
+	cons_tx_release(&parent);
+	cons_tx_release(&child);
+}
+
+static bool wait_found(struct node_miner *m, int ms)
+{
+	struct pollfd pfd = {node_miner_fd(m), POLLIN, 0};
+
+	return poll(&pfd, 1, ms) == 1;
+}
+
+static void test_miner_threads_solve_and_block_connects(void **state)
+{
+	struct fx *f = *state;
+	struct node_miner *m = node_miner_new(2);
+	struct cons_block t, found;
+	struct cons_state st;
+
+	assert_non_null(m);
+	for (int round = 0; round < 3; round++) {
+		cons_block_init(&t);
+		assert_int_equal(node_block_template(&t, f->c, f->mp, f->key.pkh, (uint64_t)round), 0);
+		assert_int_equal(node_miner_set_job(m, &t), 0);
+		assert_true(wait_found(m, 10000));
+		cons_block_init(&found);
+		assert_true(node_miner_take(m, &found));
+		assert_true(cons_check_pow(f->p, found.hash, found.hdr.bits));
+		assert_memory_equal(found.hdr.merkle, t.hdr.merkle, 32);
+		cons_block_release(&t);
+		cons_state_init(&st);
+		assert_int_equal(node_chain_accept_block(f->c, &found, NULL, &st), CONS_VALID);
+	}
+	assert_int_equal(node_chain_tip(f->c)->height, 104);
+	node_miner_free(m);
+}
+
+static void test_miner_new_job_replaces_old(void **state)
+{
+	struct fx *f = *state;
+	struct node_miner *m = node_miner_new(1);
+	struct cons_block a, b, found;
+
+	cons_block_init(&a);
+	cons_block_init(&b);
+	assert_int_equal(node_block_template(&a, f->c, f->mp, f->key.pkh, 1), 0);
+	assert_int_equal(node_block_template(&b, f->c, f->mp, f->key.pkh, 2), 0);
+	node_miner_pause(m);
+	assert_int_equal(node_miner_set_job(m, &a), 0);
+	assert_int_equal(node_miner_set_job(m, &b), 0);
+	/* Whatever is taken now solves b, never a. */
+	assert_true(wait_found(m, 10000));
+	cons_block_init(&found);
+	assert_true(node_miner_take(m, &found));
+	assert_memory_equal(found.tx[0].txid, b.tx[0].txid, 32);
+	cons_block_release(&found);
+	/* Taken once: a second take finds nothing. */
+	cons_block_init(&found);
+	assert_false(node_miner_take(m, &found));
+	cons_block_release(&a);
+	cons_block_release(&b);
+	node_miner_free(m);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_template_takes_pool_txs_parents_first),
+		T(test_miner_threads_solve_and_block_connects),
+		T(test_miner_new_job_replaces_old),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
