@@ -280,14 +280,16 @@ struct node_miner *node_miner_new(int threads)
 	m->n_threads = threads > 0 ? threads : 1;
 	for (int i = 0; i < m->n_threads; i++) {
 		struct worker_arg *wa = malloc(sizeof(*wa));
+		if (wa) {                        /* filled before the thread can read it */
+			wa->m = m;
+			wa->index = i;
+		}
 		if (!wa || pthread_create(&m->threads[i], NULL, worker, wa) != 0) {
 			free(wa);
 			m->n_threads = i;
 			node_miner_free(m);
 			return NULL;
 		}
-		wa->m = m;
-		wa->index = i;
 	}
 	return m;
 }
