@@ -17,7 +17,10 @@
 #include <event2/event.h>
 
 #include "node/chain.h"
+#include "consensus/base58.h"
 #include "node/log.h"
+#include "node/mempool.h"
+#include "node/miner.h"
 #include "node/options.h"
 #include "node/p2p_glue.h"
 #include "p2p/net.h"
@@ -33,7 +36,14 @@ struct daemon {
 	struct event_base *base;
 	struct event *sigint, *sigterm, *flush_timer;
 	struct p2p_net *net;
+	struct node_mempool *mempool;
+	struct node_miner *miner;
+	struct event *miner_ev, *template_timer;
+	uint8_t mining_pkh[20];
+	uint64_t extra_nonce;
 };
+
+static void refresh_template(struct daemon *d);
 
 static int mkdir_p(const char *path)
 {
@@ -101,6 +111,75 @@ static void on_tip(void *ctx, const struct node_blockidx *tip, int depth)
 	log_info("new tip: height %lld hash %s", (long long)tip->height, hex);
 	if (d->net)
 		p2p_net_announce_block(d->net, &tip->hdr, tip->hash);
+	refresh_template(d);
+}
+
+static void on_connected(void *ctx, const struct cons_block *b, const struct node_blockidx *idx)
+{
+	struct daemon *d = ctx;
+
+	if (d->mempool)
+		node_mempool_remove_block(d->mempool, b);
+}
+
+/* ---- mining ---- */
+
+static void refresh_template(struct daemon *d)
+{
+	struct cons_block t;
+
+	if (!d->miner || !d->chain)
+		return;
+	cons_block_init(&t);
+	if (node_block_template(&t, d->chain, d->mempool, d->mining_pkh, ++d->extra_nonce) < 0 ||
+	    node_miner_set_job(d->miner, &t) < 0)
+		log_error("cannot build a block template");
+	cons_block_release(&t);
+}
+
+static void on_template_timer(evutil_socket_t fd, short what, void *arg)
+{
+	refresh_template(arg);
+}
+
+static void on_found(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct cons_block b;
+	struct cons_state st;
+	char hex[65];
+
+	cons_block_init(&b);
+	if (!node_miner_take(d->miner, &b))
+		return;                 /* a stale solution: the tip moved meanwhile */
+	util_hex_encode_rev(hex, b.hash, 32);
+	cons_state_init(&st);
+	if (node_chain_accept_block(d->chain, &b, NULL, &st) == CONS_VALID)
+		log_info("mined block %s", hex);
+	else
+		log_warn("mined block %s rejected: %s %s", hex, cons_reject_reason(st.code), st.detail);
+	refresh_template(d);
+}
+
+static int start_mining(struct daemon *d)
+{
+	struct timeval five = {5, 0};
+
+	if (!d->opt.mine)
+		return 0;
+	d->miner = node_miner_new(d->opt.mining_threads);
+	d->miner_ev = d->miner ? event_new(d->base, node_miner_fd(d->miner), EV_READ | EV_PERSIST,
+					   on_found, d) : NULL;
+	d->template_timer = event_new(d->base, -1, EV_PERSIST, on_template_timer, d);
+	if (!d->miner_ev || !d->template_timer || event_add(d->miner_ev, NULL) < 0 ||
+	    event_add(d->template_timer, &five) < 0) {
+		log_error("cannot start the miner");
+		return -1;
+	}
+	log_info("mining with %d thread%s to %s", d->opt.mining_threads,
+		 d->opt.mining_threads == 1 ? "" : "s", d->opt.mining_address);
+	refresh_template(d);
+	return 0;
 }
 
 static void p2p_log(int level, const char *fmt, ...)
@@ -168,7 +247,7 @@ static int open_chain(struct daemon *d)
 	}
 	if (d->opt.reindex)
 		log_info("reindexing: rebuilding the chain state from stored blocks");
-	struct node_chain_events ev = {.ctx = d, .tip_changed = on_tip};
+	struct node_chain_events ev = {.ctx = d, .tip_changed = on_tip, .connected = on_connected};
 	if (node_chain_open(&d->chain, dbdir, d->opt.params, &co, d->sigs, &ev, err,
 			    sizeof(err)) < 0) {
 		log_error("cannot open the chain database in '%s': %s", dbdir, err);
@@ -202,6 +281,11 @@ static int setup_loop(struct daemon *d)
 
 static void shutdown_daemon(struct daemon *d)
 {
+	if (d->miner_ev)
+		event_free(d->miner_ev);
+	if (d->template_timer)
+		event_free(d->template_timer);
+	node_miner_free(d->miner);
 	p2p_net_free(d->net);
 	if (d->flush_timer)
 		event_free(d->flush_timer);
@@ -212,14 +296,37 @@ static void shutdown_daemon(struct daemon *d)
 	if (d->base)
 		event_base_free(d->base);
 	node_chain_close(d->chain);     /* flushes */
+	node_mempool_free(d->mempool);
 	node_sigpool_free(d->sigs);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 }
 
+/* Mining options are checked before anything is opened: a typo fails fast. */
+static int check_mining_options(struct daemon *d)
+{
+	if (!d->opt.mine)
+		return 0;
+	if (d->opt.params->no_retarget) {
+		fprintf(stderr, "flintd: error: --mine: %s mines on demand (generatetoaddress), "
+			"not continuously\n", d->opt.params->name);
+		return -1;
+	}
+	if (cons_address_decode(d->mining_pkh, d->opt.params->addr_version,
+				d->opt.mining_address) < 0) {
+		fprintf(stderr, "flintd: error: --mine needs --mining-address with a valid %s "
+			"address, got '%s'\n", d->opt.params->name, d->opt.mining_address);
+		return -1;
+	}
+	return 0;
+}
+
 static int start(struct daemon *d)
 {
 	char logpath[640];
+
+	if (check_mining_options(d) < 0)
+		return -1;
 
 	node_options_chain_dir(&d->opt, d->chain_dir, sizeof(d->chain_dir));
 	if (mkdir_p(d->chain_dir) < 0) {
@@ -240,7 +347,13 @@ static int start(struct daemon *d)
 		log_error("cannot set up the event loop");
 		return -1;
 	}
-	return start_network(d);
+	/* 50 MB of transactions; 1000 base units per 1000 bytes as the relay floor. */
+	d->mempool = node_mempool_new(d->opt.params, 50u << 20, 1000);
+	if (!d->mempool)
+		return -1;
+	if (start_network(d) < 0)
+		return -1;
+	return start_mining(d);
 }
 
 int main(int argc, char **argv)

@@ -34,6 +34,11 @@ static const char usage[] =
 	"  --bantime SECS        how long misbehaving peers stay banned (default 86400)\n"
 	"  --handshake-timeout S drop peers that do not finish the handshake (default 10)\n"
 	"  --ping-interval S     seconds between keep-alive pings (default 30)\n"
+	"\n"
+	"Mining (testnet; regtest mines on demand):\n"
+	"  --mine                mine continuously on the active tip\n"
+	"  --mining-address ADDR pay block rewards to this address\n"
+	"  --mining-threads N    hashing threads (default 1)\n"
 	"  --help                this text\n";
 
 const char *node_options_usage(void)
@@ -51,7 +56,8 @@ static const struct optdef defs[] = {
 	{"reindex", false}, {"checkblocks", true}, {"time-offset", true}, {"loglevel", true},
 	{"help", false}, {"port", true}, {"bind", true}, {"listen", false}, {"nolisten", false},
 	{"connect", true}, {"maxinbound", true}, {"bantime", true}, {"handshake-timeout", true},
-	{"ping-interval", true}, {NULL, false},
+	{"ping-interval", true}, {"mine", false}, {"mining-address", true},
+	{"mining-threads", true}, {NULL, false},
 };
 
 static int parse_int(const char *s, long long lo, long long hi, long long *out)
@@ -83,6 +89,8 @@ static int set_number(struct node_options *o, const char *name, const char *val)
 		o->handshake_timeout = (int)v;
 	else if (strcmp(name, "ping-interval") == 0 && parse_int(val, 1, 3600, &v) == 0)
 		o->ping_interval = (int)v;
+	else if (strcmp(name, "mining-threads") == 0 && parse_int(val, 1, 256, &v) == 0)
+		o->mining_threads = (int)v;
 	else if (strcmp(name, "time-offset") == 0 &&
 		 parse_int(val, -100LL * 365 * 86400, 100LL * 365 * 86400, &v) == 0)
 		o->time_offset = v;
@@ -114,6 +122,14 @@ static int apply(struct node_options *o, const char *name, const char *val, char
 		}
 	} else if (strcmp(name, "reindex") == 0) {
 		o->reindex = true;
+	} else if (strcmp(name, "mine") == 0) {
+		o->mine = true;
+	} else if (strcmp(name, "mining-address") == 0) {
+		if (snprintf(o->mining_address, sizeof(o->mining_address), "%s", val) >=
+		    (int)sizeof(o->mining_address)) {
+			snprintf(err, errlen, "'--mining-address' is too long");
+			return -1;
+		}
 	} else if (strcmp(name, "listen") == 0 || strcmp(name, "nolisten") == 0) {
 		o->nolisten = name[0] == 'n';
 	} else if (strcmp(name, "bind") == 0) {
@@ -210,6 +226,7 @@ static void defaults(struct node_options *o)
 	o->ban_seconds = 86400;
 	o->handshake_timeout = 10;
 	o->ping_interval = 30;
+	o->mining_threads = 1;
 }
 
 /* Runs getopt over argv, calling apply for each option. */

@@ -34,6 +34,10 @@ struct node_options {
 	int64_t ban_seconds;
 	int handshake_timeout;
 	int ping_interval;
+	/* mining */
+	bool mine;
+	char mining_address[64];
+	int mining_threads;
 };
 
 /*

@@ -13,6 +13,7 @@
 
 #include "consensus/block_check.h"
 #include "consensus/pow.h"
+#include "consensus/script.h"
 #include "node/miner.h"
 #include "tests/support/builder.h"
 
@@ -108,6 +109,10 @@ static void test_template_takes_pool_txs_parents_first(void **state)
 	assert_memory_equal(b.tx[1].txid, parent.txid, 32);
 	assert_memory_equal(b.tx[2].txid, child.txid, 32);
 	assert_int_equal(b.tx[0].out[0].value, cons_block_subsidy(f->p, 102) + 1000 + 500000);
+	uint8_t payee[20];
+	assert_true(cons_script_is_p2pkh(b.tx[0].out[0].script, b.tx[0].out[0].script_len, payee));
+	assert_memory_equal(payee, f->key.pkh, 20);
+	assert_true(cons_script_has_height(b.tx[0].in[0].script, b.tx[0].in[0].script_len, 102));
 	assert_memory_equal(b.hdr.prev, node_chain_tip(f->c)->hash, 32);
 	assert_int_equal(b.hdr.bits, f->p->genesis_bits);
 	tb_remine(&b, f->p);
