@@ -242,6 +242,18 @@ static void chain_view(struct cons_chain_view *cv, struct view_ctx *vc,
 	cv->ancestor = view_ancestor;
 }
 
+int64_t node_chain_tip_mtp(const struct node_chain *c)
+{
+	struct cons_chain_view cv;
+	struct view_ctx vc;
+	int64_t mtp = 0;
+
+	chain_view(&cv, &vc, c, node_chain_tip(c));
+	if (cons_median_time_past(&cv, &mtp) < 0)
+		return 0;
+	return mtp;
+}
+
 /* ---- persistence of index entries ---- */
 
 static void set_fatal(struct node_chain *c, const char *msg)

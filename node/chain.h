@@ -78,6 +78,8 @@ void node_chain_close(struct node_chain *c);
 
 /* The node's clock: system time plus time_offset. */
 int64_t node_chain_now(const struct node_chain *c);
+/* Median time past of the active tip (what locktimes are checked against). */
+int64_t node_chain_tip_mtp(const struct node_chain *c);
 /* Moves the node's clock (clock-skew faults). */
 void node_chain_set_time_offset(struct node_chain *c, int64_t offset);
 

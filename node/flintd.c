@@ -41,9 +41,14 @@ struct daemon {
 	struct event *miner_ev, *template_timer;
 	uint8_t mining_pkh[20];
 	uint64_t extra_nonce;
+	struct node_relay relay;
+	secp256k1_context *secp;
+	struct cons_tx *returned;       /* txs of disconnected blocks, for the mempool */
+	size_t n_returned;
 };
 
 static void refresh_template(struct daemon *d);
+static void save_mempool(struct daemon *d);
 
 static int mkdir_p(const char *path)
 {
@@ -111,7 +116,38 @@ static void on_tip(void *ctx, const struct node_blockidx *tip, int depth)
 	log_info("new tip: height %lld hash %s", (long long)tip->height, hex);
 	if (d->net)
 		p2p_net_announce_block(d->net, &tip->hdr, tip->hash);
+	/* After a reorg, transactions of the abandoned blocks go back where still valid. */
+	for (size_t i = 0; i < d->n_returned; i++) {
+		struct cons_state st;
+		cons_state_init(&st);
+		if (d->relay.mempool)
+			(void)node_relay_accept(&d->relay, &d->returned[i], &st);
+		cons_tx_release(&d->returned[i]);
+	}
+	free(d->returned);
+	d->returned = NULL;
+	d->n_returned = 0;
 	refresh_template(d);
+}
+
+/* Disconnected blocks arrive tip first; their txs are kept oldest block first. */
+static void on_disconnected(void *ctx, const struct cons_block *b, const struct node_blockidx *idx)
+{
+	struct daemon *d = ctx;
+	size_t n = b->n_tx ? b->n_tx - 1 : 0;
+	struct cons_tx *all = realloc(d->returned, (d->n_returned + n) * sizeof(*all));
+
+	if (!all || n == 0) {
+		if (all)
+			d->returned = all;
+		return;
+	}
+	memmove(all + n, all, d->n_returned * sizeof(*all));
+	for (size_t i = 0; i < n; i++)
+		if (cons_tx_copy(&all[i], &b->tx[i + 1]) < 0)
+			cons_tx_init(&all[i]);
+	d->returned = all;
+	d->n_returned += n;
 }
 
 static void on_connected(void *ctx, const struct cons_block *b, const struct node_blockidx *idx)
@@ -210,13 +246,14 @@ static int start_network(struct daemon *d)
 	po.ping_interval = d->opt.ping_interval;
 	snprintf(po.banlist_path, sizeof(po.banlist_path), "%s/banlist.dat", d->chain_dir);
 	po.log = p2p_log;
-	node_p2p_iface(&iface, d->chain);
+	node_p2p_iface(&iface, &d->relay);
 	err[0] = 0;
 	d->net = p2p_net_new(d->base, d->opt.params, &po, &iface, err, sizeof(err));
 	if (!d->net) {
 		log_error("cannot start the network: %s", err);
 		return -1;
 	}
+	d->relay.net = d->net;
 	if (po.listen)
 		log_info("listening on %s:%u", po.bind, po.port);
 	for (int i = 0; i < d->opt.n_connect; i++) {
@@ -247,7 +284,8 @@ static int open_chain(struct daemon *d)
 	}
 	if (d->opt.reindex)
 		log_info("reindexing: rebuilding the chain state from stored blocks");
-	struct node_chain_events ev = {.ctx = d, .tip_changed = on_tip, .connected = on_connected};
+	struct node_chain_events ev = {.ctx = d, .tip_changed = on_tip, .connected = on_connected,
+					.disconnected = on_disconnected};
 	if (node_chain_open(&d->chain, dbdir, d->opt.params, &co, d->sigs, &ev, err,
 			    sizeof(err)) < 0) {
 		log_error("cannot open the chain database in '%s': %s", dbdir, err);
@@ -295,8 +333,16 @@ static void shutdown_daemon(struct daemon *d)
 		event_free(d->sigterm);
 	if (d->base)
 		event_base_free(d->base);
+	if (d->mempool && d->chain)
+		save_mempool(d);
 	node_chain_close(d->chain);     /* flushes */
+	node_relay_release(&d->relay);
 	node_mempool_free(d->mempool);
+	if (d->secp)
+		secp256k1_context_destroy(d->secp);
+	for (size_t i = 0; i < d->n_returned; i++)
+		cons_tx_release(&d->returned[i]);
+	free(d->returned);
 	node_sigpool_free(d->sigs);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
@@ -319,6 +365,46 @@ static int check_mining_options(struct daemon *d)
 		return -1;
 	}
 	return 0;
+}
+
+static void mempool_path(const struct daemon *d, char *out, size_t len)
+{
+	snprintf(out, len, "%s/mempool.dat", d->chain_dir);
+}
+
+/* Transactions saved at the last shutdown come back if still valid. */
+static void load_mempool(struct daemon *d)
+{
+	char path[640];
+	struct cons_tx *txs;
+	size_t n, ok = 0;
+
+	mempool_path(d, path, sizeof(path));
+	if (access(path, F_OK) != 0)
+		return;
+	if (node_mempool_load_file(path, &txs, &n) < 0) {
+		log_warn("ignoring unreadable '%s'", path);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cons_state st;
+		cons_state_init(&st);
+		ok += node_relay_accept(&d->relay, &txs[i], &st) == CONS_VALID;
+		cons_tx_release(&txs[i]);
+	}
+	free(txs);
+	log_info("mempool: loaded %zu of %zu saved transactions", ok, n);
+}
+
+static void save_mempool(struct daemon *d)
+{
+	char path[640];
+
+	mempool_path(d, path, sizeof(path));
+	if (node_mempool_save(d->mempool, path) < 0)
+		log_warn("cannot save the mempool to '%s'", path);
+	else
+		log_info("mempool: saved %zu transactions", node_mempool_count(d->mempool));
 }
 
 static int start(struct daemon *d)
@@ -349,8 +435,13 @@ static int start(struct daemon *d)
 	}
 	/* 50 MB of transactions; 1000 base units per 1000 bytes as the relay floor. */
 	d->mempool = node_mempool_new(d->opt.params, 50u << 20, 1000);
-	if (!d->mempool)
+	d->secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	if (!d->mempool || !d->secp)
 		return -1;
+	d->relay.chain = d->chain;
+	d->relay.mempool = d->mempool;
+	d->relay.secp = d->secp;
+	load_mempool(d);
 	if (start_network(d) < 0)
 		return -1;
 	return start_mining(d);

@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/log.h"
+#include "util/hex.h"
+
 static int64_t tip_height(void *ctx)
 {
-	return node_chain_tip(ctx)->height;
+	return node_chain_tip(((struct node_relay *)ctx)->chain)->height;
 }
 
 size_t node_chain_locator(const struct node_chain *c, uint8_t (*hashes)[32], size_t max)
@@ -27,13 +30,13 @@ size_t node_chain_locator(const struct node_chain *c, uint8_t (*hashes)[32], siz
 
 static size_t locator(void *ctx, uint8_t (*hashes)[32])
 {
-	return node_chain_locator(ctx, hashes, P2P_MAX_LOCATOR);
+	return node_chain_locator(((struct node_relay *)ctx)->chain, hashes, P2P_MAX_LOCATOR);
 }
 
 static size_t headers_after(void *ctx, const struct p2p_getheaders *g, struct cons_header *out,
 			    size_t max)
 {
-	struct node_chain *c = ctx;
+	struct node_chain *c = ((struct node_relay *)ctx)->chain;
 	int64_t start = 1, tip = node_chain_tip(c)->height;
 	size_t n = 0;
 
@@ -57,14 +60,14 @@ static size_t headers_after(void *ctx, const struct p2p_getheaders *g, struct co
 static enum cons_verdict accept_header(void *ctx, const struct cons_header *h,
 				       struct cons_state *st)
 {
-	return node_chain_accept_header(ctx, h, NULL, st);
+	return node_chain_accept_header(((struct node_relay *)ctx)->chain, h, NULL, st);
 }
 
 static enum cons_verdict accept_block(void *ctx, struct cons_block *b, bool *new_tip,
 				      struct cons_state *st)
 {
 	struct node_accept_info info;
-	enum cons_verdict v = node_chain_accept_block(ctx, b, &info, st);
+	enum cons_verdict v = node_chain_accept_block(((struct node_relay *)ctx)->chain, b, &info, st);
 
 	*new_tip = info.new_tip;
 	if (v == CONS_VALID && info.orphan)
@@ -74,7 +77,7 @@ static enum cons_verdict accept_block(void *ctx, struct cons_block *b, bool *new
 
 static int block_status(void *ctx, const uint8_t hash[32])
 {
-	const struct node_blockidx *idx = node_chain_lookup(ctx, hash);
+	const struct node_blockidx *idx = node_chain_lookup(((struct node_relay *)ctx)->chain, hash);
 
 	if (!idx)
 		return 0;
@@ -85,7 +88,7 @@ static int block_status(void *ctx, const uint8_t hash[32])
 
 static size_t missing_blocks(void *ctx, const uint8_t best[32], uint8_t (*out)[32], size_t max)
 {
-	const struct node_blockidx *idx = node_chain_lookup(ctx, best), *e;
+	const struct node_blockidx *idx = node_chain_lookup(((struct node_relay *)ctx)->chain, best), *e;
 	size_t depth = 0, n = 0, skip;
 
 	if (!idx || (idx->status & (STOR_FAILED | STOR_FAILED_CHILD)))
@@ -105,14 +108,15 @@ static size_t missing_blocks(void *ctx, const uint8_t best[32], uint8_t (*out)[3
 
 static int read_block(void *ctx, const uint8_t hash[32], uint8_t **raw, size_t *len)
 {
-	const struct node_blockidx *idx = node_chain_lookup(ctx, hash);
+	struct node_chain *c = ((struct node_relay *)ctx)->chain;
+	const struct node_blockidx *idx = node_chain_lookup(c, hash);
 	struct cons_block b;
 	struct cons_writer w;
 
 	if (!idx || !(idx->status & STOR_HAVE_DATA))
 		return -1;
 	cons_block_init(&b);
-	if (node_chain_read_block(ctx, idx, &b) != 1)
+	if (node_chain_read_block(c, idx, &b) != 1)
 		return -1;
 	cons_writer_init(&w);
 	cons_block_write(&w, &b);
@@ -126,9 +130,156 @@ static int read_block(void *ctx, const uint8_t hash[32], uint8_t **raw, size_t *
 	return 0;
 }
 
-void node_p2p_iface(struct p2p_chain *iface, struct node_chain *chain)
+/* ---- transactions ---- */
+
+static int chain_coin(void *ctx, const struct cons_outpoint *op, struct cons_coin *coin)
 {
-	iface->ctx = chain;
+	return stor_coin_get(node_chain_storage(ctx), op, coin);
+}
+
+static enum cons_verdict to_mempool(struct node_relay *r, const struct cons_tx *tx,
+				    struct cons_state *st)
+{
+	struct node_mempool_view v = {r->chain, chain_coin, node_chain_tip(r->chain)->height,
+				      node_chain_tip_mtp(r->chain)};
+
+	return node_mempool_accept(r->mempool, r->secp, &v, tx, node_chain_now(r->chain), NULL, st);
+}
+
+static void keep_orphan(struct node_relay *r, const struct cons_tx *tx)
+{
+	for (size_t i = 0; i < r->n_orphans; i++)
+		if (memcmp(r->orphans[i].txid, tx->txid, 32) == 0)
+			return;
+	if (r->n_orphans == NODE_MAX_ORPHAN_TXS) {     /* the oldest makes room */
+		cons_tx_release(&r->orphans[0]);
+		memmove(&r->orphans[0], &r->orphans[1], (r->n_orphans - 1) * sizeof(r->orphans[0]));
+		r->n_orphans--;
+	}
+	if (cons_tx_copy(&r->orphans[r->n_orphans], tx) == 0)
+		r->n_orphans++;
+}
+
+static void accepted(struct node_relay *r, const struct cons_tx *tx)
+{
+	char hex[65];
+
+	r->accepted++;
+	util_hex_encode_rev(hex, tx->txid, 32);
+	log_info("mempool: accepted tx %s (%zu in pool)", hex, node_mempool_count(r->mempool));
+	if (r->net)
+		p2p_net_announce_tx(r->net, tx->txid, -1);
+}
+
+/* Retries orphans until none more can enter: a parent may free a whole chain. */
+static void retry_orphans(struct node_relay *r)
+{
+	for (bool progress = true; progress;) {
+		progress = false;
+		for (size_t i = 0; i < r->n_orphans; i++) {
+			struct cons_state st;
+			cons_state_init(&st);
+			enum cons_verdict v = to_mempool(r, &r->orphans[i], &st);
+			if (v == CONS_INVALID && st.code == CONS_REJ_TX_MISSING_INPUTS)
+				continue;
+			if (v == CONS_VALID)
+				accepted(r, &r->orphans[i]);
+			cons_tx_release(&r->orphans[i]);
+			r->orphans[i] = r->orphans[--r->n_orphans];
+			progress = true;
+			break;
+		}
+	}
+}
+
+enum cons_verdict node_relay_accept(struct node_relay *r, const struct cons_tx *tx,
+				    struct cons_state *st)
+{
+	enum cons_verdict v = to_mempool(r, tx, st);
+
+	if (v == CONS_INVALID && st->code == CONS_REJ_TX_MISSING_INPUTS)
+		keep_orphan(r, tx);
+	if (v != CONS_VALID)
+		return v;
+	accepted(r, tx);
+	retry_orphans(r);
+	return v;
+}
+
+void node_relay_release(struct node_relay *r)
+{
+	for (size_t i = 0; i < r->n_orphans; i++)
+		cons_tx_release(&r->orphans[i]);
+	r->n_orphans = 0;
+}
+
+/* From a peer: p2p announces it itself, so accept without announcing twice. */
+static enum cons_verdict accept_tx(void *ctx, const struct cons_tx *tx, struct cons_state *st)
+{
+	struct node_relay *r = ctx;
+	struct p2p_net *net = r->net;
+	enum cons_verdict v;
+
+	r->net = NULL;
+	v = to_mempool(r, tx, st);
+	if (v == CONS_INVALID && st->code == CONS_REJ_TX_MISSING_INPUTS)
+		keep_orphan(r, tx);
+	if (v == CONS_VALID) {
+		accepted(r, tx);
+		r->net = net;               /* orphans it frees are ours to announce */
+		retry_orphans(r);
+	}
+	r->net = net;
+	return v;
+}
+
+static bool have_tx(void *ctx, const uint8_t txid[32])
+{
+	return node_mempool_get(((struct node_relay *)ctx)->mempool, txid) != NULL;
+}
+
+static int read_tx(void *ctx, const uint8_t txid[32], uint8_t **raw, size_t *len)
+{
+	const struct node_mempool_entry *e = node_mempool_get(((struct node_relay *)ctx)->mempool, txid);
+	struct cons_writer w;
+
+	if (!e)
+		return -1;
+	cons_writer_init(&w);
+	cons_tx_write(&w, &e->tx);
+	if (w.oom) {
+		cons_writer_release(&w);
+		return -1;
+	}
+	*raw = w.data;
+	*len = w.len;
+	return 0;
+}
+
+struct txid_list {
+	uint8_t (*out)[32];
+	size_t n, max;
+};
+
+static void add_txid(void *ctx, const struct node_mempool_entry *e)
+{
+	struct txid_list *l = ctx;
+
+	if (l->n < l->max)
+		memcpy(l->out[l->n++], e->tx.txid, 32);
+}
+
+static size_t mempool_txids(void *ctx, uint8_t (*out)[32], size_t max)
+{
+	struct txid_list l = {out, 0, max};
+
+	node_mempool_foreach(((struct node_relay *)ctx)->mempool, add_txid, &l);
+	return l.n;
+}
+
+void node_p2p_iface(struct p2p_chain *iface, struct node_relay *relay)
+{
+	iface->ctx = relay;
 	iface->tip_height = tip_height;
 	iface->locator = locator;
 	iface->headers_after = headers_after;
@@ -137,4 +288,8 @@ void node_p2p_iface(struct p2p_chain *iface, struct node_chain *chain)
 	iface->block_status = block_status;
 	iface->missing_blocks = missing_blocks;
 	iface->read_block = read_block;
+	iface->accept_tx = accept_tx;
+	iface->have_tx = have_tx;
+	iface->read_tx = read_tx;
+	iface->mempool_txids = mempool_txids;
 }

@@ -6,11 +6,38 @@
 #ifndef FLINT_NODE_P2P_GLUE_H
 #define FLINT_NODE_P2P_GLUE_H
 
+#include <secp256k1.h>
+
 #include "node/chain.h"
+#include "node/mempool.h"
 #include "p2p/net.h"
 
-/* Fills iface with callbacks over chain (which must outlive their use). */
-void node_p2p_iface(struct p2p_chain *iface, struct node_chain *chain);
+#define NODE_MAX_ORPHAN_TXS 100
+
+/*
+ * What transaction relay needs: the mempool checked against the active
+ * tip, and a bounded pool of orphans (transactions whose parents we have
+ * not seen), retried whenever a transaction is accepted.
+ */
+struct node_relay {
+	struct node_chain *chain;
+	struct node_mempool *mempool;
+	const secp256k1_context *secp;
+	struct p2p_net *net;            /* NULL until the network runs */
+	struct cons_tx orphans[NODE_MAX_ORPHAN_TXS];
+	size_t n_orphans;
+	uint64_t accepted;
+};
+
+/* Fills iface with callbacks over relay's chain and mempool (which must outlive them). */
+void node_p2p_iface(struct p2p_chain *iface, struct node_relay *relay);
+/*
+ * Offers tx to the mempool (from a peer, a reorg, a file or RPC); on
+ * success, announces it and whatever orphans it unlocks.
+ */
+enum cons_verdict node_relay_accept(struct node_relay *r, const struct cons_tx *tx,
+				    struct cons_state *st);
+void node_relay_release(struct node_relay *r);
 
 /* Bitcoin's block locator of the active chain: dense near the tip, then doubling. */
 size_t node_chain_locator(const struct node_chain *c, uint8_t (*hashes)[32], size_t max);

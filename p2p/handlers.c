@@ -151,6 +151,27 @@ static void on_headers(struct peer *p, const uint8_t *d, size_t len)
 	p2p_fetch_blocks(p);
 }
 
+/* Asks for the announced transactions we lack, at most 1000 per message. */
+static void request_txs(struct peer *p, const struct p2p_inv *inv, size_t n)
+{
+	struct p2p_inv *want = malloc(1000 * sizeof(*want));
+	struct cons_writer w;
+	size_t k = 0;
+
+	if (!want)
+		return;
+	for (size_t i = 0; i < n && k < 1000; i++)
+		if (inv[i].type == P2P_INV_TX && !p->net->chain.have_tx(p->net->chain.ctx, inv[i].hash))
+			want[k++] = inv[i];
+	if (k) {
+		cons_writer_init(&w);
+		p2p_inv_write(&w, want, k);
+		p2p_send(p, "getdata", w.data, w.len);
+		cons_writer_release(&w);
+	}
+	free(want);
+}
+
 static void on_inv(struct peer *p, const uint8_t *d, size_t len)
 {
 	struct p2p_inv *inv;
@@ -168,6 +189,51 @@ static void on_inv(struct peer *p, const uint8_t *d, size_t len)
 			break;
 		}
 	}
+	request_txs(p, inv, n);
+	free(inv);
+}
+
+static void on_tx(struct peer *p, const uint8_t *d, size_t len)
+{
+	struct cons_tx tx;
+	struct cons_state st;
+	enum cons_verdict v;
+
+	cons_tx_init(&tx);
+	if (cons_tx_parse(&tx, NULL, d, len) < 0) {
+		p2p_misbehave(p, p->net->o.ban_threshold, "malformed tx");
+		return;
+	}
+	cons_state_init(&st);
+	v = p->net->chain.accept_tx(p->net->chain.ctx, &tx, &st);
+	if (v == CONS_VALID)
+		p2p_net_announce_tx(p->net, tx.txid, p->id);
+	else if (v == CONS_INVALID && st.code != CONS_REJ_NONE &&
+		 cons_reject_punishable(st.code, false))
+		p2p_misbehave(p, p->net->o.ban_threshold, cons_reject_reason(st.code));
+	cons_tx_release(&tx);
+}
+
+static void on_mempool(struct peer *p, const uint8_t *d, size_t len)
+{
+	uint8_t (*ids)[32] = malloc(P2P_MAX_INV * sizeof(*ids));
+	struct p2p_inv *inv = malloc(P2P_MAX_INV * sizeof(*inv));
+	struct cons_writer w;
+	size_t n;
+
+	if (ids && inv) {
+		n = p->net->chain.mempool_txids(p->net->chain.ctx, ids, P2P_MAX_INV);
+		for (size_t i = 0; i < n; i++) {
+			inv[i].type = P2P_INV_TX;
+			memcpy(inv[i].hash, ids[i], 32);
+		}
+		cons_writer_init(&w);
+		p2p_inv_write(&w, inv, n);
+		if (n)
+			p2p_send(p, "inv", w.data, w.len);
+		cons_writer_release(&w);
+	}
+	free(ids);
 	free(inv);
 }
 
@@ -184,9 +250,11 @@ static void on_getdata(struct peer *p, const uint8_t *d, size_t len)
 	for (size_t i = 0; i < n && sent < 8u * 1000 * 1000; i++) {
 		uint8_t *raw;
 		size_t rlen;
-		if (inv[i].type != P2P_INV_BLOCK)
+		bool is_block = inv[i].type == P2P_INV_BLOCK;
+		if (!is_block && inv[i].type != P2P_INV_TX)
 			continue;
-		if (p->net->chain.read_block(p->net->chain.ctx, inv[i].hash, &raw, &rlen) < 0) {
+		if ((is_block ? p->net->chain.read_block : p->net->chain.read_tx)(
+			    p->net->chain.ctx, inv[i].hash, &raw, &rlen) < 0) {
 			struct cons_writer w;
 			cons_writer_init(&w);
 			p2p_inv_write(&w, &inv[i], 1);
@@ -194,7 +262,7 @@ static void on_getdata(struct peer *p, const uint8_t *d, size_t len)
 			cons_writer_release(&w);
 			continue;
 		}
-		p2p_send(p, "block", raw, rlen);
+		p2p_send(p, is_block ? "block" : "tx", raw, rlen);
 		sent += rlen;
 		free(raw);
 	}
@@ -271,6 +339,8 @@ static const struct {
 	{"getdata", on_getdata, false},
 	{"notfound", on_notfound, false},
 	{"block", on_block, false},
+	{"tx", on_tx, false},
+	{"mempool", on_mempool, false},
 };
 
 void p2p_handle(struct peer *p, const char *command, const uint8_t *payload, size_t len)

@@ -749,3 +749,17 @@ void p2p_net_announce_block(struct p2p_net *n, const struct cons_header *h, cons
 	cons_writer_release(&hw);
 	cons_writer_release(&iw);
 }
+
+void p2p_net_announce_tx(struct p2p_net *n, const uint8_t txid[32], int from_peer)
+{
+	struct cons_writer w;
+	struct p2p_inv inv = {.type = P2P_INV_TX};
+
+	memcpy(inv.hash, txid, 32);
+	cons_writer_init(&w);
+	p2p_inv_write(&w, &inv, 1);
+	for (struct peer *p = n->peers; p; p = p->next)
+		if (p->handshaked && !p->closing && p->id != from_peer && p->ver.relay)
+			p2p_send(p, "inv", w.data, w.len);
+	cons_writer_release(&w);
+}

@@ -43,6 +43,18 @@ struct p2p_chain {
 	size_t (*missing_blocks)(void *ctx, const uint8_t best[32], uint8_t (*out)[32], size_t max);
 	/* The serialized block, malloc'd. 0, or -1 if not stored. */
 	int (*read_block)(void *ctx, const uint8_t hash[32], uint8_t **raw, size_t *len);
+	/*
+	 * Offers a transaction to the mempool. CONS_VALID: accepted (and any
+	 * orphans it frees are handled by the node). CONS_INVALID with a
+	 * consensus code blames the sender; with CONS_REJ_NONE it was refused
+	 * by local policy (duplicate, conflict, fee), no one's fault.
+	 */
+	enum cons_verdict (*accept_tx)(void *ctx, const struct cons_tx *tx, struct cons_state *st);
+	bool (*have_tx)(void *ctx, const uint8_t txid[32]);
+	/* The serialized mempool transaction, malloc'd. 0, or -1 if not there. */
+	int (*read_tx)(void *ctx, const uint8_t txid[32], uint8_t **raw, size_t *len);
+	/* Txids of the mempool, at most max (for the "mempool" message). */
+	size_t (*mempool_txids)(void *ctx, uint8_t (*out)[32], size_t max);
 };
 
 struct p2p_options {
@@ -86,6 +98,8 @@ int p2p_net_add_peer(struct p2p_net *n, const char *hostport, char *err, size_t 
 	__attribute__((warn_unused_result));
 /* Tells peers about a new tip (headers to sendheaders peers, inv to others). */
 void p2p_net_announce_block(struct p2p_net *n, const struct cons_header *h, const uint8_t hash[32]);
+/* Tells peers (but the one it came from, if from_peer > 0) about a new transaction. */
+void p2p_net_announce_tx(struct p2p_net *n, const uint8_t txid[32], int from_peer);
 /* Turns all networking off and on (setnetworkactive). */
 void p2p_net_set_active(struct p2p_net *n, bool active);
 

@@ -2,7 +2,10 @@
  * Test tool: writes a regtest chain of N blocks (coinbase only, one second
  * apart) into DATADIR/regtest/chaindb, as flintd lays it out, so that
  * integration tests can start a node that already has a chain.
- *   mkchain DATADIR N [TAG]
+ *   mkchain DATADIR N [TAG] [--spend]
+ * With --spend (N >= 102) it also prints three signed transactions, one per
+ * line as "TXID HEX": a parent spending block 1's coinbase, a child
+ * spending the parent, and an unrelated spend of block 2's coinbase.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +14,51 @@
 
 #include "node/chain.h"
 #include "tests/support/builder.h"
+#include "util/hex.h"
+#include <string.h>
+
+static void print_tx(const struct cons_tx *tx)
+{
+	struct cons_writer w;
+	char id[65], *hex;
+
+	cons_writer_init(&w);
+	cons_tx_write(&w, tx);
+	hex = malloc(2 * w.len + 1);
+	util_hex_encode(hex, w.data, w.len);
+	util_hex_encode_rev(id, tx->txid, 32);
+	printf("%s %s\n", id, hex);
+	free(hex);
+	cons_writer_release(&w);
+}
+
+static void print_spends(secp256k1_context *ctx, struct node_chain *c, const struct tb_key *key)
+{
+	struct cons_block b;
+	struct cons_outpoint op = {.n = 0};
+	struct cons_tx parent, child, other;
+
+	cons_block_init(&b);
+	if (node_chain_read_block(c, node_chain_at(c, 2), &b) != 1)
+		exit(1);
+	memcpy(op.txid, b.tx[0].txid, 32);
+	tb_spend(ctx, &other, &op, key, b.tx[0].out[0].value - 10000, key->pkh);
+	cons_block_release(&b);
+	cons_block_init(&b);
+	if (node_chain_read_block(c, node_chain_at(c, 1), &b) != 1)
+		exit(1);
+	memcpy(op.txid, b.tx[0].txid, 32);
+	tb_spend(ctx, &parent, &op, key, b.tx[0].out[0].value - 10000, key->pkh);
+	memcpy(op.txid, parent.txid, 32);
+	tb_spend(ctx, &child, &op, key, parent.out[0].value - 10000, key->pkh);
+	print_tx(&parent);
+	print_tx(&child);
+	print_tx(&other);
+	cons_tx_release(&parent);
+	cons_tx_release(&child);
+	cons_tx_release(&other);
+	cons_block_release(&b);
+}
 
 int main(int argc, char **argv)
 {
@@ -56,6 +104,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (argc > 4 && strcmp(argv[4], "--spend") == 0)
+		print_spends(ctx, c, &key);
 	node_chain_close(c);
 	secp256k1_context_destroy(ctx);
 	return 0;

@@ -1,6 +1,6 @@
 /*
  * Test tool: a scripted (hostile) regtest peer.
- *   rawpeer SRC_IP HOST PORT MODE [SECONDS]
+ *   rawpeer SRC_IP HOST PORT MODE [SECONDS [HEX...]]
  * Connects from SRC_IP, then per MODE:
  *   idle         never sends anything
  *   garbage      sends bytes that are no frame at all
@@ -8,6 +8,7 @@
  *   oversize     handshakes, then a frame header claiming a 5 MB payload
  *   badblock     handshakes, then a block whose merkle root is wrong
  *   ping         handshakes, then pings and reports the round trip
+ *   tx           handshakes, then sends each HEX argument after SECONDS as a tx
  * and waits up to SECONDS (default 10) for the node to close the connection.
  * Prints "closed after N ms" or "still open" (or "pong after N ms") and
  * exits 0; exits 1 if it cannot connect at all.
@@ -25,6 +26,7 @@
 #include "consensus/pow.h"
 #include "p2p/protocol.h"
 #include "tests/support/builder.h"
+#include "util/hex.h"
 
 static const struct cons_params *P;
 
@@ -216,6 +218,17 @@ int main(int argc, char **argv)
 		}
 		printf("no pong\n");
 		return 0;
+	}
+	if (strcmp(argv[4], "tx") == 0) {
+		handshake(fd);
+		for (int i = 6; i < argc; i++) {
+			uint8_t *raw;
+			size_t len;
+			if (util_hex_decode_alloc(&raw, &len, argv[i]) == 0) {
+				send_msg(fd, "tx", raw, len);
+				free(raw);
+			}
+		}
 	}
 	do_mode(fd, argv[4]);
 	for (;;) {
