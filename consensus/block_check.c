@@ -93,7 +93,7 @@ static enum cons_verdict check_merkle(const struct cons_block *b, struct cons_st
 	if (memcmp(root, b->hdr.merkle, 32) != 0)
 		return cons_state_invalid(st, CONS_REJ_MUTATED, "merkle root mismatch");
 	if (mutated)
-		return cons_state_invalid(st, CONS_REJ_MUTATED, "duplicate transactions");
+		return cons_state_invalid(st, CONS_REJ_DUPLICATE_TX, "%s", "");
 	return CONS_VALID;
 }
 

@@ -16,6 +16,7 @@ static const char *const reasons[CONS_REJ__COUNT] = {
 	[CONS_REJ_PREV_INVALID] = "bad-prevblk",
 	[CONS_REJ_CACHED_INVALID] = "duplicate-invalid",
 	[CONS_REJ_MUTATED] = "bad-txnmrklroot",
+	[CONS_REJ_DUPLICATE_TX] = "bad-txns-duplicate",
 	[CONS_REJ_BAD_LENGTH] = "bad-blk-length",
 	[CONS_REJ_CB_MISSING] = "bad-cb-missing",
 	[CONS_REJ_CB_MULTIPLE] = "bad-cb-multiple",
@@ -86,5 +87,6 @@ bool cons_reject_punishable(enum cons_reject code, bool in_block)
 bool cons_reject_marks_block(enum cons_reject code)
 {
 	return code != CONS_REJ_NONE && code != CONS_REJ_TIME_TOO_NEW && code != CONS_REJ_MUTATED &&
+	       code != CONS_REJ_DUPLICATE_TX &&
 	       code != CONS_REJ_PREV_MISSING && code != CONS_REJ_CACHED_INVALID;
 }

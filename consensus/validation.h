@@ -29,6 +29,7 @@ enum cons_reject {
 	CONS_REJ_CACHED_INVALID,   /* this block is already known to be invalid */
 	/* block bodies */
 	CONS_REJ_MUTATED,          /* body does not match the header's commitment */
+	CONS_REJ_DUPLICATE_TX,     /* CVE-2012-2459: a duplicated tx keeps the root */
 	CONS_REJ_BAD_LENGTH,       /* no transactions, or too large */
 	CONS_REJ_CB_MISSING,       /* first tx not a coinbase */
 	CONS_REJ_CB_MULTIPLE,      /* a later tx is a coinbase */
