@@ -7,6 +7,7 @@
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include "consensus/hash.h"
+#include "consensus/serialize.h"
 
 #include <string.h>
 #include <openssl/ripemd.h>
@@ -72,34 +73,30 @@ void cons_header_hasher_init(struct cons_header_hasher *hh, const uint8_t header
 	memcpy(hh->h, c.h, sizeof(hh->h));
 	memcpy(hh->tail, header + 64, 16);
 	pad_block(hh->tail, 16, 80 * 8);
+	pad_block(hh->second, 32, 32 * 8);
 }
 
+/* Big-endian state words to bytes: one byte swap per word. */
 static void state_to_bytes(uint8_t *out, const uint32_t h[8])
 {
 	for (int i = 0; i < 8; i++) {
-		out[4 * i] = (uint8_t)(h[i] >> 24);
-		out[4 * i + 1] = (uint8_t)(h[i] >> 16);
-		out[4 * i + 2] = (uint8_t)(h[i] >> 8);
-		out[4 * i + 3] = (uint8_t)h[i];
+		uint32_t be = __builtin_bswap32(h[i]);
+		memcpy(out + 4 * i, &be, 4);
 	}
 }
 
-void cons_header_hasher_hash(const struct cons_header_hasher *hh, uint8_t out[32], uint32_t nonce)
+void cons_header_hasher_hash(struct cons_header_hasher *hh, uint8_t out[32], uint32_t nonce)
 {
 	SHA256_CTX c;
-	uint8_t block[64];
 
-	memcpy(block, hh->tail, 64);
-	block[12] = (uint8_t)nonce;
-	block[13] = (uint8_t)(nonce >> 8);
-	block[14] = (uint8_t)(nonce >> 16);
-	block[15] = (uint8_t)(nonce >> 24);
+	/* First compression: the header's tail with this nonce (little-endian). */
+	cons_put_le32(hh->tail + 12, nonce);
 	memcpy(c.h, hh->h, sizeof(c.h));
-	SHA256_Transform(&c, block);
+	SHA256_Transform(&c, hh->tail);
 
-	state_to_bytes(block, c.h);
-	pad_block(block, 32, 32 * 8);
+	/* Second: the 32-byte digest; its padding is already in place. */
+	state_to_bytes(hh->second, c.h);
 	memcpy(c.h, sha256_iv, sizeof(c.h));
-	SHA256_Transform(&c, block);
+	SHA256_Transform(&c, hh->second);
 	state_to_bytes(out, c.h);
 }
