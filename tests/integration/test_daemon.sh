@@ -53,4 +53,16 @@ done
 err=$(timeout 20 "$FLINT_BIN/flintd" --chain regtest --datadir "$D" 2>&1); rc=$?
 check "corrupted database refused with exit 1" [ $rc -eq 1 ]
 check "corruption reported with the fix" sh -c "echo \"\$1\" | grep -q 'Corruption' && echo \"\$1\" | grep -q 'move'" _ "$err"
+# A deleted table file: refused with the fix named, not silently rebuilt.
+TOOLS=${FLINT_TOOLS:-build/rel/tools}
+"$TOOLS/mkchain" "$TMP/d2" 3000 >/dev/null
+start_flintd "$TMP/c.out" --chain regtest --datadir "$TMP/d2"
+check "node opens a 3000-block chain" wait_for 20 grep -q 'height 3000,' "$TMP/d2/regtest/debug.log"
+stop_pid $LAST_PID
+ldb=$(ls "$TMP/d2/regtest/chaindb/"*.ldb 2>/dev/null | head -1)
+check "the database has a table file to delete" [ -n "$ldb" ]
+rm -f "$ldb"
+err=$(timeout 20 "$FLINT_BIN/flintd" --chain regtest --datadir "$TMP/d2" 2>&1); rc=$?
+check "deleted database file refused with exit 1" [ $rc -eq 1 ]
+check "the missing file is named, with the fix" sh -c "echo \"\$1\" | grep -q 'missing files' && echo \"\$1\" | grep -q 'move'" _ "$err"
 finish
