@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <secp256k1.h>
 
+#include "bench/bench.h"
 #include "consensus/hash.h"
 #include "consensus/script.h"
 #include "consensus/sig.h"
@@ -35,29 +36,6 @@
 static const struct cons_params *P;
 static secp256k1_context *ctx;
 static struct tb_key key;
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void stats(double *v, int n, double *med, double *lo, double *hi)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_d);
-	*med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	*lo = v[0];
-	*hi = v[n - 1];
-}
 
 static void die(const char *what)
 {
@@ -142,12 +120,12 @@ static double raw_verify_rate(void)
 	    !secp256k1_ec_pubkey_parse(ctx, &pub, key.pub, 33) ||
 	    !secp256k1_ecdsa_signature_parse_der(ctx, &sig, der, der_len))
 		die("raw verify setup");
-	t0 = now_s();
+	t0 = bench_now();
 	do {
 		for (int i = 0; i < 200; i++)
 			ok += secp256k1_ecdsa_verify(ctx, &sig, msg, &pub);
 		n += 200;
-		dt = now_s() - t0;
+		dt = bench_now() - t0;
 	} while (dt < 0.5);
 	if (ok != n)
 		die("raw verify failed");
@@ -192,11 +170,11 @@ static void bench_connect(int cores)
 		tb_block(&b, P, tip->hash, tip->height + 1,
 			 P->genesis_time + (uint32_t)(tip->height + 1), P->genesis_bits,
 			 key.pkh, 4, txs, FANOUT, FANOUT * 100LL);
-		double t0 = now_s();
+		double t0 = bench_now();
 		submit(c, &b);
-		t[r] = FANOUT / (now_s() - t0);
+		t[r] = FANOUT / (bench_now() - t0);
 	}
-	stats(t, CONNECT_RUNS, &med, &lo, &hi);
+	bench_stats(t, CONNECT_RUNS, &med, &lo, &hi);
 	limit = raw_verify_rate() * cores;
 	printf("connect-block: %.0f tx/s (%d-tx blocks, %d cores, median of %d, %.0f..%.0f) | "
 	       "limit %.0f verifies/s (raw libsecp256k1 x %d cores) | ratio %.2f (goal >= 0.8)\n",
@@ -226,17 +204,17 @@ static void bench_reorg(void)
 			tb_block(&b, P, prev, h, P->genesis_time + (uint32_t)h, P->genesis_bits,
 				 key.pkh, 2, NULL, 0, 0);
 			memcpy(prev, b.hash, 32);
-			double t0 = now_s();
+			double t0 = bench_now();
 			submit(c, &b);
 			if (h == DEPTH + 1)
-				t[r] = now_s() - t0;
+				t[r] = bench_now() - t0;
 		}
 		if (memcmp(node_chain_tip(c)->hash, prev, 32) != 0)
 			die("reorg did not happen");
 		node_chain_close(c);
 		rm_rf(dir);
 	}
-	stats(t, RUNS, &med, &lo, &hi);
+	bench_stats(t, RUNS, &med, &lo, &hi);
 	printf("reorg-100: %.1f ms to disconnect 100 blocks and connect 101 (median of %d, %.1f..%.1f)\n",
 	       med * 1e3, RUNS, lo * 1e3, hi * 1e3);
 }
@@ -264,7 +242,7 @@ static uint64_t dir_bytes(const char *dir)
 static int child_open(const char *dir, const char *mode)
 {
 	struct rusage ru;
-	double t0 = now_s();
+	double t0 = bench_now();
 
 	if (strcmp(mode, "chain") == 0) {
 		struct node_chain *c = open_chain(dir, NULL);
@@ -286,7 +264,7 @@ static int child_open(const char *dir, const char *mode)
 		stor_db_close(db);
 	}
 	getrusage(RUSAGE_SELF, &ru);
-	printf("%f %ld\n", now_s() - t0, ru.ru_maxrss);
+	printf("%f %ld\n", bench_now() - t0, ru.ru_maxrss);
 	return 0;
 }
 
@@ -330,8 +308,8 @@ static void bench_startup(void)
 		run_child(dir, "scan", &s[r], &rss_scan);
 	}
 	run_child(dir, "none", &med, &rss_bare);
-	stats(t, RUNS, &med, &lo, &hi);
-	stats(s, RUNS, &smed, &slo, &shi);
+	bench_stats(t, RUNS, &med, &lo, &hi);
+	bench_stats(s, RUNS, &smed, &slo, &shi);
 	printf("start-up: %.0f ms to open a %d-block chain (median of %d, %.0f..%.0f) | "
 	       "limit %.0f ms (raw LevelDB scan of the whole database) | ratio %.2f\n",
 	       med * 1e3, STARTUP_BLOCKS, RUNS, lo * 1e3, hi * 1e3, smed * 1e3, med / smed);

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 #include <secp256k1.h>
 
+#include "bench/bench.h"
 #include "consensus/block.h"
 #include "consensus/block_check.h"
 #include "consensus/hash.h"
@@ -59,27 +60,12 @@ static void die(const char *what)
 	exit(1);
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void series_finish(struct series *s)
 {
 	double v[RUNS];
 
 	memcpy(v, s->v, sizeof(v));
-	qsort(v, RUNS, sizeof(v[0]), cmp_d);
+	qsort(v, RUNS, sizeof(v[0]), bench_cmp_double);
 	s->med = RUNS % 2 ? v[RUNS / 2] : (v[RUNS / 2 - 1] + v[RUNS / 2]) / 2;
 	s->lo = v[0];
 	s->hi = v[RUNS - 1];
@@ -94,10 +80,10 @@ static void series_scale(struct series *s, double k)
 
 static double time_work(work_fn fn, void *arg, uint64_t iters)
 {
-	double t0 = now_s();
+	double t0 = bench_now();
 
 	fn(arg, iters);
-	return now_s() - t0;
+	return bench_now() - t0;
 }
 
 /* Iterations of fn that take about RUN_SECONDS (this also warms caches up). */
