@@ -57,6 +57,9 @@ int cons_sighash(uint8_t out[32], const struct cons_tx *tx, size_t in_index,
 	assert((hashtype & 0x1f) != SIGHASH_NONE && (hashtype & 0x1f) != SIGHASH_SINGLE);
 	assert(!(hashtype & SIGHASH_ANYONECANPAY));
 	cons_writer_init(&w);
+	/* One allocation: the preimage is at most the tx plus the script code and hashtype. */
+	if (cons_writer_reserve(&w, tx->size + len + 16) < 0)
+		goto out;
 	write_sighash_preimage(&w, tx, in_index, script_code, len, hashtype);
 	if (w.oom)
 		goto out;
