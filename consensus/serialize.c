@@ -114,8 +114,9 @@ const uint8_t *cons_read_varbytes(struct cons_reader *r, size_t *len, size_t max
 		cons_reader_fail(r, CONS_READ_TOO_LARGE);
 		return NULL;
 	}
-	*len = (size_t)n;
-	return cons_read_span(r, (size_t)n);
+	const uint8_t *p = cons_read_span(r, (size_t)n);
+	*len = p ? (size_t)n : 0;       /* a failed read reports no bytes */
+	return p;
 }
 
 void cons_reader_expect_end(struct cons_reader *r)

@@ -55,7 +55,7 @@ void cons_read_bytes(struct cons_reader *r, uint8_t *out, size_t n);
 const uint8_t *cons_read_span(struct cons_reader *r, size_t n);
 /*
  * Reads a CompactSize length (at most max) and returns a view of that many
- * bytes, storing the length in *len; NULL with r->err set on error.
+ * bytes, storing the length in *len; NULL with r->err set and *len 0 on error.
  */
 const uint8_t *cons_read_varbytes(struct cons_reader *r, size_t *len, size_t max);
 /* Records err unless an earlier error is already recorded. */
