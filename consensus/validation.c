@@ -78,7 +78,14 @@ const char *cons_reject_reason(enum cons_reject code)
 
 bool cons_reject_punishable(enum cons_reject code, bool in_block)
 {
-	if (code == CONS_REJ_TX_MISSING_INPUTS)
+	/*
+	 * A loose transaction's inputs and finality are judged at our next
+	 * height: a peer a block ahead (or on the other side of a reorg) relays
+	 * honestly what we cannot accept yet. Bitcoin Core does not punish
+	 * TX_MISSING_INPUTS or TX_PREMATURE_SPEND either.
+	 */
+	if (code == CONS_REJ_TX_MISSING_INPUTS || code == CONS_REJ_TX_PREMATURE_CB ||
+	    code == CONS_REJ_TX_NONFINAL)
 		return in_block;
 	return code != CONS_REJ_NONE && code != CONS_REJ_TIME_TOO_NEW &&
 	       code != CONS_REJ_PREV_MISSING;

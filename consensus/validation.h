@@ -77,8 +77,10 @@ const char *cons_reject_reason(enum cons_reject code);
 /*
  * True if data failing with code proves its sender misbehaved. False only
  * for failures an honest peer can cause: a block from the future, or a
- * loose transaction (in_block false) spending coins we have not seen yet,
- * which is an orphan, not an offence. Inside a block a missing input is.
+ * loose transaction (in_block false) spending coins we have not seen yet
+ * (an orphan, not an offence), or one that is not yet final or spends a
+ * coinbase not yet mature at our height (the peer may be a block ahead).
+ * Inside a block each of these is an offence.
  */
 bool cons_reject_punishable(enum cons_reject code, bool in_block);
 /*
