@@ -24,31 +24,11 @@
 #include "consensus/hash.h"
 #include "consensus/serialize.h"
 #include "consensus/tx.h"
+#include "tests/support/capped.h"
 #include "util/hex.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
-#ifdef UNDER_ASAN
-/*
- * ASan reserves terabytes of shadow memory, so an address-space limit
- * cannot be used; its own allocation cap makes any allocation above
- * 64 MiB fail instead (returning NULL), which the parser reports as NOMEM.
- * ASan prints a warning for each over-size probe; that is expected.
- */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-	return "max_allocation_size_mb=64:allocator_may_return_null=1";
-}
-#endif
 
 /* Version 1, zero prev, merkle 4a5e1e4b...a33b, time 1231006505, bits 0x1d00ffff, nonce 2083236893. */
 static const char genesis_header_hex[] =
@@ -715,66 +695,15 @@ static void test_block_tx_count_larger_than_input(void **state)
 	assert_int_equal(read_with_count("02", &left), CONS_READ_TRUNCATED);
 }
 
-#define CAP_SETUP_FAILED 100
-#define CAP_NOT_EFFECTIVE 101
-#define CAP_PARSED 102
-
-/* Whether a 256 MiB allocation fails, as it must under the cap. */
-static bool big_allocation_fails(void)
-{
-	void *volatile p = malloc((size_t)256 << 20);
-	bool failed = p == NULL;
-
-	free(p);
-	return failed;
-}
-
-/*
- * Parses buf with allocations capped at about 64 MiB and returns the read
- * error (or one of the CAP_ codes): directly under ASan, whose allocation
- * cap is set above, otherwise in a child under an address-space limit of
- * 64 MiB over what it already maps.
- */
-static int capped_parse(const uint8_t *buf, size_t len)
+static int parse_block(const uint8_t *buf, size_t len, enum cons_read_err *err)
 {
 	struct cons_block b;
-	enum cons_read_err err = CONS_READ_OK;
-#ifdef UNDER_ASAN
-	if (!big_allocation_fails())
-		return CAP_NOT_EFFECTIVE;
+
 	cons_block_init(&b);
-	if (cons_block_parse(&b, &err, buf, len) == 0) {
-		cons_block_release(&b);
-		return CAP_PARSED;
-	}
-	return (int)err;
-#else
-	pid_t pid = fork();
-	int status;
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct rlimit rl;
-		long pages = 0;
-		FILE *f = fopen("/proc/self/statm", "r");
-
-		if (!f || fscanf(f, "%ld", &pages) != 1)
-			_exit(CAP_SETUP_FAILED);
-		fclose(f);
-		rl.rlim_cur = rl.rlim_max = (rlim_t)(pages * sysconf(_SC_PAGESIZE)) + ((rlim_t)64 << 20);
-		if (setrlimit(RLIMIT_AS, &rl) != 0)
-			_exit(CAP_SETUP_FAILED);
-		if (!big_allocation_fails())
-			_exit(CAP_NOT_EFFECTIVE);
-		cons_block_init(&b);
-		if (cons_block_parse(&b, &err, buf, len) == 0)
-			_exit(CAP_PARSED);
-		_exit((int)err);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
-#endif
+	if (cons_block_parse(&b, err, buf, len) < 0)
+		return -1;
+	cons_block_release(&b);
+	return 0;
 }
 
 /*
@@ -791,7 +720,7 @@ static void test_block_huge_count_allocates_nothing_big(void **state)
 	assert_non_null(buf);
 	memcpy(buf, hdr, hl);
 	memcpy(buf + hl, "\xfe\x00\x00\x00\x02", 5);
-	assert_int_equal(capped_parse(buf, len), CONS_READ_TRUNCATED);
+	assert_int_equal(tb_capped_parse(parse_block, buf, len), CONS_READ_TRUNCATED);
 	free(buf);
 	free(hdr);
 }
