@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <event2/event.h>
 
@@ -135,11 +137,14 @@ static void on_disconnected(void *ctx, const struct cons_block *b, const struct 
 {
 	struct daemon *d = ctx;
 	size_t n = b->n_tx ? b->n_tx - 1 : 0;
-	struct cons_tx *all = realloc(d->returned, (d->n_returned + n) * sizeof(*all));
+	struct cons_tx *all;
 
-	if (!all || n == 0) {
-		if (all)
-			d->returned = all;
+	/* Nothing to return; and realloc(p, 0) would free p behind our back. */
+	if (n == 0)
+		return;
+	all = realloc(d->returned, (d->n_returned + n) * sizeof(*all));
+	if (!all) {
+		log_warn("out of memory: transactions of a disconnected block are dropped");
 		return;
 	}
 	memmove(all + n, all, d->n_returned * sizeof(*all));
@@ -203,6 +208,9 @@ static int start_mining(struct daemon *d)
 
 	if (!d->opt.mine)
 		return 0;
+	/* A random start: miners paying one address must not build identical blocks. */
+	if (getrandom(&d->extra_nonce, sizeof(d->extra_nonce), 0) != sizeof(d->extra_nonce))
+		d->extra_nonce = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
 	d->miner = node_miner_new(d->opt.mining_threads);
 	d->miner_ev = d->miner ? event_new(d->base, node_miner_fd(d->miner), EV_READ | EV_PERSIST,
 					   on_found, d) : NULL;

@@ -43,6 +43,7 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+[ -n "$KEEP_TMP" ] && trap - EXIT
 
 finish() {
 	echo "1..$TAP_N"

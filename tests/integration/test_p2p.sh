@@ -61,4 +61,17 @@ check "node 0 restarts" wait_for 20 sh -c "grep -c '^.*ready' '$TMP/n0/regtest/d
 r=$("$TOOLS/rawpeer" 127.0.0.201 127.0.0.10 $((BASE + 0)) ping 5)
 check "a ban survives a restart" sh -c "echo '$r' | grep -q -v 'pong after'"
 check "the banned address is refused on connect" wait_for 5 sh -c "grep -q 'banned address' '$TMP/n0/regtest/debug.log'"
+# A reorg propagates: node 7 (2 blocks) with node 8 behind it meets node 9
+# (a different, 4-block chain): both move to node 9's tip.
+"$TOOLS/mkchain" "$TMP/n7" 2 7 >/dev/null
+"$TOOLS/mkchain" "$TMP/n9" 4 9 >/dev/null
+node 9
+node 7
+node 8 --connect "$(addr 7)"
+check "a node follows the short chain first" wait_for 20 at_height 8 2
+stop_pid "$PID7"
+node 7 --connect "$(addr 9)"
+check "the short side reorganises onto the longer chain" wait_for 20 sh -c "grep -q 'reorganised: 2 blocks' '$TMP/n7/regtest/debug.log'"
+check "the reorg reaches the node behind it" wait_for 20 at_height 8 4
+check "nothing crashed on the way" sh -c "kill -0 $PID7 && kill -0 $PID8"
 finish
