@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/support/bytes.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,17 +20,6 @@
 #include "util/hex.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* A heap copy of exactly len bytes (one byte for len 0, never read). */
-static uint8_t *exact_copy(const uint8_t *data, size_t len)
-{
-	uint8_t *p = malloc(len ? len : 1);
-
-	assert_non_null(p);
-	if (len)
-		memcpy(p, data, len);
-	return p;
-}
 
 static uint8_t *hex_alloc(const char *hex, size_t *len)
 {

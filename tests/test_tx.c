@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/support/bytes.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,17 +108,6 @@ static uint8_t *hex_alloc(const char *hex, size_t *len)
 	uint8_t *p;
 
 	assert_int_equal(util_hex_decode_alloc(&p, len, hex), 0);
-	return p;
-}
-
-/* A heap copy of exactly len bytes (one byte for len 0, never read). */
-static uint8_t *exact_copy(const uint8_t *data, size_t len)
-{
-	uint8_t *p = malloc(len ? len : 1);
-
-	assert_non_null(p);
-	if (len)
-		memcpy(p, data, len);
 	return p;
 }
 
