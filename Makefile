@@ -1,6 +1,8 @@
 # Flint build. One static library per layer, linked in dependency order
-# (node -> p2p -> storage -> consensus -> util), so a layer that reaches "up"
-# fails to link instead of quietly growing a cycle.
+# (wallet -> client -> node -> p2p -> storage -> consensus -> util), so a
+# layer that reaches "up" fails to link instead of quietly growing a cycle.
+# client/ is the RPC client the wallet, explorer and testnet tool share; it
+# never touches node/ (a static library only pulls in what is referenced).
 #
 #   make            build everything into bin/
 #   make test       build and run every test; ends with "N passed, N failed"
@@ -47,10 +49,13 @@ LDFLAGS = $(SANFLAGS) -pthread
 LDLIBS  = $(PKG_LIBS) -lm
 
 # Layers, highest first: the link order.
-LAYERS  = node p2p storage consensus util
+LAYERS  = testnet wallet client node p2p storage consensus util
 LAYER_LIBS = $(foreach l,$(LAYERS),$(BUILD)/lib$(l).a)
-# Program entry points live beside their layer but not in its library.
-PROGRAM_MAINS = node/flintd.c
+# Program entry points live beside their layer but not in its library:
+# bin/NAME is built from the main named here.
+PROGRAMS_MAP = flintd:node/flintd.c flint-explorer:node/explorer.c \
+               flint-wallet:wallet/main.c flint-testnet:testnet/main.c
+PROGRAM_MAINS = $(foreach p,$(PROGRAMS_MAP),$(word 2,$(subst :, ,$(p))))
 define layer_rule
 $(1)_SRC := $$(filter-out $(PROGRAM_MAINS),$$(wildcard $(1)/*.c))
 $(1)_OBJ := $$(patsubst %.c,$(BUILD)/%.o,$$($(1)_SRC))
@@ -61,10 +66,16 @@ ALL_OBJ += $$($(1)_OBJ)
 endef
 $(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
 
-PROGRAMS = $(BIN)/flintd
-$(BIN)/%: $(BUILD)/node/%.o $(LAYER_LIBS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(LAYER_LIBS) $(LDLIBS) -o $@
+define program_rule
+$(BIN)/$(1): $(BUILD)/$(2:.c=.o) $(LAYER_LIBS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) $$< $(LAYER_LIBS) $$(LDLIBS) -o $$@
+PROGRAMS += $(BIN)/$(1)
+ALL_OBJ += $(BUILD)/$(2:.c=.o)
+endef
+# Only mains that exist yet become programs.
+$(foreach p,$(PROGRAMS_MAP),$(if $(wildcard $(word 2,$(subst :, ,$(p)))),\
+	$(eval $(call program_rule,$(word 1,$(subst :, ,$(p))),$(word 2,$(subst :, ,$(p)))))))
 
 TEST_SRC  = $(wildcard tests/test_*.c)
 SUPPORT_SRC = $(wildcard tests/support/*.c)

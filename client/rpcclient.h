@@ -1,0 +1,67 @@
+/*
+ * The JSON-RPC client shared by flint-wallet, flint-explorer and
+ * flint-testnet: their common connection options (--chain, --datadir,
+ * --rpc, --rpcuser/--rpcpassword, --rpccookiefile) and a blocking call over
+ * libevent's HTTP client. It knows the RPC protocol, not what any method
+ * means. Depends on consensus/params (default ports) and nothing above it.
+ */
+#ifndef FLINT_CLIENT_RPCCLIENT_H
+#define FLINT_CLIENT_RPCCLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "consensus/params.h"
+
+/* Error codes of a failed call that are not the node's own (which are Bitcoin Core's). */
+#define CLIENT_ERR_CONNECT (-1000)   /* node unreachable, timed out, or not HTTP */
+#define CLIENT_ERR_AUTH (-1001)      /* 401: credentials refused or missing */
+#define CLIENT_ERR_PROTOCOL (-1002)  /* a reply that is not JSON-RPC */
+
+struct client_options {
+	const struct cons_params *params;
+	char datadir[512];          /* default ~/.flint: where the local node's cookie is */
+	char host[256];
+	uint16_t port;
+	char user[256], password[256];
+	char cookiefile[600];       /* empty: <datadir>/<chain>/.cookie */
+	int timeout;                /* seconds per call */
+};
+
+/*
+ * Sets the defaults (testnet, ~/.flint, 127.0.0.1 at the chain's RPC port),
+ * then removes every common option it recognises from argv (--chain NAME,
+ * --datadir DIR, --rpc HOST[:PORT], --rpcuser U, --rpcpassword P,
+ * --rpccookiefile F, --rpctimeout S; "--opt=value" also works), compacting
+ * argv and *argc so the program parses the rest. 0, or -1 with err.
+ */
+int client_options_parse(struct client_options *o, int *argc, char **argv, char *err,
+			 size_t errlen) __attribute__((warn_unused_result));
+/* The common options' --help lines. */
+const char *client_options_usage(void);
+
+struct client_error {
+	int code;                   /* Bitcoin Core RPC code, or CLIENT_ERR_* */
+	char message[1536];
+};
+
+struct client;
+/* A connection to the node o names; credentials are read at the first call. */
+struct client *client_new(const struct client_options *o) __attribute__((warn_unused_result));
+void client_free(struct client *c);
+
+/*
+ * Calls method with params (a JSON array, or NULL for none; the reference
+ * is stolen). Returns a new reference to the result (JSON null is returned
+ * as json_null(), never NULL), or NULL with e filled: the node's error, or
+ * CLIENT_ERR_* with a one-line message naming the node and what to check.
+ */
+json_t *client_call(struct client *c, const char *method, json_t *params, struct client_error *e)
+	__attribute__((warn_unused_result));
+
+/* "host:port" of the node, for messages. */
+const char *client_endpoint(const struct client *c);
+
+#endif
