@@ -434,12 +434,34 @@ static int list_set_active(struct node_chain *c, struct node_blockidx *idx)
 	return list_push(&c->active, idx);
 }
 
+const double node_connect_bounds[NODE_CONNECT_BUCKETS] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5,
+							       1.0, 1e300};
+
+static double mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void count_connect_time(struct node_chain_stats *s, double seconds)
+{
+	size_t i = 0;
+
+	while (i + 1 < NODE_CONNECT_BUCKETS && seconds > node_connect_bounds[i])
+		i++;
+	s->connect_hist[i]++;
+	s->connect_seconds += seconds;
+}
+
 /* Connects idx on the tip. 0 connected, 1 invalid (marked), -1 fatal. */
 static int connect_one(struct node_chain *c, struct node_blockidx *idx)
 {
 	struct cons_block b;
 	struct cons_state st;
 	enum cons_verdict v;
+	double t0 = mono_seconds();
 	int how = read_block(c, idx, &b);
 
 	if (how < 0)
@@ -447,6 +469,7 @@ static int connect_one(struct node_chain *c, struct node_blockidx *idx)
 	cons_state_init(&st);
 	v = stor_connect_block(c->db, &b, idx->height, c->sigs ? node_sigpool_check_cb : NULL,
 			       c->sigs, &st);
+	count_connect_time(&c->stats, mono_seconds() - t0);
 	if (v == CONS_VALID) {
 		idx->status |= STOR_VALID;
 		if (list_set_active(c, idx) < 0) {

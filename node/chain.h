@@ -144,10 +144,16 @@ int node_chain_flush(struct node_chain *c, char *err, size_t errlen)
 /* The last error that made the chain stop (a storage failure), or NULL. */
 const char *node_chain_fatal(const struct node_chain *c);
 /* Statistics for metrics. */
+#define NODE_CONNECT_BUCKETS 8
+/* Upper bounds, in seconds, of the connect-time histogram's buckets (the last is +Inf). */
+extern const double node_connect_bounds[NODE_CONNECT_BUCKETS];
 struct node_chain_stats {
 	uint64_t blocks_connected;
 	uint64_t reorgs;
 	int64_t deepest_reorg;
+	/* Time to validate and connect each block: counts per bucket (not cumulative), sum. */
+	uint64_t connect_hist[NODE_CONNECT_BUCKETS];
+	double connect_seconds;
 };
 void node_chain_stats(const struct node_chain *c, struct node_chain_stats *out);
 

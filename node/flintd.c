@@ -25,6 +25,7 @@
 #include "node/miner.h"
 #include "node/options.h"
 #include "node/p2p_glue.h"
+#include "node/rpc.h"
 #include "p2p/net.h"
 #include "node/sigpool.h"
 #include "util/hex.h"
@@ -47,7 +48,16 @@ struct daemon {
 	secp256k1_context *secp;
 	struct cons_tx *returned;       /* txs of disconnected blocks, for the mempool */
 	size_t n_returned;
+	struct node_rpc *rpc;
+	struct node_rpc_env rpc_env;
+	struct event *stop_ev;
+	uint64_t template_txs;          /* relay.accepted when the template was built */
+	time_t template_time;
 };
+
+/* 50 MB of transactions; 1000 base units per 1000 bytes as the relay floor. */
+#define MEMPOOL_BYTES (50u << 20)
+#define MIN_RELAY_FEE 1000
 
 static void refresh_template(struct daemon *d);
 static void save_mempool(struct daemon *d);
@@ -171,6 +181,8 @@ static void refresh_template(struct daemon *d)
 
 	if (!d->miner || !d->chain)
 		return;
+	d->template_txs = d->relay.accepted;
+	d->template_time = time(NULL);
 	cons_block_init(&t);
 	if (node_block_template(&t, d->chain, d->mempool, d->mining_pkh, ++d->extra_nonce) < 0 ||
 	    node_miner_set_job(d->miner, &t) < 0)
@@ -178,9 +190,14 @@ static void refresh_template(struct daemon *d)
 	cons_block_release(&t);
 }
 
+/* New transactions reach the template within a second; otherwise it refreshes every 5 s. */
 static void on_template_timer(evutil_socket_t fd, short what, void *arg)
 {
-	refresh_template(arg);
+	struct daemon *d = arg;
+	time_t now = time(NULL);
+
+	if (d->relay.accepted != d->template_txs || now - d->template_time >= 5)
+		refresh_template(d);
 }
 
 static void on_found(evutil_socket_t fd, short what, void *arg)
@@ -204,7 +221,7 @@ static void on_found(evutil_socket_t fd, short what, void *arg)
 
 static int start_mining(struct daemon *d)
 {
-	struct timeval five = {5, 0};
+	struct timeval second = {1, 0};
 
 	if (!d->opt.mine)
 		return 0;
@@ -212,16 +229,20 @@ static int start_mining(struct daemon *d)
 	if (getrandom(&d->extra_nonce, sizeof(d->extra_nonce), 0) != sizeof(d->extra_nonce))
 		d->extra_nonce = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
 	d->miner = node_miner_new(d->opt.mining_threads);
+	if (d->miner)
+		node_miner_set_pace(d->miner, d->opt.mining_pace);
 	d->miner_ev = d->miner ? event_new(d->base, node_miner_fd(d->miner), EV_READ | EV_PERSIST,
 					   on_found, d) : NULL;
 	d->template_timer = event_new(d->base, -1, EV_PERSIST, on_template_timer, d);
 	if (!d->miner_ev || !d->template_timer || event_add(d->miner_ev, NULL) < 0 ||
-	    event_add(d->template_timer, &five) < 0) {
+	    event_add(d->template_timer, &second) < 0) {
 		log_error("cannot start the miner");
 		return -1;
 	}
-	log_info("mining with %d thread%s to %s", d->opt.mining_threads,
-		 d->opt.mining_threads == 1 ? "" : "s", d->opt.mining_address);
+	log_info("mining with %d thread%s to %s%s", d->opt.mining_threads,
+		 d->opt.mining_threads == 1 ? "" : "s", d->opt.mining_address,
+		 d->opt.mining_pace ? ", paced" : "");
+	d->rpc_env.miner = d->miner;
 	refresh_template(d);
 	return 0;
 }
@@ -270,6 +291,96 @@ static int start_network(struct daemon *d)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* ---- RPC ---- */
+
+static void on_stop_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("stop requested over RPC, shutting down");
+	event_base_loopbreak(d->base);
+}
+
+/* The reply to "stop" goes out first; the loop breaks a moment later. */
+static void rpc_stop(void *ctx)
+{
+	struct daemon *d = ctx;
+	struct timeval soon = {0, 100000};
+
+	if (!d->stop_ev)
+		d->stop_ev = evtimer_new(d->base, on_stop_timer, d);
+	if (!d->stop_ev || evtimer_add(d->stop_ev, &soon) < 0)
+		event_base_loopbreak(d->base);
+}
+
+static void rpc_set_time_offset(void *ctx, int64_t offset)
+{
+	struct daemon *d = ctx;
+
+	d->opt.time_offset = offset;
+	node_chain_set_time_offset(d->chain, offset);
+	log_info("clock offset set to %lld s", (long long)offset);
+}
+
+static int64_t rpc_time_offset(void *ctx)
+{
+	return ((struct daemon *)ctx)->opt.time_offset;
+}
+
+static void rpc_options(const struct daemon *d, struct node_rpc_options *ro)
+{
+	memset(ro, 0, sizeof(*ro));
+	snprintf(ro->bind, sizeof(ro->bind), "127.0.0.1");
+	/* Like bitcoind: another address only when clients from elsewhere are allowed. */
+	if (d->opt.rpc_bind[0] && d->opt.n_rpc_allow > 0)
+		snprintf(ro->bind, sizeof(ro->bind), "%s", d->opt.rpc_bind);
+	else if (d->opt.rpc_bind[0])
+		log_warn("--rpcbind ignored without --rpcallowip; serving RPC on 127.0.0.1");
+	ro->port = (uint16_t)(d->opt.rpc_port ? d->opt.rpc_port : d->opt.params->default_rpc_port);
+	for (int i = 0; i < d->opt.n_rpc_allow; i++)
+		snprintf(ro->allow[i], sizeof(ro->allow[i]), "%s", d->opt.rpc_allow[i]);
+	ro->n_allow = d->opt.n_rpc_allow;
+	snprintf(ro->user, sizeof(ro->user), "%s", d->opt.rpc_user);
+	snprintf(ro->password, sizeof(ro->password), "%s", d->opt.rpc_password);
+	snprintf(ro->cookie_path, sizeof(ro->cookie_path), "%s/.cookie", d->chain_dir);
+	ro->max_body = 8u << 20;   /* a full block in hex with room to spare */
+}
+
+static int start_rpc(struct daemon *d)
+{
+	struct node_rpc_options ro;
+	struct node_rpc_env *env = &d->rpc_env;
+	char err[256];
+
+	env->chain = d->chain;
+	env->mempool = d->mempool;
+	env->relay = &d->relay;
+	env->net = d->net;
+	env->miner = d->miner;
+	env->started = time(NULL);
+	env->max_mempool = MEMPOOL_BYTES;
+	env->min_relay_fee = MIN_RELAY_FEE;
+	env->stop = rpc_stop;
+	env->set_time_offset = rpc_set_time_offset;
+	env->time_offset = rpc_time_offset;
+	env->ctx = d;
+	if (d->opt.no_rpc)
+		return 0;
+	if (!d->opt.rpc_user[0] != !d->opt.rpc_password[0]) {
+		log_error("--rpcuser and --rpcpassword go together");
+		return -1;
+	}
+	rpc_options(d, &ro);
+	d->rpc = node_rpc_new(d->base, env, &ro, err, sizeof(err));
+	if (!d->rpc) {
+		log_error("cannot start RPC: %s", err);
+		return -1;
+	}
+	log_info("RPC on %s:%u (%s)", ro.bind, ro.port,
+		 ro.user[0] ? "user and password" : "cookie auth");
 	return 0;
 }
 
@@ -327,6 +438,9 @@ static int setup_loop(struct daemon *d)
 
 static void shutdown_daemon(struct daemon *d)
 {
+	node_rpc_free(d->rpc);
+	if (d->stop_ev)
+		event_free(d->stop_ev);
 	if (d->miner_ev)
 		event_free(d->miner_ev);
 	if (d->template_timer)
@@ -441,8 +555,7 @@ static int start(struct daemon *d)
 		log_error("cannot set up the event loop");
 		return -1;
 	}
-	/* 50 MB of transactions; 1000 base units per 1000 bytes as the relay floor. */
-	d->mempool = node_mempool_new(d->opt.params, 50u << 20, 1000);
+	d->mempool = node_mempool_new(d->opt.params, MEMPOOL_BYTES, MIN_RELAY_FEE);
 	d->secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
 	if (!d->mempool || !d->secp)
 		return -1;
@@ -450,7 +563,7 @@ static int start(struct daemon *d)
 	d->relay.mempool = d->mempool;
 	d->relay.secp = d->secp;
 	load_mempool(d);
-	if (start_network(d) < 0)
+	if (start_network(d) < 0 || start_rpc(d) < 0)
 		return -1;
 	return start_mining(d);
 }

@@ -179,6 +179,8 @@ struct node_miner {
 	uint32_t solved_nonce;
 	int pipe_fd[2];
 	atomic_uint_fast64_t hashes;
+	int pace;                       /* seconds per block aimed at; 0 = full speed */
+	double rate;                    /* hashes/s per thread under the pace, 0 = unlimited */
 };
 
 struct worker_arg {
@@ -188,7 +190,7 @@ struct worker_arg {
 
 /* Copies the current job under the lock; returns its id (0 when paused or stopping). */
 static uint64_t fetch_job(struct node_miner *m, uint8_t header[CONS_HEADER_SIZE],
-			  struct cons_u256 *target)
+			  struct cons_u256 *target, double *rate)
 {
 	uint64_t id;
 
@@ -198,6 +200,7 @@ static uint64_t fetch_job(struct node_miner *m, uint8_t header[CONS_HEADER_SIZE]
 	id = m->stop ? 0 : atomic_load(&m->job_id);
 	memcpy(header, m->header, CONS_HEADER_SIZE);
 	*target = m->target;
+	*rate = m->rate;
 	pthread_mutex_unlock(&m->mu);
 	return id;
 }
@@ -216,14 +219,36 @@ static void report(struct node_miner *m, uint64_t id, uint32_t nonce)
 	pthread_mutex_unlock(&m->mu);
 }
 
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Under a pace, sleeps until done hashes are no more than rate allows since t0. */
+static void keep_pace(struct node_miner *m, uint64_t id, double rate, double t0, uint64_t done)
+{
+	double ahead;
+
+	while (rate > 0 && atomic_load(&m->job_id) == id && !m->stop &&
+	       (ahead = (double)done / rate - (mono_now() - t0)) > 0) {
+		double nap = ahead < 0.05 ? ahead : 0.05;   /* short naps: a new job is noticed */
+		struct timespec ts = {0, (long)(nap * 1e9)};
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Searches this worker's stripe of nonces for one job. */
 static void search(struct node_miner *m, int index, uint64_t id, uint8_t header[CONS_HEADER_SIZE],
-		   const struct cons_u256 *target)
+		   const struct cons_u256 *target, double rate)
 {
 	struct cons_header_hasher hh;
 	struct cons_u256 h;
 	uint8_t hash[32];
-	uint64_t nonce = (uint64_t)index;
+	uint64_t nonce = (uint64_t)index, done = 0;
+	double t0 = mono_now();
 
 	cons_header_hasher_init(&hh, header);
 	while (atomic_load(&m->job_id) == id && !m->stop && nonce <= 0xffffffffu) {
@@ -239,6 +264,8 @@ static void search(struct node_miner *m, int index, uint64_t id, uint8_t header[
 			}
 		}
 		atomic_fetch_add(&m->hashes, BATCH);
+		done += BATCH;
+		keep_pace(m, id, rate, t0, done);
 	}
 }
 
@@ -248,10 +275,11 @@ static void *worker(void *arg)
 	struct node_miner *m = wa->m;
 	uint8_t header[CONS_HEADER_SIZE];
 	struct cons_u256 target;
+	double rate;
 	uint64_t id;
 
-	while ((id = fetch_job(m, header, &target)) != 0) {
-		search(m, wa->index, id, header, &target);
+	while ((id = fetch_job(m, header, &target, &rate)) != 0) {
+		search(m, wa->index, id, header, &target, rate);
 		/* Stripe exhausted or solved: wait for the next job. */
 		pthread_mutex_lock(&m->mu);
 		while (!m->stop && atomic_load(&m->job_id) == id)
@@ -331,6 +359,12 @@ int node_miner_set_job(struct node_miner *m, const struct cons_block *tmpl)
 	m->job = copy;
 	cons_header_serialize(m->header, &copy.hdr);
 	cons_u256_set_compact(&m->target, copy.hdr.bits, NULL, NULL);
+	m->rate = 0;
+	if (m->pace > 0) {
+		struct cons_u256 work;
+		cons_block_work(&work, copy.hdr.bits);
+		m->rate = cons_u256_to_double(&work) / ((double)m->pace * m->n_threads);
+	}
 	m->solved = false;
 	atomic_fetch_add(&m->job_id, 1);
 	pthread_cond_broadcast(&m->cv);
@@ -370,6 +404,13 @@ bool node_miner_take(struct node_miner *m, struct cons_block *b)
 	}
 	pthread_mutex_unlock(&m->mu);
 	return ok;
+}
+
+void node_miner_set_pace(struct node_miner *m, int seconds)
+{
+	pthread_mutex_lock(&m->mu);
+	m->pace = seconds > 0 ? seconds : 0;
+	pthread_mutex_unlock(&m->mu);
 }
 
 uint64_t node_miner_hashes(const struct node_miner *m)

@@ -43,6 +43,13 @@ int node_miner_fd(const struct node_miner *m);
  * (initialised by the caller) and returns true.
  */
 bool node_miner_take(struct node_miner *m, struct cons_block *b);
+/*
+ * Paces the workers from the next job on: together they hash just fast
+ * enough to find a block every `seconds` on average at the job's
+ * difficulty (expected work / seconds), sleeping between batches; 0 lifts
+ * the limit. A local testnet of several miners then costs little CPU.
+ */
+void node_miner_set_pace(struct node_miner *m, int seconds);
 /* Hashes computed since start, for the hash rate. */
 uint64_t node_miner_hashes(const struct node_miner *m);
 

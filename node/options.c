@@ -39,6 +39,19 @@ static const char usage[] =
 	"  --mine                mine continuously on the active tip\n"
 	"  --mining-address ADDR pay block rewards to this address\n"
 	"  --mining-threads N    hashing threads (default 1)\n"
+	"  --mining-pace SECS    hash only fast enough to find a block every SECS seconds on\n"
+	"                        average at the current difficulty (0 = full speed, the\n"
+	"                        default); keeps a laptop usable on a local testnet\n"
+	"\n"
+	"RPC (JSON-RPC over HTTP; GET /metrics for Prometheus):\n"
+	"  --rpcport PORT        RPC port (default: testnet 28332, regtest 28443)\n"
+	"  --rpcbind ADDR        address to serve RPC on (default 127.0.0.1; another address\n"
+	"                        only together with --rpcallowip)\n"
+	"  --rpcallowip IP[/LEN] also accept RPC clients from these IPv4 addresses (repeatable)\n"
+	"  --rpcuser USER        with --rpcpassword: fixed credentials instead of the cookie\n"
+	"  --rpcpassword PASS    (default: a random cookie in <datadir>/<chain>/.cookie)\n"
+	"  --norpc               no RPC server\n"
+	"\n"
 	"  --help                this text\n";
 
 const char *node_options_usage(void)
@@ -53,6 +66,8 @@ struct optdef {
 
 static const struct optdef defs[] = {
 	{"chain", true}, {"datadir", true}, {"conf", true}, {"dbcache", true}, {"par", true},
+	{"rpcport", true}, {"rpcbind", true}, {"rpcallowip", true}, {"rpcuser", true},
+	{"rpcpassword", true}, {"norpc", false}, {"mining-pace", true},
 	{"reindex", false}, {"checkblocks", true}, {"time-offset", true}, {"loglevel", true},
 	{"help", false}, {"port", true}, {"bind", true}, {"listen", false}, {"nolisten", false},
 	{"connect", true}, {"maxinbound", true}, {"bantime", true}, {"handshake-timeout", true},
@@ -91,6 +106,10 @@ static int set_number(struct node_options *o, const char *name, const char *val)
 		o->ping_interval = (int)v;
 	else if (strcmp(name, "mining-threads") == 0 && parse_int(val, 1, 256, &v) == 0)
 		o->mining_threads = (int)v;
+	else if (strcmp(name, "rpcport") == 0 && parse_int(val, 1, 65535, &v) == 0)
+		o->rpc_port = (int)v;
+	else if (strcmp(name, "mining-pace") == 0 && parse_int(val, 0, 86400, &v) == 0)
+		o->mining_pace = (int)v;
 	else if (strcmp(name, "time-offset") == 0 &&
 		 parse_int(val, -100LL * 365 * 86400, 100LL * 365 * 86400, &v) == 0)
 		o->time_offset = v;
@@ -99,10 +118,48 @@ static int set_number(struct node_options *o, const char *name, const char *val)
 	return 0;
 }
 
+static int set_string(char *dst, size_t len, const char *name, const char *val, char *err,
+		      size_t errlen)
+{
+	if (snprintf(dst, len, "%s", val) >= (int)len) {
+		snprintf(err, errlen, "value for '--%s' is too long", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The RPC server's options; 1 if name is not one of them. */
+static int apply_rpc(struct node_options *o, const char *name, const char *val, char *err,
+		     size_t errlen)
+{
+	if (strcmp(name, "rpcbind") == 0)
+		return set_string(o->rpc_bind, sizeof(o->rpc_bind), name, val, err, errlen);
+	if (strcmp(name, "rpcuser") == 0)
+		return set_string(o->rpc_user, sizeof(o->rpc_user), name, val, err, errlen);
+	if (strcmp(name, "rpcpassword") == 0)
+		return set_string(o->rpc_password, sizeof(o->rpc_password), name, val, err, errlen);
+	if (strcmp(name, "norpc") == 0) {
+		o->no_rpc = true;
+		return 0;
+	}
+	if (strcmp(name, "rpcallowip") != 0)
+		return 1;
+	if (o->n_rpc_allow == (int)(sizeof(o->rpc_allow) / sizeof(o->rpc_allow[0]))) {
+		snprintf(err, errlen, "too many '--rpcallowip' values");
+		return -1;
+	}
+	return set_string(o->rpc_allow[o->n_rpc_allow++], sizeof(o->rpc_allow[0]), name, val, err,
+			  errlen);
+}
+
 /* Applies one option; val is NULL for flags. */
 static int apply(struct node_options *o, const char *name, const char *val, char *err,
 		 size_t errlen)
 {
+	int rc = apply_rpc(o, name, val, err, errlen);
+
+	if (rc <= 0)
+		return rc;
 	if (strcmp(name, "chain") == 0) {
 		o->params = cons_params_by_name(val);
 		if (!o->params) {

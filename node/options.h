@@ -38,6 +38,14 @@ struct node_options {
 	bool mine;
 	char mining_address[64];
 	int mining_threads;
+	int mining_pace;          /* seconds per block this miner aims at; 0 = full speed */
+	/* RPC */
+	bool no_rpc;
+	int rpc_port;             /* 0: the chain's default */
+	char rpc_bind[64];        /* empty: 127.0.0.1 */
+	char rpc_allow[8][64];
+	int n_rpc_allow;
+	char rpc_user[128], rpc_password[128];
 };
 
 /*

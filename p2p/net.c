@@ -163,6 +163,11 @@ int p2p_net_unban(struct p2p_net *n, const char *ip, char *err, size_t errlen)
 	return -1;
 }
 
+bool p2p_is_banned(struct p2p_net *n, const char *ip)
+{
+	return is_banned(n, ip);
+}
+
 size_t p2p_net_bans(const struct p2p_net *n, struct p2p_ban_info *out, size_t max)
 {
 	size_t k = 0;
@@ -207,7 +212,10 @@ static void free_peer(struct peer *p)
 			break;
 		}
 	}
-	if (p->ob) {
+	if (p->ob && p->ob->once) {
+		p->ob->peer = NULL;
+		p2p_outbound_forget(n, p->ob);
+	} else if (p->ob) {
 		p->ob->peer = NULL;
 		p->ob->next_try = p2p_mono_s() + p->ob->backoff;
 		p->ob->backoff = p->ob->backoff < 32 ? p->ob->backoff * 2 : 60;
@@ -403,6 +411,9 @@ static void dial(struct p2p_net *n, struct outbound *ob)
 	hints.ai_family = AF_INET;
 	hints.ai_socktype = SOCK_STREAM;
 	ob->next_try = p2p_mono_s() + ob->backoff;
+	/* We banned it: no connecting out to it either (setban partitions a testnet). */
+	if (is_banned(n, ob->host))
+		return;
 	if (evutil_getaddrinfo(ob->host, ob->port, &hints, &res) != 0 || !res)
 		return;
 	fd = socket(AF_INET, SOCK_STREAM, 0);

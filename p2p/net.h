@@ -132,4 +132,19 @@ int p2p_net_ban(struct p2p_net *n, const char *ip, int64_t seconds, char *err, s
 int p2p_net_unban(struct p2p_net *n, const char *ip, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
+/* ---- operator control (control.c), for addnode, disconnectnode and friends ---- */
+/* True if hostport is a persistent outbound slot (--connect or addnode add). */
+bool p2p_net_has_peer(struct p2p_net *n, const char *hostport);
+/* Drops the outbound slot for hostport and its connection. 0, or -1 with err. */
+int p2p_net_remove_peer(struct p2p_net *n, const char *hostport, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* addnode onetry: one attempt, or an immediate retry of an existing slot. */
+int p2p_net_connect_once(struct p2p_net *n, const char *hostport, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* Disconnects the peer at addr ("ip:port"), or with id when addr is NULL. */
+int p2p_net_disconnect(struct p2p_net *n, const char *addr, int id, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+bool p2p_net_is_active(const struct p2p_net *n);
+void p2p_net_clear_bans(struct p2p_net *n);
+
 #endif

@@ -56,6 +56,7 @@ struct outbound {
 	struct peer *peer;           /* NULL while disconnected */
 	int64_t next_try;            /* monotonic seconds */
 	int backoff;
+	bool once;                   /* addnode onetry: forgotten after its connection ends */
 	struct outbound *next;
 };
 
@@ -95,6 +96,10 @@ void p2p_send_getheaders(struct peer *p, const uint8_t *stop);
 void p2p_fetch_blocks(struct peer *p);
 bool p2p_in_flight_anywhere(const struct p2p_net *n, const uint8_t hash[32]);
 #define plog(n, level, ...) do { if ((n)->o.log) (n)->o.log(level, __VA_ARGS__); } while (0)
+
+/* Unlinks and frees an outbound slot (its peer, if any, is disconnected). */
+void p2p_outbound_forget(struct p2p_net *n, struct outbound *ob);
+bool p2p_is_banned(struct p2p_net *n, const char *ip);
 
 /* handlers.c: dispatches one complete, checksummed message. */
 void p2p_handle(struct peer *p, const char *command, const uint8_t *payload, size_t len);

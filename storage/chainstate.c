@@ -615,3 +615,101 @@ int stor_chain_wipe_state(struct stor_chain *c, char *err, size_t errlen)
 			return -1;
 	return stor_index_load(c, clear_valid, c, err, errlen);
 }
+
+/* ---- index lookups ---- */
+
+int stor_tx_locate(struct stor_chain *c, const uint8_t txid[32], uint8_t block[32], uint32_t *pos,
+		   char *err, size_t errlen)
+{
+	uint8_t key[33], *val;
+	size_t vlen;
+	int rc;
+
+	key33(key, STOR_KEY_TXINDEX, txid);
+	rc = stor_db_get(c->db, key, sizeof(key), &val, &vlen, err, errlen);
+	if (rc <= 0)
+		return rc;
+	if (vlen != 36) {
+		free(val);
+		errf(err, errlen, "%s", "corrupt tx index record");
+		return -1;
+	}
+	memcpy(block, val, 32);
+	*pos = cons_le32(val + 32);
+	free(val);
+	return 1;
+}
+
+int stor_addr_txids(struct stor_chain *c, const uint8_t pkh[20], int64_t from, int64_t to,
+		    int (*fn)(void *ctx, int64_t height, const uint8_t txid[32]), void *ctx,
+		    char *err, size_t errlen)
+{
+	uint8_t prefix[21];
+	struct stor_iter *it;
+	const uint8_t *k, *v;
+	size_t kl, vl;
+	int rc;
+
+	prefix[0] = STOR_KEY_ADDRTX;
+	memcpy(prefix + 1, pkh, 20);
+	it = stor_iter_new(c->db, prefix, sizeof(prefix));
+	if (!it) {
+		errf(err, errlen, "%s", "out of memory");
+		return -1;
+	}
+	while (stor_iter_next(it, &k, &kl, &v, &vl)) {
+		int64_t h;
+		if (kl != 1 + 20 + 4 + 32)
+			continue;
+		h = stor_be32(k + 21);
+		if (h < from)
+			continue;
+		if (h > to || fn(ctx, h, k + 25) != 0)
+			break;
+	}
+	rc = stor_iter_error(it, err, errlen);
+	stor_iter_free(it);
+	return rc;
+}
+
+int stor_addr_utxos(struct stor_chain *c, const uint8_t pkh[20],
+		    int (*fn)(void *ctx, const struct cons_outpoint *op, const struct cons_coin *coin),
+		    void *ctx, char *err, size_t errlen)
+{
+	uint8_t prefix[21];
+	struct stor_iter *it;
+	const uint8_t *k, *v;
+	size_t kl, vl;
+	int rc;
+
+	prefix[0] = STOR_KEY_ADDRUTXO;
+	memcpy(prefix + 1, pkh, 20);
+	it = stor_iter_new(c->db, prefix, sizeof(prefix));
+	if (!it) {
+		errf(err, errlen, "%s", "out of memory");
+		return -1;
+	}
+	while (stor_iter_next(it, &k, &kl, &v, &vl)) {
+		struct cons_outpoint op;
+		struct cons_coin coin;
+		if (kl != 1 + 20 + 32 + 4)
+			continue;
+		memcpy(op.txid, k + 21, 32);
+		op.n = stor_be32(k + 53);
+		/* The coin record carries what the address record does not (coinbase). */
+		if (stor_coins_get(c->coins, &op, &coin) != 1)
+			continue;
+		if (fn(ctx, &op, &coin) != 0)
+			break;
+	}
+	rc = stor_iter_error(it, err, errlen);
+	stor_iter_free(it);
+	return rc;
+}
+
+uint64_t stor_chain_disk_size(struct stor_chain *c)
+{
+	uint8_t lo = 0, hi = 0xff;
+
+	return stor_db_size(c->db, &lo, 1, &hi, 1);
+}

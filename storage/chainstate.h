@@ -140,6 +140,29 @@ int stor_coin_get(struct stor_chain *c, const struct cons_outpoint *op, struct c
 int stor_utxo_stats(struct stor_chain *c, uint8_t hash[32], uint64_t *count, int64_t *total,
 		    char *err, size_t errlen) __attribute__((warn_unused_result));
 
+/* Approximate bytes the database takes on disk. */
+uint64_t stor_chain_disk_size(struct stor_chain *c);
+
+/*
+ * Index lookups. They read the flushed database: flush first for the
+ * current state (the node does, before answering an index query).
+ */
+/* Where txid sits on the active chain: 1 with its block's hash and position, 0 if not indexed, -1 error. */
+int stor_tx_locate(struct stor_chain *c, const uint8_t txid[32], uint8_t block[32], uint32_t *pos,
+		   char *err, size_t errlen) __attribute__((warn_unused_result));
+/*
+ * Calls fn(ctx, height, txid) for every transaction that pays or spends pkh
+ * at heights from..to (inclusive), in height order; a non-zero return from
+ * fn stops early. 0 / -1 with err.
+ */
+int stor_addr_txids(struct stor_chain *c, const uint8_t pkh[20], int64_t from, int64_t to,
+		    int (*fn)(void *ctx, int64_t height, const uint8_t txid[32]), void *ctx,
+		    char *err, size_t errlen) __attribute__((warn_unused_result));
+/* Calls fn for every unspent output paying pkh; early stop as above. 0 / -1 with err. */
+int stor_addr_utxos(struct stor_chain *c, const uint8_t pkh[20],
+		    int (*fn)(void *ctx, const struct cons_outpoint *op, const struct cons_coin *coin),
+		    void *ctx, char *err, size_t errlen) __attribute__((warn_unused_result));
+
 /*
  * Deletes the whole chain state (coins, undo, heights, indexes, tip) and
  * clears the VALID bit of every index record, keeping bodies and headers:

@@ -22,10 +22,26 @@ wait_for() {
 	return 0
 }
 
+# rpc_port_for P2P_PORT: the RPC port start_flintd gives a node with that P2P port.
+rpc_port_for() { echo $(($1 + 20000)); }
+
 # start_flintd LOGFILE ARGS...: starts flintd in the background, sets $LAST_PID.
+# Without --rpcport, a node given --port P serves RPC on port P+20000, so the
+# nodes of one test (one 127.0.0.x each, but RPC on 127.0.0.1) never collide.
 start_flintd() {
 	out=$1; shift
-	"$FLINT_BIN/flintd" "$@" >"$out" 2>&1 &
+	extra=""
+	case " $* " in
+	*" --rpcport "*|*" --norpc "*) ;;
+	*" --port "*)
+		prev=""
+		for a in "$@"; do
+			[ "$prev" = "--port" ] && extra="--rpcport $(rpc_port_for "$a")"
+			prev=$a
+		done ;;
+	esac
+	# shellcheck disable=SC2086
+	"$FLINT_BIN/flintd" "$@" $extra >"$out" 2>&1 &
 	LAST_PID=$!
 	PIDS="$PIDS $LAST_PID"
 }
