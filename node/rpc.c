@@ -4,14 +4,15 @@
  * JSON-RPC framing and batches, and dispatch to the method tables of
  * rpc_chain.c, rpc_tx.c and rpc_net.c.
  *
- * Amounts are JSON reals printed with 16 significant digits: every amount
- * up to 21 million coins then prints as its exact 8-decimal value (17
- * digits, jansson's default, would show binary noise like
- * 0.10000000000000001).
+ * Amounts print as bitcoind prints them, exact with 8 decimals (50.00000000).
+ * jansson formats reals with %.17g, which shows binary noise
+ * (0.10000000000000001), so a method returns an amount as a marked string
+ * (rpc_amount) and the reply text turns each mark into the number.
  */
 #include "node/rpc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +34,8 @@
 #include "util/hex.h"
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(16))
+/* How jansson escapes an amount's mark (RPC_AMOUNT_MARK) in a dumped string. */
+#define MARK_TEXT "\"\\u0001A"
 
 struct node_rpc {
 	struct node_rpc_env *env;
@@ -139,6 +142,31 @@ static json_t *batch(struct node_rpc_env *env, json_t *reqs)
 	return out;
 }
 
+/* Rewrites every "\u0001A<units>" string of text into the amount <units>/1e8, in place. */
+static void render_amounts(char *text)
+{
+	char *r = text, *w = text, *m;
+	size_t mark = strlen(MARK_TEXT);
+
+	while ((m = strstr(r, MARK_TEXT)) != NULL) {
+		char *end;
+		long long v = strtoll(m + mark, &end, 10);
+		size_t n = (size_t)(m - r);
+		memmove(w, r, n);
+		w += n;
+		if (*end != '"' || end == m + mark || v == LLONG_MIN) {   /* not ours */
+			*w++ = *m;
+			r = m + 1;
+			continue;
+		}
+		/* The mark and digits are never shorter than the number written. */
+		w += sprintf(w, "%s%lld.%08lld", v < 0 ? "-" : "", llabs(v) / 100000000,
+			     llabs(v) % 100000000);
+		r = end + 1;
+	}
+	memmove(w, r, strlen(r) + 1);
+}
+
 char *node_rpc_handle(struct node_rpc_env *env, const char *body, size_t len, int *status)
 {
 	json_t *doc = json_loadb(body, len, 0, NULL), *reply;
@@ -162,6 +190,8 @@ char *node_rpc_handle(struct node_rpc_env *env, const char *body, size_t len, in
 	*status = http_status(code);
 	text = reply ? json_dumps(reply, DUMP_FLAGS) : NULL;
 	json_decref(reply);
+	if (text)
+		render_amounts(text);
 	return text;
 }
 

@@ -75,7 +75,11 @@ int rpc_param_address(const struct cons_params *p, json_t *params, size_t i, uin
 		      struct rpc_error *e);
 
 /* ---- JSON of chain data ---- */
-/* Amount in coins, a JSON real printed with 8 exact decimals (see rpc.c). */
+/*
+ * An amount, printed in the reply as coins with 8 exact decimals: a string
+ * marked with RPC_AMOUNT_MARK that rpc.c turns into the number (see there).
+ */
+#define RPC_AMOUNT_MARK "\001A"
 json_t *rpc_amount(int64_t units);
 json_t *rpc_hash(const uint8_t hash[32]);
 json_t *rpc_script_json(const struct cons_params *p, const uint8_t *script, size_t len);

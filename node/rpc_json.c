@@ -120,7 +120,7 @@ const struct node_blockidx *rpc_find_block(struct node_rpc_env *env, json_t *par
 
 json_t *rpc_amount(int64_t units)
 {
-	return json_real((double)units / 1e8);
+	return json_sprintf("%s%lld", RPC_AMOUNT_MARK, (long long)units);
 }
 
 json_t *rpc_hash(const uint8_t hash[32])

@@ -84,11 +84,11 @@ static json_t *getnetworkinfo(struct node_rpc_env *env, json_t *params, struct r
 	int in, out;
 
 	count_peers(env, &in, &out);
-	return json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:b, s:f, s:I}", "version", FLINT_VERSION,
+	return json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:b, s:o, s:I}", "version", FLINT_VERSION,
 			 "subversion", "/Flint:0.1.0/", "protocolversion", P2P_PROTOCOL_VERSION,
 			 "connections", in + out, "connections_in", in, "connections_out", out,
 			 "networkactive", env->net && p2p_net_is_active(env->net), "relayfee",
-			 (double)env->min_relay_fee / 1e8, "timeoffset",
+			 rpc_amount(env->min_relay_fee), "timeoffset",
 			 (json_int_t)env->time_offset(env->ctx));
 }
 

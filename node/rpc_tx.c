@@ -262,20 +262,16 @@ static json_t *gettxout(struct node_rpc_env *env, json_t *params, struct rpc_err
 
 /* ---- mempool ---- */
 
-static double fee_rate_coins(int64_t per_kb)
-{
-	return (double)per_kb / 1e8;
-}
 
 static json_t *getmempoolinfo(struct node_rpc_env *env, json_t *params, struct rpc_error *e)
 {
 	size_t bytes = node_mempool_bytes(env->mempool);
 
-	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:f, s:f}", "loaded", 1, "size",
+	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:o, s:o}", "loaded", 1, "size",
 			 (json_int_t)node_mempool_count(env->mempool), "bytes", (json_int_t)bytes,
 			 "usage", (json_int_t)bytes, "maxmempool", (json_int_t)env->max_mempool,
-			 "mempoolminfee", fee_rate_coins(env->min_relay_fee), "minrelaytxfee",
-			 fee_rate_coins(env->min_relay_fee));
+			 "mempoolminfee", rpc_amount(env->min_relay_fee), "minrelaytxfee",
+			 rpc_amount(env->min_relay_fee));
 }
 
 struct pool_walk {
@@ -372,7 +368,7 @@ static json_t *estimatesmartfee(struct node_rpc_env *env, json_t *params, struct
 		}
 	}
 	free(r.v);
-	return json_pack("{s:f, s:I}", "feerate", fee_rate_coins(rate), "blocks",
+	return json_pack("{s:o, s:I}", "feerate", rpc_amount(rate), "blocks",
 			 (json_int_t)target);
 }
 

@@ -1,0 +1,95 @@
+#!/bin/sh
+# The RPC server over real HTTP: cookie and user/password auth (401 and
+# nothing else without them), malformed and oversized requests, /metrics,
+# the network methods between two live nodes, a transaction submitted at one
+# node and mined at the other, and stop.
+. "$(dirname "$0")/lib.sh"
+TOOLS=${FLINT_TOOLS:-build/rel/tools}
+BASE=$((20000 + ($$ + 7919) % 20000))
+
+node() {
+	i=$1; shift
+	start_flintd "$TMP/n$i.out" --chain regtest --datadir "$TMP/n$i" --bind 127.0.0.$((60 + i)) \
+		--port $((BASE + i)) "$@"
+	eval "PID$i=\$LAST_PID"
+}
+addr() { echo "127.0.0.$((60 + $1)):$((BASE + $1))"; }
+rpcaddr() { echo "127.0.0.1:$(rpc_port_for $((BASE + $1)))"; }
+COOKIE="$TMP/n0/regtest/.cookie"
+# rpc0 / rpc1 METHOD ARGS...: calls node 0 (cookie) or node 1 (user and password).
+rpc0() { "$TOOLS/rpc" --chain regtest --datadir "$TMP/n0" --rpc "$(rpcaddr 0)" "$@"; }
+rpc1() { "$TOOLS/rpc" --chain regtest --rpc "$(rpcaddr 1)" --rpcuser alice --rpcpassword s3cret "$@"; }
+http0() { "$TOOLS/rpc" --http "$(rpcaddr 0)" "$@"; }
+is() { [ "$(eval "$1")" = "$2" ]; }
+has() { eval "$1" | grep -q -- "$2"; }
+
+"$TOOLS/mkchain" "$TMP/n0" 110 0 --spend > "$TMP/spends" || exit 1
+TXID=$(sed -n 1p "$TMP/spends" | cut -d' ' -f1)
+TX=$(sed -n 1p "$TMP/spends" | cut -d' ' -f2)
+
+node 0
+node 1 --connect "$(addr 0)" --rpcuser alice --rpcpassword s3cret
+check "cookie written" wait_for 20 test -s "$COOKIE"
+check "cookie readable by its owner only" sh -c "[ \"\$(stat -c %a '$COOKIE')\" = 600 ]"
+check "no cookie with --rpcuser" sh -c "! test -e '$TMP/n1/regtest/.cookie'"
+check "node 1 synced over p2p" wait_for 60 is "rpc1 getblockcount" 110
+
+# Authentication.
+check "no credentials: 401" has "http0 POST / - '{\"method\":\"getblockcount\"}'" '^401'
+check "401 says nothing else" is "http0 POST / - '{\"method\":\"getblockcount\"}' | sed 1d" ""
+check "wrong cookie: 401" has "http0 POST / __cookie__:00 '{\"method\":\"getblockcount\"}'" '^401'
+check "wrong password: 401" sh -c "'$TOOLS/rpc' --chain regtest --rpc $(rpcaddr 1) --rpcuser alice --rpcpassword nope getblockcount 2>&1 | grep -q 'refused our credentials'"
+check "cookie works" is "http0 POST / '$(cat "$COOKIE")' '{\"method\":\"getblockcount\",\"id\":1}' | sed 1d" '{"result":110,"error":null,"id":1}'
+check "user and password work" is "rpc1 getbestblockhash" "$(rpc0 getbestblockhash)"
+
+# Malformed, oversized and odd requests.
+AUTH=$(cat "$COOKIE")
+check "malformed JSON: parse error" has "http0 POST / '$AUTH' '{\"method\":'" '"code":-32700'
+check "unknown method: -32601" has "http0 POST / '$AUTH' '{\"method\":\"nope\",\"id\":1}'" '^404'
+# evhttp answers 413 or, mid-upload, just closes: either way no reply body is parsed.
+check "oversized body refused" sh -c "! '$TOOLS/rpc' --http $(rpcaddr 0) POST / '$AUTH' @9000000 | grep -q '^200'" 
+check "GET / is not JSON-RPC" has "http0 GET / '$AUTH'" '^405'
+check "batch answered in order" has "http0 POST / '$AUTH' '[{\"method\":\"getblockcount\",\"id\":1},{\"method\":\"uptime\",\"id\":2}]'" '"result":110,"error":null,"id":1},{'
+check "node survived the junk" is "rpc0 getblockcount" 110
+check "metrics served" has "http0 GET /metrics '$AUTH'" '^flint_height 110$'
+check "metrics count peers" has "http0 GET /metrics '$AUTH'" 'flint_peers{direction="in"} 1'
+
+# A transaction submitted at node 0 reaches node 1 and is mined there.
+check "sendrawtransaction returns the txid" is "rpc0 sendrawtransaction $TX" "$TXID"
+check "tx relayed to node 1" wait_for 20 has "rpc1 getrawmempool" "$TXID"
+ADDR=$(rpc0 getblock "$(rpc0 getblockhash 1)" 2 | grep -o '"address": "[^"]*"' | head -1 | cut -d'"' -f4)
+check "generatetoaddress mines at node 1" has "rpc1 generatetoaddress 1 $ADDR" '"'
+check "the block reaches node 0" wait_for 20 is "rpc0 getblockcount" 111
+check "tx confirmed at node 0" has "rpc0 getrawtransaction $TXID true" '"confirmations": 1'
+check "mempool emptied at node 0" is "rpc0 getrawmempool" "[]"
+check "resubmitting it: already in chain" has "rpc0 sendrawtransaction $TX 2>&1" 'error -27'
+check "submitblock of a known block: duplicate" is "rpc0 submitblock $(rpc0 getblock "$(rpc0 getblockhash 5)" 0)" duplicate
+
+# Network control.
+check "getpeerinfo lists node 1" has "rpc0 getpeerinfo" "127.0.0.61"
+check "setban drops the peer" sh -c "'$TOOLS/rpc' --chain regtest --datadir '$TMP/n0' --rpc $(rpcaddr 0) setban 127.0.0.61 add 600 >/dev/null"
+check "banned peer disconnected" wait_for 20 is "rpc0 getconnectioncount" 0
+check "listbanned shows it" has "rpc0 listbanned" '"address": "127.0.0.61"'
+check "ban removed" sh -c "'$TOOLS/rpc' --chain regtest --datadir '$TMP/n0' --rpc $(rpcaddr 0) setban 127.0.0.61 remove >/dev/null"
+check "listbanned empty" is "rpc0 listbanned" "[]"
+check "addnode onetry reconnects" sh -c "'$TOOLS/rpc' --chain regtest --rpc $(rpcaddr 1) --rpcuser alice --rpcpassword s3cret addnode $(addr 0) onetry >/dev/null"
+check "peers connected again" wait_for 30 is "rpc0 getconnectioncount" 1
+check "addnode add twice: -23" has "rpc1 addnode $(addr 0) add 2>&1" 'error -23'
+check "setnetworkactive false" is "rpc0 setnetworkactive false" false
+check "no connections while off" wait_for 10 is "rpc0 getconnectioncount" 0
+check "networkactive reported" has "rpc0 getnetworkinfo" '"networkactive": false'
+check "setnetworkactive true" is "rpc0 setnetworkactive true" true
+check "reconnected after turning on" wait_for 30 is "rpc0 getconnectioncount" 1
+check "disconnectnode unknown: -29" has "rpc0 disconnectnode 1.2.3.4:5 2>&1" 'error -29'
+check "settimeoffset moves the clock" is "rpc0 settimeoffset 40" 40
+check "timeoffset reported" has "rpc0 getnetworkinfo" '"timeoffset": 40'
+
+# stop: replies, exits cleanly, removes the cookie.
+check "stop replies" has "rpc0 stop" "stopping"
+check "node 0 exits" wait_for 20 sh -c "! kill -0 $PID0"
+wait "$PID0"; RC=$?
+check "exit status 0" [ "$RC" -eq 0 ]
+check "cookie removed at stop" sh -c "! test -e '$COOKIE'"
+check "client reports an unreachable node" has "rpc1 getblockcount >/dev/null; '$TOOLS/rpc' --chain regtest --rpc $(rpcaddr 0) --rpcuser a --rpcpassword b getblockcount 2>&1" 'cannot reach the node'
+stop_pid "$PID1"
+finish
