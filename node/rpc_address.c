@@ -54,7 +54,6 @@ static int parse_addresses(struct node_rpc_env *env, json_t *params, struct addr
 {
 	json_t *p = json_array_get(params, 0), *list, *v;
 	size_t i;
-	char err[256];
 
 	a->n = 0;
 	if (json_is_string(p)) {
@@ -70,11 +69,7 @@ static int parse_addresses(struct node_rpc_env *env, json_t *params, struct addr
 			if (add_address(env, a, v, e) < 0)
 				return -1;
 	}
-	if (node_chain_flush(env->chain, err, sizeof(err)) < 0) {
-		rpc_fail(e, RPC_DATABASE_ERROR, "cannot flush chain state: %s", err);
-		return -1;
-	}
-	return 0;
+	return rpc_flush(env, e);
 }
 
 /* ---- utxos and balance ---- */

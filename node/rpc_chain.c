@@ -226,17 +226,6 @@ static json_t *getchaintips(struct node_rpc_env *env, json_t *params, struct rpc
 
 /* ---- state ---- */
 
-static int flush(struct node_rpc_env *env, struct rpc_error *e)
-{
-	char err[256];
-
-	if (node_chain_flush(env->chain, err, sizeof(err)) < 0) {
-		rpc_fail(e, RPC_DATABASE_ERROR, "cannot flush chain state: %s", err);
-		return -1;
-	}
-	return 0;
-}
-
 static json_t *gettxoutsetinfo(struct node_rpc_env *env, json_t *params, struct rpc_error *e)
 {
 	const struct node_blockidx *tip = node_chain_tip(env->chain);
@@ -245,7 +234,7 @@ static json_t *gettxoutsetinfo(struct node_rpc_env *env, json_t *params, struct 
 	int64_t total;
 	char err[256], hex[65];
 
-	if (flush(env, e) < 0)
+	if (rpc_flush(env, e) < 0)
 		return NULL;
 	if (stor_utxo_stats(node_chain_storage(env->chain), hash, &count, &total, err,
 			    sizeof(err)) < 0)

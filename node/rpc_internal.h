@@ -74,6 +74,9 @@ const char *rpc_param_str(json_t *params, size_t i, const char *name, struct rpc
 int rpc_param_address(const struct cons_params *p, json_t *params, size_t i, uint8_t pkh[20],
 		      struct rpc_error *e);
 
+/* Writes pending chain state, so storage's indexes answer for the tip. 0, or -1 with e. */
+int rpc_flush(struct node_rpc_env *env, struct rpc_error *e);
+
 /* ---- JSON of chain data ---- */
 /*
  * An amount, printed in the reply as coins with 8 exact decimals: a string

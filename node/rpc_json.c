@@ -116,6 +116,17 @@ const struct node_blockidx *rpc_find_block(struct node_rpc_env *env, json_t *par
 	return idx;
 }
 
+int rpc_flush(struct node_rpc_env *env, struct rpc_error *e)
+{
+	char err[256];
+
+	if (node_chain_flush(env->chain, err, sizeof(err)) < 0) {
+		rpc_fail(e, RPC_DATABASE_ERROR, "cannot flush chain state: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- values ---- */
 
 json_t *rpc_amount(int64_t units)

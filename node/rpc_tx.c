@@ -19,17 +19,6 @@ static const struct cons_params *params_of(struct node_rpc_env *env)
 	return node_chain_params(env->chain);
 }
 
-static int flush(struct node_rpc_env *env, struct rpc_error *e)
-{
-	char err[256];
-
-	if (node_chain_flush(env->chain, err, sizeof(err)) < 0) {
-		rpc_fail(e, RPC_DATABASE_ERROR, "cannot flush chain state: %s", err);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- getrawtransaction ---- */
 
 /* Finds txid in block idx; 1 found (tx filled), 0 not there, -1 error. */
@@ -63,7 +52,7 @@ static const struct node_blockidx *find_confirmed(struct node_rpc_env *env, json
 	if (json_array_size(params) > 2 && !json_is_null(json_array_get(params, 2))) {
 		idx = rpc_find_block(env, params, 2, e);
 	} else {
-		if (flush(env, e) < 0)
+		if (rpc_flush(env, e) < 0)
 			return NULL;
 		rc = stor_tx_locate(node_chain_storage(env->chain), txid, block, &pos, err,
 				    sizeof(err));

@@ -640,23 +640,32 @@ int stor_tx_locate(struct stor_chain *c, const uint8_t txid[32], uint8_t block[3
 	return 1;
 }
 
+/* An iterator over one address's keys under prefix; NULL with err on failure. */
+static struct stor_iter *addr_iter(struct stor_chain *c, uint8_t prefix, const uint8_t pkh[20],
+				   char *err, size_t errlen)
+{
+	uint8_t key[21];
+	struct stor_iter *it;
+
+	key[0] = prefix;
+	memcpy(key + 1, pkh, 20);
+	it = stor_iter_new(c->db, key, sizeof(key));
+	if (!it)
+		errf(err, errlen, "%s", "out of memory");
+	return it;
+}
+
 int stor_addr_txids(struct stor_chain *c, const uint8_t pkh[20], int64_t from, int64_t to,
 		    int (*fn)(void *ctx, int64_t height, const uint8_t txid[32]), void *ctx,
 		    char *err, size_t errlen)
 {
-	uint8_t prefix[21];
-	struct stor_iter *it;
+	struct stor_iter *it = addr_iter(c, STOR_KEY_ADDRTX, pkh, err, errlen);
 	const uint8_t *k, *v;
 	size_t kl, vl;
 	int rc;
 
-	prefix[0] = STOR_KEY_ADDRTX;
-	memcpy(prefix + 1, pkh, 20);
-	it = stor_iter_new(c->db, prefix, sizeof(prefix));
-	if (!it) {
-		errf(err, errlen, "%s", "out of memory");
+	if (!it)
 		return -1;
-	}
 	while (stor_iter_next(it, &k, &kl, &v, &vl)) {
 		int64_t h;
 		if (kl != 1 + 20 + 4 + 32)
@@ -676,19 +685,13 @@ int stor_addr_utxos(struct stor_chain *c, const uint8_t pkh[20],
 		    int (*fn)(void *ctx, const struct cons_outpoint *op, const struct cons_coin *coin),
 		    void *ctx, char *err, size_t errlen)
 {
-	uint8_t prefix[21];
-	struct stor_iter *it;
+	struct stor_iter *it = addr_iter(c, STOR_KEY_ADDRUTXO, pkh, err, errlen);
 	const uint8_t *k, *v;
 	size_t kl, vl;
 	int rc;
 
-	prefix[0] = STOR_KEY_ADDRUTXO;
-	memcpy(prefix + 1, pkh, 20);
-	it = stor_iter_new(c->db, prefix, sizeof(prefix));
-	if (!it) {
-		errf(err, errlen, "%s", "out of memory");
+	if (!it)
 		return -1;
-	}
 	while (stor_iter_next(it, &k, &kl, &v, &vl)) {
 		struct cons_outpoint op;
 		struct cons_coin coin;

@@ -338,6 +338,14 @@ static void test_rpc_chaintips_fork(void **state)
 	snprintf(params, sizeof(params), "[\"%s\"]", json_string_value(old));
 	json_decref(ok(f, "invalidateblock", params));
 	assert_int_equal(ok_int(f, "getblockcount", NULL), 100);
+	/* The indexes follow the disconnect: block 101's coinbase is gone from them. */
+	snprintf(params, sizeof(params), "[\"%s\"]", f->addr);
+	r = ok(f, "getaddresstxids", params);
+	assert_int_equal(json_array_size(r), 100);
+	json_decref(r);
+	r = ok(f, "getaddressutxos", params);
+	assert_int_equal(json_array_size(r), 100);
+	json_decref(r);
 	snprintf(params, sizeof(params), "[2, \"%s\"]", f->addr);
 	r = ok(f, "generatetoaddress", params);
 	json_decref(r);
