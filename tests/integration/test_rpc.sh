@@ -81,6 +81,15 @@ check "networkactive reported" has "rpc0 getnetworkinfo" '"networkactive": false
 check "setnetworkactive true" is "rpc0 setnetworkactive true" true
 check "reconnected after turning on" wait_for 30 is "rpc0 getconnectioncount" 1
 check "disconnectnode unknown: -29" has "rpc0 disconnectnode 1.2.3.4:5 2>&1" 'error -29'
+PEER=$(rpc0 getpeerinfo | grep '"id"' | head -1 | tr -dc 0-9)
+check "disconnectnode by id" sh -c "'$TOOLS/rpc' --chain regtest --datadir '$TMP/n0' --rpc $(rpcaddr 0) disconnectnode '' $PEER >/dev/null"
+check "node 1 redials after a disconnect" wait_for 30 is "rpc0 getconnectioncount" 1
+check "addnode remove" sh -c "'$TOOLS/rpc' --chain regtest --rpc $(rpcaddr 1) --rpcuser alice --rpcpassword s3cret addnode $(addr 0) remove >/dev/null"
+check "removed peer is dropped" wait_for 20 is "rpc0 getconnectioncount" 0
+check "addnode remove again: -24" has "rpc1 addnode $(addr 0) remove 2>&1" 'error -24'
+check "setban with an absolute time" sh -c "'$TOOLS/rpc' --chain regtest --datadir '$TMP/n0' --rpc $(rpcaddr 0) setban 10.1.2.3 add $(( $(date +%s) + 900 )) true >/dev/null"
+check "setban of a bad address: -30" has "rpc0 setban 999.1.1.1 add 2>&1" 'error -30'
+check "clearbanned" sh -c "'$TOOLS/rpc' --chain regtest --datadir '$TMP/n0' --rpc $(rpcaddr 0) clearbanned >/dev/null && [ \"\$('$TOOLS/rpc' --chain regtest --datadir '$TMP/n0' --rpc $(rpcaddr 0) listbanned)\" = '[]' ]"
 check "settimeoffset moves the clock" is "rpc0 settimeoffset 40" 40
 check "timeoffset reported" has "rpc0 getnetworkinfo" '"timeoffset": 40'
 
