@@ -596,6 +596,32 @@ static void test_rpc_amount_text(void **state)
 	free(text);
 }
 
+/* Every method, given junk of every JSON type, answers with a reply and never crashes. */
+static void test_rpc_junk_params(void **state)
+{
+	struct fx *f = *state;
+	static const char *const junk[] = {
+		"[]", "[null]", "[1]", "[-1]", "[9223372036854775807]", "[1.5]", "[true]", "[\"\"]",
+		"[\"zz\"]", "[[]]", "[{}]", "[{\"addresses\": [1]}]", "[{\"addresses\": null}]",
+		"[\"0000000000000000000000000000000000000000000000000000000000000000\", \"x\"]",
+		"[1, 2, 3, 4, 5]", "[\"a\", -5, false]", "[0, \"\", null, {}]",
+	};
+	json_t *names = ok(f, "help", NULL), *name;
+	size_t i;
+
+	json_array_foreach(names, i, name) {
+		for (size_t j = 0; j < sizeof(junk) / sizeof(junk[0]); j++) {
+			json_t *r = call(f, json_string_value(name), junk[j]);
+			assert_true(json_is_object(r));
+			assert_true(json_object_get(r, "result") || json_object_get(r, "error"));
+			json_decref(r);
+		}
+	}
+	json_decref(names);
+	/* The chain is still there and answers. */
+	assert_true(ok_int(f, "getblockcount", NULL) >= 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -613,6 +639,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rpc_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_amount_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpc_junk_params, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
