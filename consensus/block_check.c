@@ -73,6 +73,9 @@ enum cons_verdict cons_check_header_contextual(const struct cons_params *p,
 	if ((int64_t)hdr->time <= mtp)
 		return cons_state_invalid(st, CONS_REJ_TIME_TOO_OLD, "%u <= median %lld",
 					  hdr->time, (long long)mtp);
+	if ((int64_t)hdr->time > now + p->max_future_drift + CONS_FAR_AHEAD)
+		return cons_state_invalid(st, CONS_REJ_TIME_FAR_AHEAD, "%lld s ahead",
+					  (long long)(hdr->time - now));
 	if ((int64_t)hdr->time > now + p->max_future_drift)
 		return cons_state_invalid(st, CONS_REJ_TIME_TOO_NEW, "%lld s ahead",
 					  (long long)(hdr->time - now));

@@ -49,9 +49,13 @@ enum cons_verdict cons_check_header(const struct cons_params *p, const struct co
 /*
  * Header in context: bits as the retarget rule says, time after the median
  * time past, not beyond now + max_future_drift (CONS_REJ_TIME_TOO_NEW, which
- * does not make the block invalid), and an epoch's first block not more than
- * timewarp_limit before its parent. now is the node's adjusted clock.
+ * does not make the block invalid: it may be fine later), and an epoch's
+ * first block not more than timewarp_limit before its parent. now is the
+ * node's adjusted clock. A time more than CONS_FAR_AHEAD beyond the drift
+ * limit is CONS_REJ_TIME_FAR_AHEAD: still not invalid for good, but its
+ * sender is punished, since no honest clock is hours fast.
  */
+#define CONS_FAR_AHEAD (2 * 3600)
 enum cons_verdict cons_check_header_contextual(const struct cons_params *p,
 					       const struct cons_header *hdr,
 					       const struct cons_chain_view *v, int64_t now,

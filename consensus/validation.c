@@ -11,6 +11,7 @@ static const char *const reasons[CONS_REJ__COUNT] = {
 	[CONS_REJ_BAD_DIFFBITS] = "bad-diffbits",
 	[CONS_REJ_TIME_TOO_OLD] = "time-too-old",
 	[CONS_REJ_TIME_TOO_NEW] = "time-too-new",
+	[CONS_REJ_TIME_FAR_AHEAD] = "time-too-far-ahead",
 	[CONS_REJ_TIME_WARP] = "time-timewarp-attack",
 	[CONS_REJ_PREV_MISSING] = "prev-blk-not-found",
 	[CONS_REJ_PREV_INVALID] = "bad-prevblk",
@@ -93,7 +94,8 @@ bool cons_reject_punishable(enum cons_reject code, bool in_block)
 
 bool cons_reject_marks_block(enum cons_reject code)
 {
-	return code != CONS_REJ_NONE && code != CONS_REJ_TIME_TOO_NEW && code != CONS_REJ_MUTATED &&
+	return code != CONS_REJ_NONE && code != CONS_REJ_TIME_TOO_NEW &&
+	       code != CONS_REJ_TIME_FAR_AHEAD && code != CONS_REJ_MUTATED &&
 	       code != CONS_REJ_DUPLICATE_TX &&
 	       code != CONS_REJ_PREV_MISSING && code != CONS_REJ_CACHED_INVALID;
 }

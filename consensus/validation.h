@@ -23,6 +23,7 @@ enum cons_reject {
 	CONS_REJ_BAD_DIFFBITS,     /* bits differ from the retarget rule */
 	CONS_REJ_TIME_TOO_OLD,     /* not after median time past */
 	CONS_REJ_TIME_TOO_NEW,     /* beyond our clock + drift: not invalid, just early */
+	CONS_REJ_TIME_FAR_AHEAD,   /* hours beyond that: no honest clock is so wrong */
 	CONS_REJ_TIME_WARP,        /* BIP94: epoch start too far before its parent */
 	CONS_REJ_PREV_MISSING,     /* parent unknown: an orphan, not an offence */
 	CONS_REJ_PREV_INVALID,     /* parent (or an ancestor) is invalid */
