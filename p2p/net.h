@@ -38,8 +38,9 @@ struct p2p_chain {
 	/* 0 unknown, 1 header only, 2 body stored, -1 known invalid. */
 	int (*block_status)(void *ctx, const uint8_t hash[32]);
 	/*
-	 * Blocks to fetch towards the known header `best` (ancestors lacking a
-	 * body, oldest first, skipping any in skip(ctx2, hash)); at most max.
+	 * Blocks to fetch towards the known header `best`: its ancestors
+	 * lacking a body, oldest first, within a download window above the
+	 * lowest one missing; at most max.
 	 */
 	size_t (*missing_blocks)(void *ctx, const uint8_t best[32], uint8_t (*out)[32], size_t max);
 	/* The serialized block, malloc'd. 0, or -1 if not stored. */
