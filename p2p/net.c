@@ -773,6 +773,7 @@ void p2p_fetch_blocks(struct peer *p)
 	}
 	if (k == 0)
 		return;
+	plog(n, P2P_LOG_DEBUG, "requested %d blocks from peer %d (%s)", k, p->id, p->addr);
 	cons_writer_init(&w);
 	p2p_inv_write(&w, inv, (size_t)k);
 	p2p_send(p, "getdata", w.data, w.len);

@@ -9,6 +9,13 @@
  *   badblock     handshakes, then a block whose merkle root is wrong
  *   ping         handshakes, then pings and reports the round trip
  *   tx           handshakes, then sends each HEX argument after SECONDS as a tx
+ *   hold         handshakes, then stays, answering pings
+ *   stall        handshakes, announces the HEX arguments as block headers,
+ *                then never serves a block (but answers pings); prints
+ *                "asked for N blocks" before it ends
+ *   flood        handshakes, then sends well-framed junk (unknown commands,
+ *                256 KB of noise each) as fast as the node takes it; prints
+ *                "sent N MB" before it ends
  * and waits up to SECONDS (default 10) for the node to close the connection.
  * Prints "closed after N ms" or "still open" (or "pong after N ms") and
  * exits 0; exits 1 if it cannot connect at all.
@@ -139,6 +146,87 @@ static void send_bad_block(int fd)
 	secp256k1_context_destroy(ctx);
 }
 
+static long long left_ms(long long start, int secs)
+{
+	long long left = secs * 1000LL - (now_ms() - start);
+
+	return left > 0 ? left : 0;
+}
+
+/* Answers pings and counts the blocks asked for until the node closes (1) or time is up (0). */
+static int serve(int fd, long long start, int secs, long *asked)
+{
+	char cmd[13];
+	uint8_t *payload;
+	int r;
+
+	while (left_ms(start, secs) > 0) {
+		r = read_msg(fd, cmd, &payload, (int)left_ms(start, secs));
+		if (r == 0)
+			return 1;
+		if (r < 0)
+			return 0;
+		if (strcmp(cmd, "ping") == 0)
+			send_msg(fd, "pong", payload, 8);
+		else if (strcmp(cmd, "getdata") == 0)
+			(*asked) += payload[0];     /* a one-byte count: at most 252 items per message */
+		free(payload);
+	}
+	return 0;
+}
+
+static void send_headers(int fd, char **hex, int n)
+{
+	struct cons_writer w;
+
+	cons_writer_init(&w);
+	cons_write_compact(&w, (uint64_t)n);
+	for (int i = 0; i < n; i++) {
+		uint8_t *raw;
+		size_t len;
+		if (util_hex_decode_alloc(&raw, &len, hex[i]) < 0 || len != CONS_HEADER_SIZE)
+			exit(2);
+		cons_write_bytes(&w, raw, len);
+		cons_write_u8(&w, 0);
+		free(raw);
+	}
+	send_msg(fd, "headers", w.data, w.len);
+	cons_writer_release(&w);
+}
+
+/* Sends junk frames while the socket takes them, draining what the node sends; 1 if closed. */
+static int flood(int fd, long long start, int secs, long long *sent)
+{
+	static uint8_t noise[256 * 1024];
+	struct cons_writer w;
+	size_t off = 0;
+	int closed = 0;
+
+	for (size_t i = 0; i < sizeof(noise); i++)
+		noise[i] = (uint8_t)(i * 2654435761u >> 13);
+	cons_writer_init(&w);
+	p2p_frame_write(&w, P->magic, "junk", noise, sizeof(noise));
+	while (!closed && left_ms(start, secs) > 0) {
+		struct pollfd pfd = {fd, POLLIN | POLLOUT, 0};
+		char buf[65536];
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if ((pfd.revents & POLLIN) && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == 0)
+			closed = 1;
+		if (pfd.revents & (POLLERR | POLLHUP))
+			closed = 1;
+		if (!closed && (pfd.revents & POLLOUT)) {
+			ssize_t k = send(fd, w.data + off, w.len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (k > 0) {
+				*sent += k;
+				off = (off + (size_t)k) % w.len;
+			}
+		}
+	}
+	cons_writer_release(&w);
+	return closed;
+}
+
 static int dial(const char *src, const char *host, int port)
 {
 	struct sockaddr_in a, s;
@@ -193,7 +281,7 @@ int main(int argc, char **argv)
 
 	P = cons_params_by_name("regtest");
 	if (argc < 5) {
-		fprintf(stderr, "usage: rawpeer SRC_IP HOST PORT MODE [SECONDS]\n");
+		fprintf(stderr, "usage: rawpeer SRC_IP HOST PORT MODE [SECONDS [HEX...]]\n");
 		return 2;
 	}
 	fd = dial(argv[1], argv[2], atoi(argv[3]));
@@ -217,6 +305,33 @@ int main(int argc, char **argv)
 			}
 		}
 		printf("no pong\n");
+		return 0;
+	}
+	if (strcmp(argv[4], "hold") == 0 || strcmp(argv[4], "stall") == 0) {
+		long asked = 0;
+		int closed;
+		handshake(fd);
+		if (argv[4][0] == 's')
+			send_headers(fd, argv + 6, argc - 6);
+		closed = serve(fd, start, secs, &asked);
+		if (argv[4][0] == 's')
+			printf("asked for %ld blocks\n", asked);
+		if (closed)
+			printf("closed after %lld ms\n", now_ms() - start);
+		else
+			printf("still open\n");
+		return 0;
+	}
+	if (strcmp(argv[4], "flood") == 0) {
+		long long sent = 0;
+		int closed;
+		handshake(fd);
+		closed = flood(fd, start, secs, &sent);
+		printf("sent %lld MB\n", sent >> 20);
+		if (closed)
+			printf("closed after %lld ms\n", now_ms() - start);
+		else
+			printf("still open\n");
 		return 0;
 	}
 	if (strcmp(argv[4], "tx") == 0) {
