@@ -184,12 +184,12 @@ void p2p_discovery_addr(struct peer *p, const struct p2p_addr_entry *a, size_t c
 
 	p->getaddr_sent = false;           /* only the first addr after getaddr is its answer */
 	for (size_t i = 0; i < count; i++) {
-		if (!take_token(p)) {
-			limited++;
-			continue;
-		}
 		if ((int64_t)a[i].time > now + P2P_ADDR_FUTURE_SLACK) {
 			future++;
+			continue;
+		}
+		if (!take_token(p)) {
+			limited++;
 			continue;
 		}
 		if (is_self(n, &a[i].addr) || p2p_addrman_add(n->addrs, &a[i].addr, a[i].time, now) != 1)

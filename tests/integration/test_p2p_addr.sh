@@ -2,8 +2,11 @@
 # Address gossip and the address book: node C learns node A only from B's
 # addr messages and connects to it, then finds it again from peers.dat
 # after a restart without any peer given; a damaged peers.dat is ignored;
-# and a node told to connect to itself drops that connection and says so.
+# a node told to connect to itself drops that connection and says so; and
+# a raw peer's getaddr is answered once, its far-future address ignored and
+# its oversized addr message punished.
 . "$(dirname "$0")/lib.sh"
+TOOLS=${FLINT_TOOLS:-build/rel/tools}
 BASE=$((20000 + ($$ + 4409) % 20000))
 
 # node I [ARGS...]: starts node I on 127.0.0.(20+I), port BASE+I.
@@ -63,4 +66,15 @@ check "and drops that connection" grep -q "connected to ourselves" "$(logof 3)"
 node 4 --addnode "$(addr 4)"
 check "a node told to --addnode itself detects it" wait_for 20 grep -q "is ourselves: not dialling that address again" "$(logof 4)"
 check "nodes connected to themselves keep running" sh -c "kill -0 $PID3 && kill -0 $PID4"
+
+# Hostile addr traffic.
+node 5 --loglevel debug
+check "node 5 starts" wait_for 20 ready 5
+r=$("$TOOLS/rawpeer" 127.0.0.29 127.0.0.25 $((BASE + 5)) addr 3)
+check "two getaddr on one connection get one answer" sh -c "echo '$r' | grep -q 'got 1 addr messages'"
+check "a far-future address is ignored, a fresh one kept" \
+	grep -q "sent 2 addresses: 1 new or newer, 1 in the future" "$(logof 5)"
+check "1001 addresses in one message is misbehaviour" \
+	grep -q "misbehaved: malformed addr, or more than 1000 addresses (score 20)" "$(logof 5)"
+check "node 5 runs on" kill -0 "$PID5"
 finish

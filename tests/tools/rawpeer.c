@@ -13,6 +13,9 @@
  *   stall        handshakes, announces the HEX arguments as block headers,
  *                then never serves a block (but answers pings); prints
  *                "asked for N blocks" before it ends
+ *   addr         handshakes, asks getaddr twice, sends an addr with a fresh
+ *                and a far-future address, then one with 1001 addresses;
+ *                prints "got N addr messages" before it ends
  *   flood        handshakes, then sends well-framed junk (unknown commands,
  *                256 KB of noise each) as fast as the node takes it; prints
  *                "sent N MB" before it ends
@@ -153,8 +156,11 @@ static long long left_ms(long long start, int secs)
 	return left > 0 ? left : 0;
 }
 
-/* Answers pings and counts the blocks asked for until the node closes (1) or time is up (0). */
-static int serve(int fd, long long start, int secs, long *asked)
+/*
+ * Answers pings, counts the blocks asked for and the addr messages
+ * received, until the node closes (1) or time is up (0).
+ */
+static int serve(int fd, long long start, int secs, long *asked, long *addrs)
 {
 	char cmd[13];
 	uint8_t *payload;
@@ -170,6 +176,8 @@ static int serve(int fd, long long start, int secs, long *asked)
 			send_msg(fd, "pong", payload, 8);
 		else if (strcmp(cmd, "getdata") == 0)
 			(*asked) += payload[0];     /* a one-byte count: at most 252 items per message */
+		else if (strcmp(cmd, "addr") == 0)
+			(*addrs)++;
 		free(payload);
 	}
 	return 0;
@@ -225,6 +233,23 @@ static int flood(int fd, long long start, int secs, long long *sent)
 	}
 	cons_writer_release(&w);
 	return closed;
+}
+
+/* An addr message of n entries 127.0.0.250:(1000+i), the first two stamped now and now + 1 h. */
+static void send_addrs(int fd, size_t n)
+{
+	struct p2p_addr_entry *a = calloc(n, sizeof(*a));
+	struct cons_writer w;
+
+	for (size_t i = 0; i < n; i++) {
+		a[i].time = (uint32_t)time(NULL) + (i == 1 ? 3600 : 0);
+		p2p_netaddr_ipv4(&a[i].addr, 0x7f0000fa, (uint16_t)(1000 + i));
+	}
+	cons_writer_init(&w);
+	p2p_addr_write(&w, a, n);
+	send_msg(fd, "addr", w.data, w.len);
+	cons_writer_release(&w);
+	free(a);
 }
 
 static int dial(const char *src, const char *host, int port)
@@ -307,15 +332,24 @@ int main(int argc, char **argv)
 		printf("no pong\n");
 		return 0;
 	}
-	if (strcmp(argv[4], "hold") == 0 || strcmp(argv[4], "stall") == 0) {
-		long asked = 0;
+	if (strcmp(argv[4], "hold") == 0 || strcmp(argv[4], "stall") == 0 ||
+	    strcmp(argv[4], "addr") == 0) {
+		long asked = 0, addrs = 0;
 		int closed;
 		handshake(fd);
 		if (argv[4][0] == 's')
 			send_headers(fd, argv + 6, argc - 6);
-		closed = serve(fd, start, secs, &asked);
+		if (argv[4][0] == 'a') {
+			send_msg(fd, "getaddr", NULL, 0);
+			send_msg(fd, "getaddr", NULL, 0);
+			send_addrs(fd, 2);
+			send_addrs(fd, P2P_MAX_ADDR + 1);
+		}
+		closed = serve(fd, start, secs, &asked, &addrs);
 		if (argv[4][0] == 's')
 			printf("asked for %ld blocks\n", asked);
+		if (argv[4][0] == 'a')
+			printf("got %ld addr messages\n", addrs);
 		if (closed)
 			printf("closed after %lld ms\n", now_ms() - start);
 		else
