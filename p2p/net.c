@@ -297,15 +297,12 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-static struct peer *new_peer(struct p2p_net *n, evutil_socket_t fd, const struct sockaddr *sa,
-			     bool inbound)
+/* Fills p's address: as text (ip, ip:port) and, for IPv4, as a netaddr. */
+static void set_address(struct peer *p, const struct sockaddr *sa)
 {
-	struct peer *p = calloc(1, sizeof(*p));
 	char ip[INET6_ADDRSTRLEN] = "?";
 	int port = 0;
 
-	if (!p)
-		return NULL;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const void *)sa;
 		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
@@ -316,6 +313,18 @@ static struct peer *new_peer(struct p2p_net *n, evutil_socket_t fd, const struct
 		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
 		port = ntohs(s6->sin6_port);
 	}
+	snprintf(p->ip, sizeof(p->ip), "%s", ip);
+	snprintf(p->addr, sizeof(p->addr), "%s:%d", ip, port);
+}
+
+static struct peer *new_peer(struct p2p_net *n, evutil_socket_t fd, const struct sockaddr *sa,
+			     bool inbound)
+{
+	struct peer *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	set_address(p, sa);
 	p->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!p->bev) {
 		free(p);
@@ -331,8 +340,6 @@ static struct peer *new_peer(struct p2p_net *n, evutil_socket_t fd, const struct
 	RAND_bytes((uint8_t *)&p->nonce, sizeof(p->nonce));
 	p->connected_at = time(NULL);
 	p->started_s = p2p_mono_s();
-	snprintf(p->ip, sizeof(p->ip), "%s", ip);
-	snprintf(p->addr, sizeof(p->addr), "%s:%d", ip, port);
 	/* Stop reading once one maximal frame is buffered: memory per peer is bounded. */
 	bufferevent_setwatermark(p->bev, EV_READ, 0, P2P_HEADER_SIZE + P2P_MAX_PAYLOAD);
 	bufferevent_setcb(p->bev, on_read, NULL, on_event, p);

@@ -298,11 +298,81 @@ static void do_mode(int fd, const char *mode)
 	}
 }
 
+static void ping_mode(int fd, int secs)
+{
+	char cmd[13];
+	uint8_t *payload, nonce[8] = {7, 7, 7, 7, 7, 7, 7, 7};
+	long long start;
+
+	handshake(fd);
+	start = now_ms();
+	send_msg(fd, "ping", nonce, 8);
+	while (read_msg(fd, cmd, &payload, secs * 1000) == 1) {
+		int pong = strcmp(cmd, "pong") == 0;
+		free(payload);
+		if (pong) {
+			printf("pong after %lld ms\n", now_ms() - start);
+			return;
+		}
+	}
+	printf("no pong\n");
+}
+
+/* hold, stall and addr: a handshake, the mode's messages, then answering pings. */
+static int scripted_mode(int fd, const char *mode, long long start, int secs, char **hex, int n)
+{
+	long asked = 0, addrs = 0;
+	int closed;
+
+	handshake(fd);
+	if (mode[0] == 's')
+		send_headers(fd, hex, n);
+	if (mode[0] == 'a') {
+		send_msg(fd, "getaddr", NULL, 0);
+		send_msg(fd, "getaddr", NULL, 0);
+		send_addrs(fd, 2);
+		send_addrs(fd, P2P_MAX_ADDR + 1);
+	}
+	closed = serve(fd, start, secs, &asked, &addrs);
+	if (mode[0] == 's')
+		printf("asked for %ld blocks\n", asked);
+	if (mode[0] == 'a')
+		printf("got %ld addr messages\n", addrs);
+	return closed;
+}
+
+/* The other modes: their messages, then waiting for the node to close. */
+static int one_shot_mode(int fd, const char *mode, long long start, int secs, char **hex, int n)
+{
+	char buf[4096];
+
+	if (strcmp(mode, "tx") == 0) {
+		handshake(fd);
+		for (int i = 0; i < n; i++) {
+			uint8_t *raw;
+			size_t len;
+			if (util_hex_decode_alloc(&raw, &len, hex[i]) == 0) {
+				send_msg(fd, "tx", raw, len);
+				free(raw);
+			}
+		}
+	}
+	do_mode(fd, mode);
+	for (;;) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		long long left = left_ms(start, secs);
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return 0;
+		if (recv(fd, buf, sizeof(buf), 0) <= 0)
+			return 1;
+	}
+}
+
 int main(int argc, char **argv)
 {
-	int fd, secs = argc > 5 ? atoi(argv[5]) : 10;
+	int fd, closed, secs = argc > 5 ? atoi(argv[5]) : 10, n = argc > 6 ? argc - 6 : 0;
+	const char *mode = argc > 4 ? argv[4] : "";
 	long long start;
-	char buf[4096];
 
 	P = cons_params_by_name("regtest");
 	if (argc < 5) {
@@ -315,81 +385,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	start = now_ms();
-	if (strcmp(argv[4], "ping") == 0) {
-		char cmd[13];
-		uint8_t *payload, nonce[8] = {7, 7, 7, 7, 7, 7, 7, 7};
-		handshake(fd);
-		start = now_ms();
-		send_msg(fd, "ping", nonce, 8);
-		while (read_msg(fd, cmd, &payload, secs * 1000) == 1) {
-			int pong = strcmp(cmd, "pong") == 0;
-			free(payload);
-			if (pong) {
-				printf("pong after %lld ms\n", now_ms() - start);
-				return 0;
-			}
-		}
-		printf("no pong\n");
+	if (strcmp(mode, "ping") == 0) {
+		ping_mode(fd, secs);
 		return 0;
 	}
-	if (strcmp(argv[4], "hold") == 0 || strcmp(argv[4], "stall") == 0 ||
-	    strcmp(argv[4], "addr") == 0) {
-		long asked = 0, addrs = 0;
-		int closed;
-		handshake(fd);
-		if (argv[4][0] == 's')
-			send_headers(fd, argv + 6, argc - 6);
-		if (argv[4][0] == 'a') {
-			send_msg(fd, "getaddr", NULL, 0);
-			send_msg(fd, "getaddr", NULL, 0);
-			send_addrs(fd, 2);
-			send_addrs(fd, P2P_MAX_ADDR + 1);
-		}
-		closed = serve(fd, start, secs, &asked, &addrs);
-		if (argv[4][0] == 's')
-			printf("asked for %ld blocks\n", asked);
-		if (argv[4][0] == 'a')
-			printf("got %ld addr messages\n", addrs);
-		if (closed)
-			printf("closed after %lld ms\n", now_ms() - start);
-		else
-			printf("still open\n");
-		return 0;
-	}
-	if (strcmp(argv[4], "flood") == 0) {
+	if (strcmp(mode, "hold") == 0 || strcmp(mode, "stall") == 0 || strcmp(mode, "addr") == 0) {
+		closed = scripted_mode(fd, mode, start, secs, argv + 6, n);
+	} else if (strcmp(mode, "flood") == 0) {
 		long long sent = 0;
-		int closed;
 		handshake(fd);
 		closed = flood(fd, start, secs, &sent);
 		printf("sent %lld MB\n", sent >> 20);
-		if (closed)
-			printf("closed after %lld ms\n", now_ms() - start);
-		else
-			printf("still open\n");
-		return 0;
+	} else {
+		closed = one_shot_mode(fd, mode, start, secs, argv + 6, n);
 	}
-	if (strcmp(argv[4], "tx") == 0) {
-		handshake(fd);
-		for (int i = 6; i < argc; i++) {
-			uint8_t *raw;
-			size_t len;
-			if (util_hex_decode_alloc(&raw, &len, argv[i]) == 0) {
-				send_msg(fd, "tx", raw, len);
-				free(raw);
-			}
-		}
-	}
-	do_mode(fd, argv[4]);
-	for (;;) {
-		struct pollfd pfd = {fd, POLLIN, 0};
-		long long left = secs * 1000LL - (now_ms() - start);
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
-			printf("still open\n");
-			return 0;
-		}
-		if (recv(fd, buf, sizeof(buf), 0) <= 0) {
-			printf("closed after %lld ms\n", now_ms() - start);
-			return 0;
-		}
-	}
+	if (closed)
+		printf("closed after %lld ms\n", now_ms() - start);
+	else
+		printf("still open\n");
+	return 0;
 }
