@@ -7,7 +7,7 @@
 # its oversized addr message punished.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
-BASE=$((20000 + ($$ + 4409) % 20000))
+BASE=$((20000 + ($$ + 2203) % 20000))
 
 # node I [ARGS...]: starts node I on 127.0.0.(20+I), port BASE+I.
 node() {
