@@ -150,10 +150,9 @@ static void relay(struct peer *from, const struct p2p_addr_entry *a)
 	for (struct peer *q = from->net->peers; q; q = q->next) {
 		if (q == from || !q->handshaked || q->closing)
 			continue;
-		if (seen < RELAY_PEERS)
-			pick[seen] = q;
-		else if (random_u32() % (seen + 1) < RELAY_PEERS)
-			pick[random_u32() % RELAY_PEERS] = q;
+		size_t j = seen < RELAY_PEERS ? seen : random_u32() % (seen + 1);
+		if (j < RELAY_PEERS)
+			pick[j] = q;
 		seen++;
 	}
 	for (size_t i = 0; i < seen && i < RELAY_PEERS; i++)

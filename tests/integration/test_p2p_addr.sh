@@ -3,8 +3,8 @@
 # addr messages and connects to it, then finds it again from peers.dat
 # after a restart without any peer given; a damaged peers.dat is ignored;
 # a node told to connect to itself drops that connection and says so; and
-# a raw peer's getaddr is answered once, its far-future address ignored and
-# its oversized addr message punished.
+# a raw peer's getaddr is answered once, its fresh address relayed, its
+# far-future address ignored and its oversized addr message punished.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
 BASE=$((20000 + ($$ + 2203) % 20000))
@@ -70,8 +70,13 @@ check "nodes connected to themselves keep running" sh -c "kill -0 $PID3 && kill 
 # Hostile addr traffic.
 node 5 --loglevel debug
 check "node 5 starts" wait_for 20 ready 5
+"$TOOLS/rawpeer" 127.0.0.28 127.0.0.25 $((BASE + 5)) hold 4 > "$TMP/listener.out" &
+LISTENER=$!
+check "a listening peer is in" wait_for 10 grep -q "(127.0.0.28:[0-9]*) ready" "$(logof 5)"
 r=$("$TOOLS/rawpeer" 127.0.0.29 127.0.0.25 $((BASE + 5)) addr 3)
 check "two getaddr on one connection get one answer" sh -c "echo '$r' | grep -q 'got 1 addr messages'"
+wait $LISTENER
+check "the fresh address is relayed to the other peer, once" grep -q "got 1 addr messages" "$TMP/listener.out"
 check "a far-future address is ignored, a fresh one kept" \
 	grep -q "sent 2 addresses: 1 new or newer, 1 in the future" "$(logof 5)"
 check "1001 addresses in one message is misbehaviour" \

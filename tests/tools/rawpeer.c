@@ -9,7 +9,8 @@
  *   badblock     handshakes, then a block whose merkle root is wrong
  *   ping         handshakes, then pings and reports the round trip
  *   tx           handshakes, then sends each HEX argument after SECONDS as a tx
- *   hold         handshakes, then stays, answering pings
+ *   hold         handshakes, then stays, answering pings; prints "got N addr
+ *                messages" before it ends
  *   stall        handshakes, announces the HEX arguments as block headers,
  *                then never serves a block (but answers pings); prints
  *                "asked for N blocks" before it ends
@@ -336,7 +337,7 @@ static int scripted_mode(int fd, const char *mode, long long start, int secs, ch
 	closed = serve(fd, start, secs, &asked, &addrs);
 	if (mode[0] == 's')
 		printf("asked for %ld blocks\n", asked);
-	if (mode[0] == 'a')
+	if (mode[0] != 's')
 		printf("got %ld addr messages\n", addrs);
 	return closed;
 }
