@@ -270,10 +270,14 @@ static int start_network(struct daemon *d)
 	po.listen = !d->opt.nolisten;
 	snprintf(po.bind, sizeof(po.bind), "%s", d->opt.bind);
 	po.max_inbound = d->opt.max_inbound;
+	/* Bitcoin Core's -connect: those peers only, no automatic ones. */
+	po.max_outbound = d->opt.n_connect ? 0 : d->opt.max_outbound;
 	po.ban_seconds = d->opt.ban_seconds;
 	po.handshake_timeout = d->opt.handshake_timeout;
 	po.ping_interval = d->opt.ping_interval;
+	po.stall_timeout = d->opt.stall_timeout;
 	snprintf(po.banlist_path, sizeof(po.banlist_path), "%s/banlist.dat", d->chain_dir);
+	snprintf(po.addrbook_path, sizeof(po.addrbook_path), "%s/peers.dat", d->chain_dir);
 	po.log = p2p_log;
 	node_p2p_iface(&iface, &d->relay);
 	err[0] = 0;
@@ -285,9 +289,11 @@ static int start_network(struct daemon *d)
 	d->relay.net = d->net;
 	if (po.listen)
 		log_info("listening on %s:%u", po.bind, po.port);
-	for (int i = 0; i < d->opt.n_connect; i++) {
-		if (p2p_net_add_peer(d->net, d->opt.connect[i], err, sizeof(err)) < 0) {
-			log_error("--connect: %s", err);
+	for (int i = 0; i < d->opt.n_connect + d->opt.n_addnode; i++) {
+		bool c = i < d->opt.n_connect;
+		const char *peer = c ? d->opt.connect[i] : d->opt.addnode[i - d->opt.n_connect];
+		if (p2p_net_add_peer(d->net, peer, err, sizeof(err)) < 0) {
+			log_error("--%s: %s", c ? "connect" : "addnode", err);
 			return -1;
 		}
 	}

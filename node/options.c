@@ -29,11 +29,17 @@ static const char usage[] =
 	"                        (default 127.0.0.1; testnets give each node its own 127.0.0.x)\n"
 	"  --listen              accept inbound peers (the default)\n"
 	"  --nolisten            do not accept inbound peers\n"
-	"  --connect HOST:PORT   keep a connection to this peer (repeatable)\n"
+	"  --connect HOST:PORT   keep a connection to this peer (repeatable); with any\n"
+	"                        --connect, no automatic outbound peers are dialled\n"
+	"  --addnode HOST:PORT   keep a connection to this peer (repeatable), and still\n"
+	"                        dial peers learned from the address book\n"
 	"  --maxinbound N        inbound peer limit (default 64)\n"
+	"  --maxoutbound N       automatic outbound peers from the address book (default 8)\n"
 	"  --bantime SECS        how long misbehaving peers stay banned (default 86400)\n"
 	"  --handshake-timeout S drop peers that do not finish the handshake (default 10)\n"
 	"  --ping-interval S     seconds between keep-alive pings (default 30)\n"
+	"  --stall-timeout S     drop a peer that takes longer to deliver a requested\n"
+	"                        block, and fetch it elsewhere (default 30)\n"
 	"\n"
 	"Mining (testnet; regtest mines on demand):\n"
 	"  --mine                mine continuously on the active tip\n"
@@ -72,7 +78,8 @@ static const struct optdef defs[] = {
 	{"help", false}, {"port", true}, {"bind", true}, {"listen", false}, {"nolisten", false},
 	{"connect", true}, {"maxinbound", true}, {"bantime", true}, {"handshake-timeout", true},
 	{"ping-interval", true}, {"mine", false}, {"mining-address", true},
-	{"mining-threads", true}, {NULL, false},
+	{"mining-threads", true}, {"addnode", true}, {"maxoutbound", true},
+	{"stall-timeout", true}, {NULL, false},
 };
 
 static int parse_int(const char *s, long long lo, long long hi, long long *out)
@@ -98,6 +105,10 @@ static int set_number(struct node_options *o, const char *name, const char *val)
 		o->port = (int)v;
 	else if (strcmp(name, "maxinbound") == 0 && parse_int(val, 0, 10000, &v) == 0)
 		o->max_inbound = (int)v;
+	else if (strcmp(name, "maxoutbound") == 0 && parse_int(val, 0, 1000, &v) == 0)
+		o->max_outbound = (int)v;
+	else if (strcmp(name, "stall-timeout") == 0 && parse_int(val, 1, 3600, &v) == 0)
+		o->stall_timeout = (int)v;
 	else if (strcmp(name, "bantime") == 0 && parse_int(val, 1, 100LL * 365 * 86400, &v) == 0)
 		o->ban_seconds = v;
 	else if (strcmp(name, "handshake-timeout") == 0 && parse_int(val, 1, 3600, &v) == 0)
@@ -152,6 +163,15 @@ static int apply_rpc(struct node_options *o, const char *name, const char *val, 
 			  errlen);
 }
 
+/* Appends a HOST:PORT to a list of at most 16. */
+static int add_peer(char (*list)[256], int *n, const char *val)
+{
+	if (*n == 16 || snprintf(list[*n], sizeof(list[0]), "%s", val) >= (int)sizeof(list[0]))
+		return -1;
+	(*n)++;
+	return 0;
+}
+
 /* Applies one option; val is NULL for flags. */
 static int apply(struct node_options *o, const char *name, const char *val, char *err,
 		 size_t errlen)
@@ -194,14 +214,12 @@ static int apply(struct node_options *o, const char *name, const char *val, char
 			snprintf(err, errlen, "address for '--bind' is too long");
 			return -1;
 		}
-	} else if (strcmp(name, "connect") == 0) {
-		if (o->n_connect == (int)(sizeof(o->connect) / sizeof(o->connect[0])) ||
-		    snprintf(o->connect[o->n_connect], sizeof(o->connect[0]), "%s", val) >=
-			    (int)sizeof(o->connect[0])) {
-			snprintf(err, errlen, "too many or too long '--connect' values");
+	} else if (strcmp(name, "connect") == 0 || strcmp(name, "addnode") == 0) {
+		if (add_peer(name[0] == 'c' ? o->connect : o->addnode,
+			     name[0] == 'c' ? &o->n_connect : &o->n_addnode, val) < 0) {
+			snprintf(err, errlen, "too many or too long '--%s' values", name);
 			return -1;
 		}
-		o->n_connect++;
 	} else if (strcmp(name, "help") == 0) {
 		o->help = true;
 	} else if (set_number(o, name, val) < 0) {
@@ -280,6 +298,8 @@ static void defaults(struct node_options *o)
 	o->log_level = NODE_LOG_INFO;
 	snprintf(o->bind, sizeof(o->bind), "127.0.0.1");
 	o->max_inbound = 64;
+	o->max_outbound = 8;
+	o->stall_timeout = 30;
 	o->ban_seconds = 86400;
 	o->handshake_timeout = 10;
 	o->ping_interval = 30;

@@ -30,10 +30,14 @@ struct node_options {
 	bool nolisten;
 	char connect[16][256];
 	int n_connect;
+	char addnode[16][256];
+	int n_addnode;
 	int max_inbound;
+	int max_outbound;
 	int64_t ban_seconds;
 	int handshake_timeout;
 	int ping_interval;
+	int stall_timeout;
 	/* mining */
 	bool mine;
 	char mining_address[64];

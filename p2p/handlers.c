@@ -17,6 +17,23 @@ static void put_le64(uint8_t *b, uint64_t v)
 		b[i] = (uint8_t)(v >> (8 * i));
 }
 
+/*
+ * Whether p's version carries a nonce we sent: then p is one end of a
+ * connection to ourselves, and the outbound end is told so it is not
+ * dialled again (nonces are per connection, as in Bitcoin Core).
+ */
+static bool own_nonce(struct peer *p)
+{
+	for (struct peer *q = p->net->peers; q; q = q->next) {
+		if (q->inbound || q->nonce != p->ver.nonce)
+			continue;
+		if (q != p)
+			p2p_discovery_self(q);
+		return true;
+	}
+	return false;
+}
+
 static void on_version(struct peer *p, const uint8_t *d, size_t len)
 {
 	if (p->got_version) {
@@ -27,7 +44,7 @@ static void on_version(struct peer *p, const uint8_t *d, size_t len)
 		p2p_misbehave(p, p->net->o.ban_threshold, "malformed version");
 		return;
 	}
-	if (p->ver.nonce == p->net->local_nonce) {
+	if (own_nonce(p)) {
 		p2p_disconnect(p, "connected to ourselves");
 		return;
 	}
@@ -51,6 +68,7 @@ static void on_verack(struct peer *p, const uint8_t *d, size_t len)
 	     p->ver.user_agent, p->ver.start_height);
 	p2p_send(p, "sendheaders", NULL, 0);
 	p2p_send_getheaders(p, NULL);
+	p2p_discovery_ready(p);
 }
 
 static void on_ping(struct peer *p, const uint8_t *d, size_t len)
@@ -304,6 +322,11 @@ static void on_block(struct peer *p, const uint8_t *d, size_t len)
 		return;
 	}
 	forget_in_flight(p, b.hash);
+	if (p->net->o.log) {
+		char hex[65];
+		util_hex_encode_rev(hex, b.hash, 32);
+		plog(p->net, P2P_LOG_DEBUG, "block %s from peer %d (%s)", hex, p->id, p->addr);
+	}
 	if (!p->has_best) {             /* an announced header, if any, is further ahead */
 		memcpy(p->best, b.hash, 32);
 		p->has_best = true;
@@ -319,6 +342,31 @@ static void on_block(struct peer *p, const uint8_t *d, size_t len)
 	if (v == CONS_INVALID && st.code == CONS_REJ_PREV_MISSING)
 		p2p_send_getheaders(p, NULL);
 	p2p_fetch_blocks(p);
+}
+
+/* Bitcoin Core answers only inbound peers, once: an outbound peer could fingerprint us. */
+static void on_getaddr(struct peer *p, const uint8_t *d, size_t len)
+{
+	if (!p->inbound || p->getaddr_answered) {
+		plog(p->net, P2P_LOG_DEBUG, "peer %d: ignoring getaddr (%s)", p->id,
+		     p->inbound ? "already answered" : "outbound peer");
+		return;
+	}
+	p->getaddr_answered = true;
+	p2p_discovery_getaddr(p);
+}
+
+static void on_addr(struct peer *p, const uint8_t *d, size_t len)
+{
+	struct p2p_addr_entry *a;
+	size_t n;
+
+	if (p2p_addr_read(&a, &n, d, len) < 0) {
+		p2p_misbehave(p, 20, "malformed addr, or more than 1000 addresses");
+		return;
+	}
+	p2p_discovery_addr(p, a, n);
+	free(a);
 }
 
 typedef void (*handler_fn)(struct peer *p, const uint8_t *d, size_t len);
@@ -341,6 +389,8 @@ static const struct {
 	{"block", on_block, false},
 	{"tx", on_tx, false},
 	{"mempool", on_mempool, false},
+	{"getaddr", on_getaddr, false},
+	{"addr", on_addr, false},
 };
 
 void p2p_handle(struct peer *p, const char *command, const uint8_t *payload, size_t len)

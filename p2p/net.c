@@ -1,8 +1,9 @@
 /*
  * Connections: accepting and dialling peers, reading frames off the wire
  * with the payload bounded before it arrives, a once-a-second tick for
- * handshake, ping and stall timeouts and reconnection with backoff, and the
- * ban list (persisted as "ip until" lines).
+ * handshake, ping and stall timeouts, block requests and reconnection with
+ * backoff, inbound eviction, and the ban list (persisted as "ip until"
+ * lines). Address gossip and automatic outbound peers are discovery.c's.
  */
 #include "p2p/peer.h"
 
@@ -47,6 +48,7 @@ void p2p_options_default(struct p2p_options *o, const struct cons_params *p)
 	o->listen = true;
 	snprintf(o->bind, sizeof(o->bind), "127.0.0.1");
 	o->max_inbound = 64;
+	o->max_outbound = 8;
 	o->max_per_ip = 8;
 	o->ban_seconds = 24 * 3600;
 	o->ban_threshold = 100;
@@ -60,7 +62,7 @@ void p2p_options_default(struct p2p_options *o, const struct cons_params *p)
 
 /* ---- bans ---- */
 
-static bool is_banned(struct p2p_net *n, const char *ip)
+bool p2p_is_banned(struct p2p_net *n, const char *ip)
 {
 	int64_t now = time(NULL);
 
@@ -163,11 +165,6 @@ int p2p_net_unban(struct p2p_net *n, const char *ip, char *err, size_t errlen)
 	return -1;
 }
 
-bool p2p_is_banned(struct p2p_net *n, const char *ip)
-{
-	return is_banned(n, ip);
-}
-
 size_t p2p_net_bans(const struct p2p_net *n, struct p2p_ban_info *out, size_t max)
 {
 	size_t k = 0;
@@ -212,6 +209,7 @@ static void free_peer(struct peer *p)
 			break;
 		}
 	}
+	p2p_discovery_gone(p);
 	if (p->ob && p->ob->once) {
 		p->ob->peer = NULL;
 		p2p_outbound_forget(n, p->ob);
@@ -302,24 +300,34 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-static struct peer *new_peer(struct p2p_net *n, evutil_socket_t fd, const struct sockaddr *sa,
-			     bool inbound)
+/* Fills p's address: as text (ip, ip:port) and, for IPv4, as a netaddr. */
+static void set_address(struct peer *p, const struct sockaddr *sa)
 {
-	struct peer *p = calloc(1, sizeof(*p));
 	char ip[INET6_ADDRSTRLEN] = "?";
 	int port = 0;
 
-	if (!p)
-		return NULL;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const void *)sa;
 		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
 		port = ntohs(s4->sin_port);
+		p2p_netaddr_ipv4(&p->remote, ntohl(s4->sin_addr.s_addr), (uint16_t)port);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)sa;
 		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
 		port = ntohs(s6->sin6_port);
 	}
+	snprintf(p->ip, sizeof(p->ip), "%s", ip);
+	snprintf(p->addr, sizeof(p->addr), "%s:%d", ip, port);
+}
+
+static struct peer *new_peer(struct p2p_net *n, evutil_socket_t fd, const struct sockaddr *sa,
+			     bool inbound)
+{
+	struct peer *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	set_address(p, sa);
 	p->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!p->bev) {
 		free(p);
@@ -330,10 +338,11 @@ static struct peer *new_peer(struct p2p_net *n, evutil_socket_t fd, const struct
 	p->inbound = inbound;
 	p->connected = inbound;
 	p->ping_usec = -1;
+	p->addr_tokens = 1000;           /* one address before the bucket refills */
+	p->addr_tokens_us = p2p_mono_us();
+	RAND_bytes((uint8_t *)&p->nonce, sizeof(p->nonce));
 	p->connected_at = time(NULL);
 	p->started_s = p2p_mono_s();
-	snprintf(p->ip, sizeof(p->ip), "%s", ip);
-	snprintf(p->addr, sizeof(p->addr), "%s:%d", ip, port);
 	/* Stop reading once one maximal frame is buffered: memory per peer is bounded. */
 	bufferevent_setwatermark(p->bev, EV_READ, 0, P2P_HEADER_SIZE + P2P_MAX_PAYLOAD);
 	bufferevent_setcb(p->bev, on_read, NULL, on_event, p);
@@ -353,19 +362,33 @@ static int count_inbound(const struct p2p_net *n, const char *ip)
 	return k;
 }
 
+/* Whether a is a worse keeper than b: more connections from its address, then newer. */
+static bool worse_keeper(const struct p2p_net *n, const struct peer *a, const struct peer *b)
+{
+	int ca = count_inbound(n, a->ip), cb = count_inbound(n, b->ip);
+
+	if (ca != cb)
+		return ca > cb;
+	return a->started_s > b->started_s;
+}
+
 /*
- * At the inbound limit, the newest inbound peer that has not given us a
- * block in the last ten minutes makes room; peers that feed us stay.
+ * At the inbound limit a newcomer makes room by evicting the least useful
+ * other inbound peer: never one that gave us a block in the last ten
+ * minutes; of the rest, one from the most crowded address, then the
+ * newest (long-lived peers have proven themselves, as in Bitcoin Core).
+ * Returns false if every other inbound peer is protected.
  */
-static bool evict_one(struct p2p_net *n)
+static bool evict_one(struct p2p_net *n, const struct peer *newcomer)
 {
 	struct peer *victim = NULL;
 	int64_t now = p2p_mono_s();
 
 	for (struct peer *p = n->peers; p; p = p->next) {
-		if (!p->inbound || p->closing || (p->last_block_s && now - p->last_block_s < 600))
+		if (!p->inbound || p->closing || p == newcomer ||
+		    (p->last_block_s && now - p->last_block_s < 600))
 			continue;
-		if (!victim || p->started_s > victim->started_s)
+		if (!victim || worse_keeper(n, p, victim))
 			victim = p;
 	}
 	if (victim)
@@ -383,7 +406,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		evutil_closesocket(fd);
 		return;
 	}
-	if (!n->active || is_banned(n, p->ip)) {
+	if (!n->active || p2p_is_banned(n, p->ip)) {
 		p2p_disconnect(p, n->active ? "banned address" : "network inactive");
 		return;
 	}
@@ -391,7 +414,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		p2p_disconnect(p, "too many connections from this address");
 		return;
 	}
-	if (count_inbound(n, NULL) > n->o.max_inbound && !evict_one(n)) {
+	if (count_inbound(n, NULL) > n->o.max_inbound && !evict_one(n, p)) {
 		p2p_disconnect(p, "inbound slots full");
 		return;
 	}
@@ -400,23 +423,13 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 
 /* ---- outbound connections ---- */
 
-static void dial(struct p2p_net *n, struct outbound *ob)
+/* Starts a non-blocking connection to sa from our bind address; the new peer, or NULL. */
+static struct peer *connect_to(struct p2p_net *n, const struct sockaddr *sa, int salen)
 {
-	struct evutil_addrinfo hints, *res = NULL;
 	struct sockaddr_in src;
-	evutil_socket_t fd;
+	evutil_socket_t fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct peer *p;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_INET;
-	hints.ai_socktype = SOCK_STREAM;
-	ob->next_try = p2p_mono_s() + ob->backoff;
-	/* We banned it: no connecting out to it either (setban partitions a testnet). */
-	if (is_banned(n, ob->host))
-		return;
-	if (evutil_getaddrinfo(ob->host, ob->port, &hints, &res) != 0 || !res)
-		return;
-	fd = socket(AF_INET, SOCK_STREAM, 0);
 	/* Bind the source to our own address, so peers (and their bans) see us as us. */
 	memset(&src, 0, sizeof(src));
 	src.sin_family = AF_INET;
@@ -425,19 +438,51 @@ static void dial(struct p2p_net *n, struct outbound *ob)
 	if (fd < 0 || evutil_make_socket_nonblocking(fd) < 0) {
 		if (fd >= 0)
 			evutil_closesocket(fd);
-		evutil_freeaddrinfo(res);
-		return;
+		return NULL;
 	}
-	p = new_peer(n, fd, res->ai_addr, false);
-	if (p && bufferevent_socket_connect(p->bev, res->ai_addr, (int)res->ai_addrlen) < 0)
-		p->closing = true;
-	else if (!p)
+	p = new_peer(n, fd, sa, false);
+	if (!p)
 		evutil_closesocket(fd);
+	else if (bufferevent_socket_connect(p->bev, sa, salen) < 0)
+		p->closing = true;          /* reaped on the next tick */
+	return p;
+}
+
+static void dial(struct p2p_net *n, struct outbound *ob)
+{
+	struct evutil_addrinfo hints, *res = NULL;
+	struct peer *p;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	ob->next_try = p2p_mono_s() + ob->backoff;
+	/* We banned it: no connecting out to it either (setban partitions a testnet). */
+	if (p2p_is_banned(n, ob->host))
+		return;
+	if (evutil_getaddrinfo(ob->host, ob->port, &hints, &res) != 0 || !res)
+		return;
+	p = connect_to(n, res->ai_addr, (int)res->ai_addrlen);
 	if (p) {
 		p->ob = ob;
 		ob->peer = p;
 	}
 	evutil_freeaddrinfo(res);
+}
+
+struct peer *p2p_dial_addr(struct p2p_net *n, const struct p2p_netaddr *a)
+{
+	struct sockaddr_in sin;
+	struct peer *p;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(a->port);
+	memcpy(&sin.sin_addr, a->ip + 12, 4);
+	p = connect_to(n, (struct sockaddr *)&sin, (int)sizeof(sin));
+	if (p)
+		p->auto_out = true;
+	return p;
 }
 
 int p2p_net_add_peer(struct p2p_net *n, const char *hostport, char *err, size_t errlen)
@@ -529,9 +574,14 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	for (struct peer *p = n->peers; p; p = p->next)
 		if (!p->closing)
 			check_peer_timeouts(p, now);
+	/* Blocks a dropped peer never delivered go to whoever else has them. */
+	for (struct peer *p = n->peers; p; p = p->next)
+		if (!p->closing)
+			p2p_fetch_blocks(p);
 	for (struct outbound *ob = n->outs; n->active && ob; ob = ob->next)
-		if (!ob->peer && now >= ob->next_try)
+		if (!ob->peer && !ob->self && now >= ob->next_try)
 			dial(n, ob);
+	p2p_discovery_tick(n, now);
 }
 
 /* ---- lifecycle ---- */
@@ -575,11 +625,10 @@ struct p2p_net *p2p_net_new(struct event_base *base, const struct cons_params *p
 	n->chain = *chain;
 	n->active = true;
 	n->next_id = 1;
-	RAND_bytes((uint8_t *)&n->local_nonce, sizeof(n->local_nonce));
 	load_bans(n);
 	n->tick = event_new(base, -1, EV_PERSIST, on_tick, n);
 	n->reap = event_new(base, -1, 0, on_reap, n);
-	if (!n->tick || !n->reap || event_add(n->tick, &second) < 0 ||
+	if (p2p_discovery_start(n) < 0 || !n->tick || !n->reap || event_add(n->tick, &second) < 0 ||
 	    (o->listen && start_listener(n, err, errlen) < 0)) {
 		if (!err[0])
 			snprintf(err, errlen, "cannot start the network");
@@ -595,6 +644,7 @@ void p2p_net_free(struct p2p_net *n)
 		return;
 	while (n->peers)
 		free_peer(n->peers);
+	p2p_discovery_stop(n);
 	while (n->outs) {
 		struct outbound *ob = n->outs;
 		n->outs = ob->next;
@@ -673,7 +723,10 @@ void p2p_send_version(struct peer *p)
 	v.version = P2P_PROTOCOL_VERSION;
 	v.services = P2P_NODE_NETWORK;
 	v.timestamp = time(NULL);
-	v.nonce = n->local_nonce;
+	v.nonce = p->nonce;
+	v.recv = p->remote;
+	if (n->has_listen_addr)
+		v.from = n->listen_addr;     /* lets an inbound peer know where we listen */
 	snprintf(v.user_agent, sizeof(v.user_agent), "%s", n->o.user_agent);
 	v.start_height = (int32_t)n->chain.tip_height(n->chain.ctx);
 	v.relay = true;
@@ -702,7 +755,7 @@ void p2p_send_getheaders(struct peer *p, const uint8_t *stop)
 bool p2p_in_flight_anywhere(const struct p2p_net *n, const uint8_t hash[32])
 {
 	for (struct peer *p = n->peers; p; p = p->next)
-		for (int i = 0; i < p->n_inflight; i++)
+		for (int i = 0; i < p->n_inflight && !p->closing; i++)
 			if (memcmp(p->inflight[i].hash, hash, 32) == 0)
 				return true;
 	return false;
@@ -719,7 +772,7 @@ void p2p_fetch_blocks(struct peer *p)
 
 	if (room > P2P_MAX_IN_FLIGHT - p->n_inflight)
 		room = P2P_MAX_IN_FLIGHT - p->n_inflight;
-	if (!p->handshaked || !p->has_best || room <= 0)
+	if (!p->handshaked || p->closing || !p->has_best || room <= 0)
 		return;
 	m = n->chain.missing_blocks(n->chain.ctx, p->best, want, 128);
 	for (size_t i = 0; i < m && k < room; i++) {
@@ -733,6 +786,7 @@ void p2p_fetch_blocks(struct peer *p)
 	}
 	if (k == 0)
 		return;
+	plog(n, P2P_LOG_DEBUG, "requested %d blocks from peer %d (%s)", k, p->id, p->addr);
 	cons_writer_init(&w);
 	p2p_inv_write(&w, inv, (size_t)k);
 	p2p_send(p, "getdata", w.data, w.len);

@@ -1,7 +1,8 @@
 /*
  * The peer-to-peer network: libevent TCP connections, Bitcoin framing,
- * handshake, keep-alive, headers-first sync, block gossip, misbehaviour
- * scores and bans. It reaches chain state only through struct p2p_chain,
+ * handshake, keep-alive, headers-first sync, block gossip, address gossip
+ * with a persisted address book and automatic outbound connections,
+ * misbehaviour scores and bans. It reaches chain state only through struct p2p_chain,
  * the narrow interface the node gives it, and knows nothing of storage.
  * Runs on the caller's event loop; not thread-safe.
  */
@@ -37,8 +38,9 @@ struct p2p_chain {
 	/* 0 unknown, 1 header only, 2 body stored, -1 known invalid. */
 	int (*block_status)(void *ctx, const uint8_t hash[32]);
 	/*
-	 * Blocks to fetch towards the known header `best` (ancestors lacking a
-	 * body, oldest first, skipping any in skip(ctx2, hash)); at most max.
+	 * Blocks to fetch towards the known header `best`: its ancestors
+	 * lacking a body, oldest first, within a download window above the
+	 * lowest one missing; at most max.
 	 */
 	size_t (*missing_blocks)(void *ctx, const uint8_t best[32], uint8_t (*out)[32], size_t max);
 	/* The serialized block, malloc'd. 0, or -1 if not stored. */
@@ -62,6 +64,9 @@ struct p2p_options {
 	bool listen;
 	char bind[64];               /* address to listen on */
 	int max_inbound;
+	/* Automatic outbound connections from the address book (0: only the
+	 * peers added with p2p_net_add_peer, as Bitcoin Core's -connect). */
+	int max_outbound;
 	int max_per_ip;              /* inbound connections from one address */
 	int64_t ban_seconds;
 	int ban_threshold;           /* misbehaviour score that bans */
@@ -71,6 +76,7 @@ struct p2p_options {
 	int stall_timeout;           /* seconds a requested block may take */
 	int max_in_flight;           /* blocks requested from one peer at a time */
 	char banlist_path[640];      /* where bans persist; empty: not persisted */
+	char addrbook_path[640];     /* where the address book persists; empty: not persisted */
 	const char *user_agent;
 	/* Where the network reports what it did (p2p/ itself prints nothing). */
 	void (*log)(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,6 +1,7 @@
 /*
  * Internal to p2p/: the peer and network structures shared by net.c
- * (connections, timers, bans) and handlers.c (one handler per message).
+ * (connections, timers, bans), handlers.c (one handler per message) and
+ * discovery.c (address gossip and automatic outbound connections).
  */
 #ifndef FLINT_P2P_PEER_H
 #define FLINT_P2P_PEER_H
@@ -8,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "p2p/addrman.h"
 #include "p2p/net.h"
 
 struct bufferevent;
@@ -34,6 +36,13 @@ struct peer {
 	bool got_version, got_verack, handshaked;
 	bool send_headers;
 	bool closing;
+	bool auto_out;               /* an automatic outbound connection from the address book */
+	bool getaddr_sent;           /* we asked it for addresses; its next addr answers */
+	bool getaddr_answered;       /* we answered its getaddr (once per connection) */
+	uint64_t nonce;              /* our version nonce to it: finds connections to ourselves */
+	struct p2p_netaddr remote;   /* its address and port as connected (IPv4-mapped) */
+	int64_t addr_tokens;         /* addr entries it may still send, in thousandths */
+	int64_t addr_tokens_us;      /* monotonic time of the last refill */
 	struct p2p_version ver;
 	int score;
 	uint64_t ping_nonce;         /* 0: none outstanding */
@@ -57,6 +66,7 @@ struct outbound {
 	int64_t next_try;            /* monotonic seconds */
 	int backoff;
 	bool once;                   /* addnode onetry: forgotten after its connection ends */
+	bool self;                   /* it turned out to be ourselves: never dialled again */
 	struct outbound *next;
 };
 
@@ -78,8 +88,15 @@ struct p2p_net {
 	struct outbound *outs;
 	struct ban *bans;
 	int next_id;
-	uint64_t local_nonce;        /* detects connections to ourselves */
 	bool active;
+	/* discovery.c */
+	struct p2p_addrman *addrs;   /* never NULL while the network runs */
+	uint64_t addrs_saved;        /* p2p_addrman_changes at the last save */
+	int64_t addrs_saved_at;      /* monotonic */
+	bool has_listen_addr;
+	struct p2p_netaddr listen_addr;  /* what we advertise: bind address and port */
+	struct p2p_netaddr self_addrs[8];  /* addresses that turned out to be ourselves */
+	int n_self;
 };
 
 /* net.c */
@@ -95,13 +112,33 @@ void p2p_send_getheaders(struct peer *p, const uint8_t *stop);
 /* Requests blocks toward the peer's best header, within the in-flight bound. */
 void p2p_fetch_blocks(struct peer *p);
 bool p2p_in_flight_anywhere(const struct p2p_net *n, const uint8_t hash[32]);
+bool p2p_is_banned(struct p2p_net *n, const char *ip);
+/* Dials a from our bind address as an automatic outbound peer; NULL if it cannot start. */
+struct peer *p2p_dial_addr(struct p2p_net *n, const struct p2p_netaddr *a);
 #define plog(n, level, ...) do { if ((n)->o.log) (n)->o.log(level, __VA_ARGS__); } while (0)
 
 /* Unlinks and frees an outbound slot (its peer, if any, is disconnected). */
 void p2p_outbound_forget(struct p2p_net *n, struct outbound *ob);
-bool p2p_is_banned(struct p2p_net *n, const char *ip);
 
 /* handlers.c: dispatches one complete, checksummed message. */
 void p2p_handle(struct peer *p, const char *command, const uint8_t *payload, size_t len);
+
+/* discovery.c */
+/* Creates the address book and loads it from o.addrbook_path. 0, or -1 out of memory. */
+int p2p_discovery_start(struct p2p_net *n);
+/* Saves the address book and frees it. */
+void p2p_discovery_stop(struct p2p_net *n);
+/* The handshake with p completed: outbound peers are asked for addresses and told ours. */
+void p2p_discovery_ready(struct peer *p);
+/* p (handshaked) sent an addr message of n entries. */
+void p2p_discovery_addr(struct peer *p, const struct p2p_addr_entry *a, size_t n);
+/* Answers p's getaddr with a random sample of the book. */
+void p2p_discovery_getaddr(struct peer *p);
+/* p's connection turned out to be to ourselves: it is dropped and never dialled again. */
+void p2p_discovery_self(struct peer *p);
+/* p is being freed: an outbound peer that handshook was seen until now. */
+void p2p_discovery_gone(struct peer *p);
+/* Once a second: automatic outbound connections, and a save now and then. */
+void p2p_discovery_tick(struct p2p_net *n, int64_t now_mono);
 
 #endif

@@ -8,7 +8,8 @@ NET="--bind 127.0.0.$((100 + $$ % 100)) --port $PORT --rpcport $((PORT + 20000))
 
 out=$("$FLINT_BIN/flintd" --help); rc=$?
 check "help exits 0" [ $rc -eq 0 ]
-for opt in --chain --datadir --conf --dbcache --par --reindex --checkblocks --time-offset --loglevel; do
+for opt in --chain --datadir --conf --dbcache --par --reindex --checkblocks --time-offset --loglevel \
+	--addnode --maxoutbound --stall-timeout; do
 	check "help documents $opt" sh -c "echo \"\$1\" | grep -q -- '$opt'" _ "$out"
 done
 

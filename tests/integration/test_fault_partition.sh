@@ -6,10 +6,11 @@
 BASE=$((20000 + ($$ + 6007) % 20000))
 ADDR=F5q8fq1iBfG8x8wavNNaZpAx8LkXqKnsFc
 
+# A fixed topology: no automatic outbound peers, so the partition holds.
 node() {
 	i=$1; shift
 	start_flintd "$TMP/n$i.out" --chain testnet --datadir "$TMP/n$i" --bind 127.0.0.$((80 + i)) \
-		--port $((BASE + i)) "$@"
+		--port $((BASE + i)) --maxoutbound 0 "$@"
 	eval "PID$i=\$LAST_PID"
 }
 addr() { echo "127.0.0.$((80 + $1)):$((BASE + $1))"; }

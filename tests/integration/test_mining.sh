@@ -7,10 +7,11 @@ BASE=$((20000 + ($$ + 7919) % 20000))
 # A testnet address: version 0x23 and the key hash 00 01 02 .. 13.
 ADDR=F5q8fq1iBfG8x8wavNNaZpAx8LkXqKnsFc
 
+# A fixed topology: no automatic outbound peers, so two hops stay two hops.
 node() {
 	i=$1; shift
 	start_flintd "$TMP/n$i.out" --chain testnet --datadir "$TMP/n$i" --bind 127.0.0.$((30 + i)) \
-		--port $((BASE + i)) "$@"
+		--port $((BASE + i)) --maxoutbound 0 "$@"
 	eval "PID$i=\$LAST_PID"
 }
 addr() { echo "127.0.0.$((30 + $1)):$((BASE + $1))"; }

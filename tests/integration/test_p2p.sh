@@ -8,11 +8,12 @@
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
 BASE=$((20000 + $$ % 20000))
 
-# node I [ARGS...]: starts node I on 127.0.0.(10+I), port BASE+I.
+# node I [ARGS...]: starts node I on 127.0.0.(10+I), port BASE+I, in a fixed
+# topology: no automatic outbound peers (test_p2p_addr.sh tests those).
 node() {
 	i=$1; shift
 	start_flintd "$TMP/n$i.out" --chain regtest --datadir "$TMP/n$i" --bind 127.0.0.$((10 + i)) \
-		--port $((BASE + i)) --handshake-timeout 2 "$@"
+		--port $((BASE + i)) --handshake-timeout 2 --maxoutbound 0 "$@"
 	eval "PID$i=\$LAST_PID"
 }
 addr() { echo "127.0.0.$((10 + $1)):$((BASE + $1))"; }

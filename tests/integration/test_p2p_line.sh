@@ -22,7 +22,7 @@ all_confirm() { for i in $(seq 0 $((N - 1))); do rpc "$i" getrawtransaction "$1"
 "$TOOLS/mkchain" "$TMP/n0" 105 0 --spend > "$TMP/spends" || exit 1
 TXID=$(sed -n 1p "$TMP/spends" | cut -d' ' -f1)
 TX=$(sed -n 1p "$TMP/spends" | cut -d' ' -f2)
-node 0
+node 0 --maxoutbound 0
 for i in $(seq 1 $((N - 1))); do node "$i" --connect "$(addr $((i - 1)))"; done
 check "the line syncs the existing chain" wait_for 60 all_at 105
 

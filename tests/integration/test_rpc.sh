@@ -27,7 +27,7 @@ has() { eval "$1" | grep -q -- "$2"; }
 TXID=$(sed -n 1p "$TMP/spends" | cut -d' ' -f1)
 TX=$(sed -n 1p "$TMP/spends" | cut -d' ' -f2)
 
-node 0
+node 0 --maxoutbound 0
 node 1 --connect "$(addr 0)" --rpcuser alice --rpcpassword s3cret
 check "cookie written" wait_for 20 test -s "$COOKIE"
 check "cookie readable by its owner only" sh -c "[ \"\$(stat -c %a '$COOKIE')\" = 600 ]"

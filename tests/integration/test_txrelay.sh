@@ -6,10 +6,11 @@
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
 BASE=$((20000 + ($$ + 3571) % 20000))
 
+# A fixed topology: no automatic outbound peers, so two hops stay two hops.
 node() {
 	i=$1; shift
 	start_flintd "$TMP/n$i.out" --chain regtest --datadir "$TMP/n$i" --bind 127.0.0.$((40 + i)) \
-		--port $((BASE + i)) "$@"
+		--port $((BASE + i)) --maxoutbound 0 "$@"
 	eval "PID$i=\$LAST_PID"
 }
 addr() { echo "127.0.0.$((40 + $1)):$((BASE + $1))"; }

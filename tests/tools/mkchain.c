@@ -2,10 +2,13 @@
  * Test tool: writes a regtest chain of N blocks (coinbase only, one second
  * apart) into DATADIR/regtest/chaindb, as flintd lays it out, so that
  * integration tests can start a node that already has a chain.
- *   mkchain DATADIR N [TAG] [--spend]
+ *   mkchain DATADIR N [TAG] [--spend | --headers]
  * With --spend (N >= 102) it also prints three signed transactions, one per
  * line as "TXID HEX": a parent spending block 1's coinbase, a child
  * spending the parent, and an unrelated spend of block 2's coinbase.
+ * With --headers it prints the 80-byte header of each block 1..N in hex,
+ * one per line (for rawpeer's stall mode). The chain depends only on N and
+ * TAG, so two datadirs made alike hold the same blocks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +63,18 @@ static void print_spends(secp256k1_context *ctx, struct node_chain *c, const str
 	cons_block_release(&b);
 }
 
+static void print_headers(struct node_chain *c)
+{
+	uint8_t raw[CONS_HEADER_SIZE];
+	char hex[2 * CONS_HEADER_SIZE + 1];
+
+	for (int64_t h = 1; h <= node_chain_tip(c)->height; h++) {
+		cons_header_serialize(raw, &node_chain_at(c, h)->hdr);
+		util_hex_encode(hex, raw, sizeof(raw));
+		printf("%s\n", hex);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct cons_params *p = cons_params_by_name("regtest");
@@ -106,6 +121,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 4 && strcmp(argv[4], "--spend") == 0)
 		print_spends(ctx, c, &key);
+	if (argc > 4 && strcmp(argv[4], "--headers") == 0)
+		print_headers(c);
 	node_chain_close(c);
 	secp256k1_context_destroy(ctx);
 	return 0;

@@ -9,6 +9,17 @@
  *   badblock     handshakes, then a block whose merkle root is wrong
  *   ping         handshakes, then pings and reports the round trip
  *   tx           handshakes, then sends each HEX argument after SECONDS as a tx
+ *   hold         handshakes, then stays, answering pings; prints "got N addr
+ *                messages" before it ends
+ *   stall        handshakes, announces the HEX arguments as block headers,
+ *                then never serves a block (but answers pings); prints
+ *                "asked for N blocks" before it ends
+ *   addr         handshakes, asks getaddr twice, sends an addr with a fresh
+ *                and a far-future address, then one with 1001 addresses;
+ *                prints "got N addr messages" before it ends
+ *   flood        handshakes, then sends well-framed junk (unknown commands,
+ *                256 KB of noise each) as fast as the node takes it; prints
+ *                "sent N MB" before it ends
  * and waits up to SECONDS (default 10) for the node to close the connection.
  * Prints "closed after N ms" or "still open" (or "pong after N ms") and
  * exits 0; exits 1 if it cannot connect at all.
@@ -139,6 +150,109 @@ static void send_bad_block(int fd)
 	secp256k1_context_destroy(ctx);
 }
 
+static long long left_ms(long long start, int secs)
+{
+	long long left = secs * 1000LL - (now_ms() - start);
+
+	return left > 0 ? left : 0;
+}
+
+/*
+ * Answers pings, counts the blocks asked for and the addr messages
+ * received, until the node closes (1) or time is up (0).
+ */
+static int serve(int fd, long long start, int secs, long *asked, long *addrs)
+{
+	char cmd[13];
+	uint8_t *payload;
+	int r;
+
+	while (left_ms(start, secs) > 0) {
+		r = read_msg(fd, cmd, &payload, (int)left_ms(start, secs));
+		if (r == 0)
+			return 1;
+		if (r < 0)
+			return 0;
+		if (strcmp(cmd, "ping") == 0)
+			send_msg(fd, "pong", payload, 8);
+		else if (strcmp(cmd, "getdata") == 0)
+			(*asked) += payload[0];     /* a one-byte count: at most 252 items per message */
+		else if (strcmp(cmd, "addr") == 0)
+			(*addrs)++;
+		free(payload);
+	}
+	return 0;
+}
+
+static void send_headers(int fd, char **hex, int n)
+{
+	struct cons_writer w;
+
+	cons_writer_init(&w);
+	cons_write_compact(&w, (uint64_t)n);
+	for (int i = 0; i < n; i++) {
+		uint8_t *raw;
+		size_t len;
+		if (util_hex_decode_alloc(&raw, &len, hex[i]) < 0 || len != CONS_HEADER_SIZE)
+			exit(2);
+		cons_write_bytes(&w, raw, len);
+		cons_write_u8(&w, 0);
+		free(raw);
+	}
+	send_msg(fd, "headers", w.data, w.len);
+	cons_writer_release(&w);
+}
+
+/* Sends junk frames while the socket takes them, draining what the node sends; 1 if closed. */
+static int flood(int fd, long long start, int secs, long long *sent)
+{
+	static uint8_t noise[256 * 1024];
+	struct cons_writer w;
+	size_t off = 0;
+	int closed = 0;
+
+	for (size_t i = 0; i < sizeof(noise); i++)
+		noise[i] = (uint8_t)(i * 2654435761u >> 13);
+	cons_writer_init(&w);
+	p2p_frame_write(&w, P->magic, "junk", noise, sizeof(noise));
+	while (!closed && left_ms(start, secs) > 0) {
+		struct pollfd pfd = {fd, POLLIN | POLLOUT, 0};
+		char buf[65536];
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if ((pfd.revents & POLLIN) && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == 0)
+			closed = 1;
+		if (pfd.revents & (POLLERR | POLLHUP))
+			closed = 1;
+		if (!closed && (pfd.revents & POLLOUT)) {
+			ssize_t k = send(fd, w.data + off, w.len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (k > 0) {
+				*sent += k;
+				off = (off + (size_t)k) % w.len;
+			}
+		}
+	}
+	cons_writer_release(&w);
+	return closed;
+}
+
+/* An addr message of n entries 127.0.0.250:(1000+i), the first two stamped now and now + 1 h. */
+static void send_addrs(int fd, size_t n)
+{
+	struct p2p_addr_entry *a = calloc(n, sizeof(*a));
+	struct cons_writer w;
+
+	for (size_t i = 0; i < n; i++) {
+		a[i].time = (uint32_t)time(NULL) + (i == 1 ? 3600 : 0);
+		p2p_netaddr_ipv4(&a[i].addr, 0x7f0000fa, (uint16_t)(1000 + i));
+	}
+	cons_writer_init(&w);
+	p2p_addr_write(&w, a, n);
+	send_msg(fd, "addr", w.data, w.len);
+	cons_writer_release(&w);
+	free(a);
+}
+
 static int dial(const char *src, const char *host, int port)
 {
 	struct sockaddr_in a, s;
@@ -185,15 +299,85 @@ static void do_mode(int fd, const char *mode)
 	}
 }
 
+static void ping_mode(int fd, int secs)
+{
+	char cmd[13];
+	uint8_t *payload, nonce[8] = {7, 7, 7, 7, 7, 7, 7, 7};
+	long long start;
+
+	handshake(fd);
+	start = now_ms();
+	send_msg(fd, "ping", nonce, 8);
+	while (read_msg(fd, cmd, &payload, secs * 1000) == 1) {
+		int pong = strcmp(cmd, "pong") == 0;
+		free(payload);
+		if (pong) {
+			printf("pong after %lld ms\n", now_ms() - start);
+			return;
+		}
+	}
+	printf("no pong\n");
+}
+
+/* hold, stall and addr: a handshake, the mode's messages, then answering pings. */
+static int scripted_mode(int fd, const char *mode, long long start, int secs, char **hex, int n)
+{
+	long asked = 0, addrs = 0;
+	int closed;
+
+	handshake(fd);
+	if (mode[0] == 's')
+		send_headers(fd, hex, n);
+	if (mode[0] == 'a') {
+		send_msg(fd, "getaddr", NULL, 0);
+		send_msg(fd, "getaddr", NULL, 0);
+		send_addrs(fd, 2);
+		send_addrs(fd, P2P_MAX_ADDR + 1);
+	}
+	closed = serve(fd, start, secs, &asked, &addrs);
+	if (mode[0] == 's')
+		printf("asked for %ld blocks\n", asked);
+	if (mode[0] != 's')
+		printf("got %ld addr messages\n", addrs);
+	return closed;
+}
+
+/* The other modes: their messages, then waiting for the node to close. */
+static int one_shot_mode(int fd, const char *mode, long long start, int secs, char **hex, int n)
+{
+	char buf[4096];
+
+	if (strcmp(mode, "tx") == 0) {
+		handshake(fd);
+		for (int i = 0; i < n; i++) {
+			uint8_t *raw;
+			size_t len;
+			if (util_hex_decode_alloc(&raw, &len, hex[i]) == 0) {
+				send_msg(fd, "tx", raw, len);
+				free(raw);
+			}
+		}
+	}
+	do_mode(fd, mode);
+	for (;;) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		long long left = left_ms(start, secs);
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return 0;
+		if (recv(fd, buf, sizeof(buf), 0) <= 0)
+			return 1;
+	}
+}
+
 int main(int argc, char **argv)
 {
-	int fd, secs = argc > 5 ? atoi(argv[5]) : 10;
+	int fd, closed, secs = argc > 5 ? atoi(argv[5]) : 10, n = argc > 6 ? argc - 6 : 0;
+	const char *mode = argc > 4 ? argv[4] : "";
 	long long start;
-	char buf[4096];
 
 	P = cons_params_by_name("regtest");
 	if (argc < 5) {
-		fprintf(stderr, "usage: rawpeer SRC_IP HOST PORT MODE [SECONDS]\n");
+		fprintf(stderr, "usage: rawpeer SRC_IP HOST PORT MODE [SECONDS [HEX...]]\n");
 		return 2;
 	}
 	fd = dial(argv[1], argv[2], atoi(argv[3]));
@@ -202,45 +386,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	start = now_ms();
-	if (strcmp(argv[4], "ping") == 0) {
-		char cmd[13];
-		uint8_t *payload, nonce[8] = {7, 7, 7, 7, 7, 7, 7, 7};
-		handshake(fd);
-		start = now_ms();
-		send_msg(fd, "ping", nonce, 8);
-		while (read_msg(fd, cmd, &payload, secs * 1000) == 1) {
-			int pong = strcmp(cmd, "pong") == 0;
-			free(payload);
-			if (pong) {
-				printf("pong after %lld ms\n", now_ms() - start);
-				return 0;
-			}
-		}
-		printf("no pong\n");
+	if (strcmp(mode, "ping") == 0) {
+		ping_mode(fd, secs);
 		return 0;
 	}
-	if (strcmp(argv[4], "tx") == 0) {
+	if (strcmp(mode, "hold") == 0 || strcmp(mode, "stall") == 0 || strcmp(mode, "addr") == 0) {
+		closed = scripted_mode(fd, mode, start, secs, argv + 6, n);
+	} else if (strcmp(mode, "flood") == 0) {
+		long long sent = 0;
 		handshake(fd);
-		for (int i = 6; i < argc; i++) {
-			uint8_t *raw;
-			size_t len;
-			if (util_hex_decode_alloc(&raw, &len, argv[i]) == 0) {
-				send_msg(fd, "tx", raw, len);
-				free(raw);
-			}
-		}
+		closed = flood(fd, start, secs, &sent);
+		printf("sent %lld MB\n", sent >> 20);
+	} else {
+		closed = one_shot_mode(fd, mode, start, secs, argv + 6, n);
 	}
-	do_mode(fd, argv[4]);
-	for (;;) {
-		struct pollfd pfd = {fd, POLLIN, 0};
-		long long left = secs * 1000LL - (now_ms() - start);
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
-			printf("still open\n");
-			return 0;
-		}
-		if (recv(fd, buf, sizeof(buf), 0) <= 0) {
-			printf("closed after %lld ms\n", now_ms() - start);
-			return 0;
-		}
-	}
+	if (closed)
+		printf("closed after %lld ms\n", now_ms() - start);
+	else
+		printf("still open\n");
+	return 0;
 }
