@@ -1,0 +1,236 @@
+/*
+ * Faults and conveniences over RPC: partition and heal (bans between the
+ * groups, lifted again), clock skew, the faucet (a flint-wallet payment from
+ * the miners' wallet) and a node's log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testnet/app.h"
+#include "testnet/proc.h"
+
+/* Ten years: partition bans outlive any run, and only `heal` lifts them. */
+#define PARTITION_BANTIME 315360000
+
+bool tn_may_link(const struct tn_app *a, int i, int j)
+{
+	if (!tn_topology_linked(a->st.topology, a->st.n, i, j))
+		return false;
+	return !a->st.partitioned || tn_partition_together(&a->st.partition, i, j);
+}
+
+int tn_partition_apply(struct tn_app *a, int i, char *err, size_t errlen)
+{
+	for (int j = 0; a->st.partitioned && j < a->st.n; j++) {
+		json_t *r;
+		if (tn_partition_together(&a->st.partition, i, j))
+			continue;
+		r = tn_call(a, i, "setban", json_pack("[s, s, i]", a->st.node[j].ip, "add",
+						     PARTITION_BANTIME), err, errlen);
+		if (!r)
+			return -1;
+		json_decref(r);
+	}
+	return 0;
+}
+
+static void nudge(struct tn_app *a, int from, int to)
+{
+	char addr[64];
+
+	tn_node_p2p_addr(&a->st, to, addr, sizeof(addr));
+	json_decref(tn_call_quiet(a, from, "addnode", json_pack("[s, s]", addr, "onetry")));
+}
+
+void tn_reconnect(struct tn_app *a, int i)
+{
+	if (!tn_node_running(a, i))
+		return;
+	for (int j = 0; j < a->st.n; j++) {
+		if (j == i || !tn_may_link(a, i, j) || !tn_node_running(a, j))
+			continue;
+		/* Edges dial from the higher index to the lower (topology.h). */
+		if (i > j)
+			nudge(a, i, j);
+		else
+			nudge(a, j, i);
+	}
+}
+
+/* Lifts, on every running node, the bans of the recorded partition. */
+static void lift_bans(struct tn_app *a)
+{
+	for (int i = 0; a->st.partitioned && i < a->st.n; i++) {
+		if (!tn_node_running(a, i))
+			continue;
+		for (int j = 0; j < a->st.n; j++)
+			if (!tn_partition_together(&a->st.partition, i, j))
+				json_decref(tn_call_quiet(a, i, "setban",
+							  json_pack("[s, s]", a->st.node[j].ip,
+								    "remove")));
+	}
+}
+
+static void print_groups(const struct tn_app *a, const char *text)
+{
+	printf("partitioned: ");
+	for (const char *c = text; *c; c++)
+		printf(*c == '/' ? " | " : "%c", *c);
+	printf(" (each node bans the p2p addresses of the other side; 'heal' lifts the bans)\n");
+}
+
+int tn_cmd_partition(struct tn_app *a, int argc, char **argv)
+{
+	struct tn_partition p;
+	char err[700], text[256];
+	int failed = 0;
+
+	if (argc != 1)
+		return tn_fail("usage: flint-testnet partition GROUPS (e.g. 0,1/2,3)");
+	if (tn_partition_parse(&p, argv[0], a->st.n, err, sizeof(err)) < 0)
+		return tn_fail("%s", err);
+	lift_bans(a);
+	a->st.partition = p;
+	a->st.partitioned = true;
+	tn_partition_format(&p, text, sizeof(text));
+	tn_state_event(&a->st, "partition", text);
+	if (tn_app_save(a) < 0)
+		return 1;
+	for (int i = 0; i < a->st.n; i++) {
+		if (tn_node_running(a, i) && tn_partition_apply(a, i, err, sizeof(err)) < 0) {
+			fprintf(stderr, "flint-testnet: warning: %s\n", err);
+			failed++;
+		}
+	}
+	print_groups(a, text);
+	return failed ? 1 : 0;
+}
+
+int tn_cmd_heal(struct tn_app *a, int argc, char **argv)
+{
+	bool was = a->st.partitioned;
+
+	if (argc != 0)
+		return tn_fail("usage: flint-testnet heal");
+	lift_bans(a);
+	a->st.partitioned = false;
+	tn_state_event(&a->st, "heal", NULL);
+	if (tn_app_save(a) < 0)
+		return 1;
+	for (int i = 0; i < a->st.n; i++)
+		tn_reconnect(a, i);
+	printf("%s; nodes reconnect per the %s topology\n",
+	       was ? "healed: partition bans lifted" : "no partition was in force",
+	       tn_topology_name(a->st.topology));
+	return 0;
+}
+
+int tn_cmd_skew(struct tn_app *a, int argc, char **argv)
+{
+	char err[700], *end, detail[64];
+	long long off;
+	int i;
+
+	if (argc != 2)
+		return tn_fail("usage: flint-testnet skew NODE SECONDS");
+	if (tn_parse_node(a, argv[0], &i, err, sizeof(err)) < 0)
+		return tn_fail("%s", err);
+	off = strtoll(argv[1], &end, 10);
+	if (!*argv[1] || *end || off < -86400LL * 365 || off > 86400LL * 365)
+		return tn_fail("SECONDS: expected a whole number within a year, got '%s'", argv[1]);
+	if (tn_node_running(a, i)) {
+		json_t *r = tn_call(a, i, "settimeoffset", json_pack("[I]", (json_int_t)off), err,
+				    sizeof(err));
+		if (!r)
+			return tn_fail("%s", err);
+		json_decref(r);
+	}
+	a->st.node[i].time_offset = off;
+	snprintf(detail, sizeof(detail), "%d %lld", i, off);
+	tn_state_event(&a->st, "skew", detail);
+	if (tn_app_save(a) < 0)
+		return 1;
+	printf("node %d: clock offset %+lld s%s (testnet rejects blocks more than 30 s ahead)\n", i,
+	       off, tn_node_running(a, i) ? "" : ", from its next start");
+	return 0;
+}
+
+/* The first running node: the faucet's wallet talks to it. */
+static int any_running(const struct tn_app *a)
+{
+	for (int i = 0; i < a->st.n; i++)
+		if (tn_node_running(a, i))
+			return i;
+	return -1;
+}
+
+int tn_cmd_faucet(struct tn_app *a, int argc, char **argv)
+{
+	char wallet[700], cookie[700], out[512];
+	int i = any_running(a), rc;
+	struct tn_args v;
+
+	if (argc != 2)
+		return tn_fail("usage: flint-testnet faucet ADDRESS AMOUNT");
+	if (i < 0)
+		return tn_fail("no node is running (flint-testnet up)");
+	tn_faucet_wallet(&a->st, wallet, sizeof(wallet));
+	tn_node_cookie(&a->st, i, cookie, sizeof(cookie));
+	tn_args_init(&v);
+	tn_args_add(&v, "%s/flint-wallet", a->bindir);
+	tn_args_add(&v, "--chain");
+	tn_args_add(&v, "testnet");
+	tn_args_add(&v, "--wallet");
+	tn_args_add(&v, "%s", wallet);
+	tn_args_add(&v, "--rpc");
+	tn_args_add(&v, "127.0.0.1:%d", a->st.node[i].rpcport);
+	tn_args_add(&v, "--rpccookiefile");
+	tn_args_add(&v, "%s", cookie);
+	tn_args_add(&v, "send");
+	tn_args_add(&v, "%s", argv[0]);
+	tn_args_add(&v, "%s", argv[1]);
+	fflush(stdout);
+	rc = tn_run(v.v, out, sizeof(out));
+	fputs(out, stdout);
+	if (rc != 0)
+		fprintf(stderr, "flint-testnet: the faucet pays from coins its miners earned: they "
+			"mature 20 blocks after being mined\n");
+	return rc == 0 ? 0 : 1;
+}
+
+int tn_cmd_logs(struct tn_app *a, int argc, char **argv)
+{
+	char err[256], path[700], lines[16] = "40";
+	bool follow = false;
+	const char *node = NULL;
+	struct tn_args v;
+	int i;
+
+	for (int k = 0; k < argc; k++) {
+		if (strcmp(argv[k], "-f") == 0)
+			follow = true;
+		else if (strcmp(argv[k], "-n") == 0 && k + 1 < argc && atoi(argv[k + 1]) > 0)
+			snprintf(lines, sizeof(lines), "%d", atoi(argv[++k]));
+		else if (!node)
+			node = argv[k];
+		else
+			return tn_fail("usage: flint-testnet logs NODE [-f] [-n LINES]");
+	}
+	if (!node || tn_parse_node(a, node, &i, err, sizeof(err)) < 0)
+		return tn_fail("%s", node ? err : "usage: flint-testnet logs NODE [-f] [-n LINES]");
+	tn_node_debuglog(&a->st, i, path, sizeof(path));
+	if (access(path, R_OK) < 0)
+		return tn_fail("node %d has no log yet ('%s')", i, path);
+	tn_args_init(&v);
+	tn_args_add(&v, "tail");
+	tn_args_add(&v, "-n");
+	tn_args_add(&v, "%s", lines);
+	if (follow)
+		tn_args_add(&v, "-f");
+	tn_args_add(&v, "%s", path);
+	fflush(stdout);
+	execvp("tail", v.v);
+	return tn_fail("cannot run 'tail': %m");
+}

@@ -1,0 +1,353 @@
+/*
+ * The commands that create, start and stop nodes: up, down, kill, start,
+ * restart. `up` makes the testnet directory, the faucet wallet (through
+ * flint-wallet) and the nodes, then waits over RPC until every node has its
+ * peers and every miner mines.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testnet/app.h"
+#include "testnet/proc.h"
+#include "testnet/status.h"
+
+struct up_opts {
+	int n, miners, block_time, base_port, timeout;
+	enum tn_topology topology;
+	bool n_set, miners_set, bt_set, topo_set, port_set;
+};
+
+static int int_arg(const char *name, const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < lo || v > hi)
+		return tn_fail("%s: expected a number in %d..%d, got '%s'", name, lo, hi, s);
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_up(struct up_opts *o, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int bad = 0;
+		if (!v)
+			return tn_fail("unknown option or missing value: '%s' (see --help)", k);
+		if (strcmp(k, "-n") == 0)
+			bad = int_arg(k, v, 1, TN_MAX_NODES, &o->n), o->n_set = true;
+		else if (strcmp(k, "--miners") == 0)
+			bad = int_arg(k, v, 0, TN_MAX_NODES, &o->miners), o->miners_set = true;
+		else if (strcmp(k, "--block-time") == 0)
+			bad = int_arg(k, v, 1, 3600, &o->block_time), o->bt_set = true;
+		else if (strcmp(k, "--base-port") == 0)
+			bad = int_arg(k, v, 1024, 65535 - 200, &o->base_port), o->port_set = true;
+		else if (strcmp(k, "--timeout") == 0)
+			bad = int_arg(k, v, 1, 3600, &o->timeout);
+		else if (strcmp(k, "--topology") == 0 && tn_topology_parse(&o->topology, v) == 0)
+			o->topo_set = true;
+		else
+			return tn_fail("unknown option or bad value: '%s %s' (see --help)", k, v);
+		if (bad)
+			return 1;
+		i++;
+	}
+	if (!o->miners_set)
+		o->miners = o->n;
+	if (o->miners > o->n)
+		return tn_fail("--miners %d: there are only %d nodes", o->miners, o->n);
+	return 0;
+}
+
+/* An existing testnet is resumed as recorded; options that say otherwise are refused. */
+static int check_same(const struct tn_state *s, const struct up_opts *o)
+{
+	if ((o->n_set && o->n != s->n) || (o->miners_set && o->miners != s->miners) ||
+	    (o->bt_set && o->block_time != s->block_time) ||
+	    (o->topo_set && o->topology != s->topology) ||
+	    (o->port_set && o->base_port != s->base_port))
+		return tn_fail("'%s' holds a testnet of %d nodes (%s, %d miners, %d s blocks, ports "
+			       "from %d); to make a different one, first: flint-testnet down --clean",
+			       s->dir, s->n, tn_topology_name(s->topology), s->miners,
+			       s->block_time, s->base_port);
+	return 0;
+}
+
+/* Creates the faucet wallet with flint-wallet and records its address. */
+static int make_faucet(struct tn_app *a)
+{
+	char wallet[700], out[256];
+	struct tn_args v;
+	int rc;
+
+	tn_faucet_wallet(&a->st, wallet, sizeof(wallet));
+	unlink(wallet);
+	tn_args_init(&v);
+	tn_args_add(&v, "%s/flint-wallet", a->bindir);
+	tn_args_add(&v, "--chain");
+	tn_args_add(&v, "testnet");
+	tn_args_add(&v, "--wallet");
+	tn_args_add(&v, "%s", wallet);
+	tn_args_add(&v, "create");
+	rc = tn_run(v.v, out, sizeof(out));
+	out[strcspn(out, "\r\n")] = 0;
+	if (rc != 0 || out[0] != 'F' || strlen(out) >= sizeof(a->st.faucet_address))
+		return tn_fail("cannot create the faucet wallet '%s' with '%s'", wallet, v.v[0]);
+	snprintf(a->st.faucet_address, sizeof(a->st.faucet_address), "%s", out);
+	return 0;
+}
+
+static int create_testnet(struct tn_app *a, const struct up_opts *o)
+{
+	if (mkdir(a->st.dir, 0755) < 0 && errno != EEXIST)
+		return tn_fail("cannot create '%s': %s", a->st.dir, strerror(errno));
+	tn_state_layout(&a->st, o->n, o->topology, o->miners, o->block_time, o->base_port);
+	if (make_faucet(a) != 0 || tn_app_save(a) < 0)
+		return 1;
+	return 0;
+}
+
+/* Starts node i if it is not running and waits for its RPC. */
+static int bring_up(struct tn_app *a, int i)
+{
+	char err[800];
+
+	if (tn_node_running(a, i))
+		return 0;
+	if (tn_node_start(a, i, err, sizeof(err)) < 0)
+		return tn_fail("%s", err);
+	if (tn_app_save(a) < 0)
+		return 1;
+	if (tn_node_wait_rpc(a, i, 60, err, sizeof(err)) < 0 ||
+	    tn_partition_apply(a, i, err, sizeof(err)) < 0)
+		return tn_fail("%s", err);
+	return 0;
+}
+
+/* True when node i has every peer it should have now and, if a miner, mines. */
+static bool node_ready(struct tn_app *a, int i)
+{
+	json_t *peers = tn_call_quiet(a, i, "getconnectioncount", NULL);
+	json_t *mi = a->st.node[i].miner ? tn_call_quiet(a, i, "getmininginfo", NULL) : NULL;
+	int want = 0;
+	bool ok;
+
+	for (int j = 0; j < a->st.n; j++)
+		if (j != i && tn_may_link(a, i, j) && tn_node_running(a, j))
+			want++;
+	ok = json_is_integer(peers) && json_integer_value(peers) >= want &&
+	     (!a->st.node[i].miner || json_is_true(json_object_get(mi, "generate")));
+	json_decref(peers);
+	json_decref(mi);
+	return ok;
+}
+
+static int wait_ready(struct tn_app *a, int timeout)
+{
+	double end = tn_now() + timeout;
+	int i = 0;
+
+	while (i < a->st.n) {
+		if (node_ready(a, i)) {
+			i++;
+			continue;
+		}
+		if (tn_now() >= end)
+			return tn_fail("node %d is not connected%s after %d s (see: flint-testnet%s "
+				       "logs %d)", i, a->st.node[i].miner ? " or not mining" : "",
+				       timeout, a->hint_dir, i);
+		tn_reconnect(a, i);
+		tn_sleep_ms(200);
+	}
+	return 0;
+}
+
+/* "0,1/2,3": the first half of the nodes against the second. */
+static const char *halves(int n, char *out, size_t len)
+{
+	size_t k = 0;
+
+	out[0] = 0;
+	for (int i = 0; i < n && k + 8 < len; i++)
+		k += (size_t)snprintf(out + k, len - k, "%s%d", i == 0 ? "" : i == n / 2 ? "/" : ",",
+				      i);
+	return out;
+}
+
+static void print_next(struct tn_app *a)
+{
+	const char *b = a->hint_bin, *d = a->hint_dir;
+	char cookie[700], groups[256];
+
+	tn_node_cookie(&a->st, 0, cookie, sizeof(cookie));
+	printf("\nTry next:\n");
+	printf("  %s/flint-testnet%s status                 # heights, tips, peers; --json too\n", b, d);
+	printf("  W=\"%s/flint-wallet --wallet /tmp/my-wallet.json --rpc 127.0.0.1:%d "
+	       "--rpccookiefile %s\"\n", b, a->st.node[0].rpcport, cookie);
+	printf("  $W create                                     # prints your address\n");
+	printf("  %s/flint-testnet%s faucet ADDRESS 10       # coins from the miners' wallet "
+	       "(mature after %d blocks)\n", b, d, 20);
+	printf("  $W balance\n");
+	printf("  %s/flint-explorer --rpc 127.0.0.1:%d --rpccookiefile %s summary\n", b,
+	       a->st.node[0].rpcport, cookie);
+	if (a->st.n >= 2)
+		printf("  %s/flint-testnet%s partition %s; sleep 30; %s/flint-testnet%s tree; "
+		       "%s/flint-testnet%s heal\n", b, d, halves(a->st.n, groups, sizeof(groups)),
+		       b, d, b, d);
+	printf("  %s/flint-testnet%s kill 1 | start 1 | restart 1 | skew 1 60 | attack 0 badpow\n",
+	       b, d);
+	printf("  %s/flint-testnet%s tree | slo | logs 0 -f | down [--clean]\n", b, d);
+}
+
+int tn_cmd_up(struct tn_app *a, int argc, char **argv)
+{
+	struct up_opts o = {.n = 4, .block_time = 5, .base_port = 28400, .timeout = 90,
+			    .topology = TN_MESH};
+	bool fresh = a->st.n == 0;
+
+	if (parse_up(&o, argc, argv) != 0 || (!fresh && check_same(&a->st, &o) != 0))
+		return 1;
+	if (fresh)
+		printf("starting a new testnet in %s: %d nodes, %s, %d miner%s, %d s blocks\n",
+		       a->st.dir, o.n, tn_topology_name(o.topology), o.miners,
+		       o.miners == 1 ? "" : "s", o.block_time);
+	else
+		printf("resuming the testnet in %s\n", a->st.dir);
+	fflush(stdout);
+	if (fresh && create_testnet(a, &o) != 0)
+		return 1;
+	for (int i = 0; i < a->st.n; i++)
+		if (bring_up(a, i) != 0)
+			return 1;
+	tn_state_event(&a->st, "up", NULL);
+	if (tn_app_save(a) < 0 || wait_ready(a, o.timeout) != 0)
+		return 1;
+	tn_status_print(a);
+	print_next(a);
+	return 0;
+}
+
+/* ---- down, kill, start, restart ---- */
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(path) < 0 ? -1 : 0;
+}
+
+/* Removes what the testnet made in its directory, then the directory if empty. */
+static int clean_dir(struct tn_app *a)
+{
+	char path[700];
+
+	for (int i = 0; i < a->st.n; i++) {
+		tn_node_datadir(&a->st, i, path, sizeof(path));
+		if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
+			return tn_fail("cannot remove '%s': %s", path, strerror(errno));
+	}
+	tn_faucet_wallet(&a->st, path, sizeof(path));
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", a->st.dir, TN_STATE_FILE);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/.lock", a->st.dir);
+	unlink(path);
+	if (rmdir(a->st.dir) < 0)
+		printf("kept '%s': it holds files the testnet did not make\n", a->st.dir);
+	return 0;
+}
+
+int tn_cmd_down(struct tn_app *a, int argc, char **argv)
+{
+	bool clean = argc == 1 && strcmp(argv[0], "--clean") == 0;
+	int stopped = 0;
+
+	if (argc > 1 || (argc == 1 && !clean))
+		return tn_fail("usage: flint-testnet down [--clean]");
+	for (int i = 0; i < a->st.n; i++)
+		if (tn_node_running(a, i) && kill(a->st.node[i].pid, SIGTERM) == 0)
+			stopped++;
+	for (int i = 0; i < a->st.n; i++)
+		tn_node_stop(a, i, 0, 30);
+	tn_state_event(&a->st, "down", NULL);
+	if (tn_app_save(a) < 0)
+		return 1;
+	printf("stopped %d node%s%s\n", stopped, stopped == 1 ? "" : "s",
+	       clean ? "; removing the testnet's files" : "; data kept (down --clean removes it)");
+	return clean ? clean_dir(a) : 0;
+}
+
+static int one_node(struct tn_app *a, int argc, char **argv, const char *usage, int *i)
+{
+	char err[256];
+
+	if (argc != 1)
+		return tn_fail("usage: flint-testnet %s", usage);
+	if (tn_parse_node(a, argv[0], i, err, sizeof(err)) < 0)
+		return tn_fail("%s", err);
+	return 0;
+}
+
+int tn_cmd_kill(struct tn_app *a, int argc, char **argv)
+{
+	int i;
+
+	if (one_node(a, argc, argv, "kill NODE", &i) != 0)
+		return 1;
+	if (!tn_node_running(a, i))
+		return tn_fail("node %d is not running", i);
+	tn_node_stop(a, i, SIGKILL, 10);
+	tn_state_event(&a->st, "kill", argv[0]);
+	if (tn_app_save(a) < 0)
+		return 1;
+	printf("node %d killed (SIGKILL)\n", i);
+	return 0;
+}
+
+/* Starts node i, waits for its RPC, reapplies the partition and nudges its peers. */
+static int start_node(struct tn_app *a, int i, const char *what)
+{
+	char idx[16];
+	json_t *h;
+
+	if (bring_up(a, i) != 0)
+		return 1;
+	tn_reconnect(a, i);
+	snprintf(idx, sizeof(idx), "%d", i);
+	tn_state_event(&a->st, what, idx);
+	if (tn_app_save(a) < 0)
+		return 1;
+	h = tn_call_quiet(a, i, "getblockcount", NULL);
+	printf("node %d %s (pid %d), height %lld\n", i, what, a->st.node[i].pid,
+	       (long long)json_integer_value(h));
+	json_decref(h);
+	return 0;
+}
+
+int tn_cmd_start(struct tn_app *a, int argc, char **argv)
+{
+	int i;
+
+	if (one_node(a, argc, argv, "start NODE", &i) != 0)
+		return 1;
+	if (tn_node_running(a, i))
+		return tn_fail("node %d is already running (pid %d)", i, a->st.node[i].pid);
+	return start_node(a, i, "started");
+}
+
+int tn_cmd_restart(struct tn_app *a, int argc, char **argv)
+{
+	int i;
+
+	if (one_node(a, argc, argv, "restart NODE", &i) != 0)
+		return 1;
+	if (tn_node_running(a, i))
+		tn_node_stop(a, i, SIGTERM, 30);
+	return start_node(a, i, "restarted");
+}

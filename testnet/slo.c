@@ -1,0 +1,2 @@
+#include "testnet/app.h"
+int tn_cmd_slo(struct tn_app *a, int argc, char **argv) { return tn_fail("todo"); }

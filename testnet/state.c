@@ -1,0 +1,346 @@
+/*
+ * The testnet's state file (see state.h): JSON through jansson, every field
+ * checked on load so a damaged or hand-edited file is refused with the name
+ * of what is wrong, never trusted.
+ */
+#include "testnet/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <jansson.h>
+
+double tn_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+void tn_state_init(struct tn_state *s, const char *dir)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+}
+
+void tn_state_release(struct tn_state *s)
+{
+	free(s->events);
+	s->events = NULL;
+	s->n_events = 0;
+}
+
+void tn_state_layout(struct tn_state *s, int n, enum tn_topology t, int miners, int block_time,
+		     int base_port)
+{
+	s->n = n;
+	s->topology = t;
+	s->miners = miners;
+	s->block_time = block_time;
+	s->base_port = base_port;
+	for (int i = 0; i < n; i++) {
+		struct tn_node *d = &s->node[i];
+		memset(d, 0, sizeof(*d));
+		snprintf(d->ip, sizeof(d->ip), "127.0.0.%u", (unsigned)(unsigned char)(10 + i));
+		d->port = base_port + i;
+		d->rpcport = base_port + 100 + i;
+		d->miner = i < miners;
+	}
+}
+
+void tn_state_event(struct tn_state *s, const char *what, const char *detail)
+{
+	struct tn_event *e;
+
+	if (s->n_events == TN_MAX_EVENTS) {
+		memmove(s->events, s->events + 1, (TN_MAX_EVENTS - 1) * sizeof(*s->events));
+		s->n_events--;
+	}
+	e = realloc(s->events, (s->n_events + 1) * sizeof(*e));
+	if (!e)
+		return;                  /* the journal is a record, not a requirement */
+	s->events = e;
+	e = &s->events[s->n_events++];
+	memset(e, 0, sizeof(*e));
+	e->time = tn_now();
+	snprintf(e->what, sizeof(e->what), "%s", what);
+	snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
+}
+
+void tn_node_datadir(const struct tn_state *s, int i, char *out, size_t len)
+{
+	snprintf(out, len, "%s/node%d", s->dir, i);
+}
+
+void tn_node_cookie(const struct tn_state *s, int i, char *out, size_t len)
+{
+	snprintf(out, len, "%s/node%d/testnet/.cookie", s->dir, i);
+}
+
+void tn_node_debuglog(const struct tn_state *s, int i, char *out, size_t len)
+{
+	snprintf(out, len, "%s/node%d/testnet/debug.log", s->dir, i);
+}
+
+void tn_node_outlog(const struct tn_state *s, int i, char *out, size_t len)
+{
+	snprintf(out, len, "%s/node%d/flintd.out", s->dir, i);
+}
+
+void tn_faucet_wallet(const struct tn_state *s, char *out, size_t len)
+{
+	snprintf(out, len, "%s/faucet.json", s->dir);
+}
+
+void tn_node_p2p_addr(const struct tn_state *s, int i, char *out, size_t len)
+{
+	snprintf(out, len, "%s:%d", s->node[i].ip, s->node[i].port);
+}
+
+bool tn_state_exists(const char *dir)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, TN_STATE_FILE);
+	return access(path, F_OK) == 0;
+}
+
+/* ---- writing ---- */
+
+static json_t *nodes_json(const struct tn_state *s)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < s->n; i++) {
+		const struct tn_node *d = &s->node[i];
+		json_array_append_new(a, json_pack("{s:i, s:s, s:i, s:i, s:b, s:I, s:i}", "index", i,
+						   "ip", d->ip, "port", d->port, "rpcport",
+						   d->rpcport, "miner", d->miner, "time_offset",
+						   (json_int_t)d->time_offset, "pid", d->pid));
+	}
+	return a;
+}
+
+static json_t *partition_json(const struct tn_state *s)
+{
+	json_t *groups;
+
+	if (!s->partitioned)
+		return json_null();
+	groups = json_array();
+	for (int g = 0; groups && g < s->partition.n_groups; g++) {
+		json_t *one = json_array();
+		for (int i = 0; one && i < s->n; i++)
+			if (s->partition.group[i] == g)
+				json_array_append_new(one, json_integer(i));
+		json_array_append_new(groups, one);
+	}
+	return groups;
+}
+
+static json_t *events_json(const struct tn_state *s)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < s->n_events; i++)
+		json_array_append_new(a, json_pack("{s:f, s:s, s:s}", "time", s->events[i].time,
+						   "event", s->events[i].what, "detail",
+						   s->events[i].detail));
+	return a;
+}
+
+static json_t *state_json(const struct tn_state *s)
+{
+	return json_pack("{s:i, s:s, s:i, s:s, s:i, s:i, s:i, s:{s:s, s:s}, s:o, s:o, s:o}",
+			 "version", 1, "chain", "testnet", "nodes_count", s->n, "topology",
+			 tn_topology_name(s->topology), "miners", s->miners, "block_time",
+			 s->block_time, "base_port", s->base_port, "faucet", "wallet", "faucet.json",
+			 "address", s->faucet_address, "nodes", nodes_json(s), "partition",
+			 partition_json(s), "events", events_json(s));
+}
+
+/* Writes text to path through a synced temporary file renamed over it. */
+static int write_atomic(const char *path, const char *text, char *err, size_t errlen)
+{
+	char tmp[700];
+	size_t len = strlen(text);
+	int fd, ok;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
+		return -1;
+	}
+	ok = write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int tn_state_save(const struct tn_state *s, char *err, size_t errlen)
+{
+	json_t *j = state_json(s);
+	char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	char path[600];
+	int rc;
+
+	json_decref(j);
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", s->dir, TN_STATE_FILE);
+	rc = write_atomic(path, text, err, errlen);
+	free(text);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+/* An integer field within [lo, hi], or -1 with err naming it. */
+static int get_int(json_t *o, const char *key, long long lo, long long hi, long long *out,
+		   char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+		snprintf(err, errlen, "field '%s' is missing or not an integer in %lld..%lld", key, lo,
+			 hi);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int load_node(struct tn_node *d, json_t *o, char *err, size_t errlen)
+{
+	const char *ip = json_string_value(json_object_get(o, "ip"));
+	long long port, rpcport, off, pid;
+
+	if (!json_is_object(o) || !ip || strlen(ip) >= sizeof(d->ip) ||
+	    !json_is_boolean(json_object_get(o, "miner"))) {
+		snprintf(err, errlen, "a node entry lacks 'ip' or 'miner'");
+		return -1;
+	}
+	if (get_int(o, "port", 1, 65535, &port, err, errlen) < 0 ||
+	    get_int(o, "rpcport", 1, 65535, &rpcport, err, errlen) < 0 ||
+	    get_int(o, "time_offset", -86400LL * 365, 86400LL * 365, &off, err, errlen) < 0 ||
+	    get_int(o, "pid", 0, 1 << 30, &pid, err, errlen) < 0)
+		return -1;
+	snprintf(d->ip, sizeof(d->ip), "%s", ip);
+	d->port = (int)port;
+	d->rpcport = (int)rpcport;
+	d->miner = json_is_true(json_object_get(o, "miner"));
+	d->time_offset = off;
+	d->pid = (int)pid;
+	return 0;
+}
+
+static int load_partition(struct tn_state *s, json_t *groups, char *err, size_t errlen)
+{
+	char text[256] = "";
+	size_t g, k, i;
+	json_t *one, *v;
+
+	if (json_is_null(groups) || !groups)
+		return 0;
+	if (!json_is_array(groups)) {
+		snprintf(err, errlen, "field 'partition' is not a list of groups");
+		return -1;
+	}
+	json_array_foreach(groups, g, one) {
+		json_array_foreach(one, i, v) {
+			k = strlen(text);
+			snprintf(text + k, sizeof(text) - k, "%s%lld", i ? "," : (g ? "/" : ""),
+				 (long long)json_integer_value(v));
+		}
+	}
+	if (tn_partition_parse(&s->partition, text, s->n, err, errlen) < 0)
+		return -1;
+	s->partitioned = true;
+	return 0;
+}
+
+static void load_events(struct tn_state *s, json_t *events)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(events, i, e) {
+		const char *what = json_string_value(json_object_get(e, "event"));
+		const char *detail = json_string_value(json_object_get(e, "detail"));
+		json_t *t = json_object_get(e, "time");
+		if (!what || !json_is_number(t))
+			continue;
+		tn_state_event(s, what, detail);
+		if (s->n_events)
+			s->events[s->n_events - 1].time = json_number_value(t);
+	}
+}
+
+static int load_fields(struct tn_state *s, json_t *j, char *err, size_t errlen)
+{
+	const char *topo = json_string_value(json_object_get(j, "topology"));
+	const char *faucet = json_string_value(json_object_get(json_object_get(j, "faucet"), "address"));
+	json_t *nodes = json_object_get(j, "nodes");
+	long long n, miners, bt, base;
+
+	if (get_int(j, "nodes_count", 1, TN_MAX_NODES, &n, err, errlen) < 0 ||
+	    get_int(j, "miners", 0, n, &miners, err, errlen) < 0 ||
+	    get_int(j, "block_time", 1, 3600, &bt, err, errlen) < 0 ||
+	    get_int(j, "base_port", 1, 65535, &base, err, errlen) < 0)
+		return -1;
+	if (!topo || tn_topology_parse(&s->topology, topo) < 0 || !faucet ||
+	    strlen(faucet) >= sizeof(s->faucet_address) || json_array_size(nodes) != (size_t)n) {
+		snprintf(err, errlen, "'topology', 'faucet' or 'nodes' is missing or wrong");
+		return -1;
+	}
+	s->n = (int)n;
+	s->miners = (int)miners;
+	s->block_time = (int)bt;
+	s->base_port = (int)base;
+	snprintf(s->faucet_address, sizeof(s->faucet_address), "%s", faucet);
+	for (int i = 0; i < s->n; i++)
+		if (load_node(&s->node[i], json_array_get(nodes, (size_t)i), err, errlen) < 0)
+			return -1;
+	if (load_partition(s, json_object_get(j, "partition"), err, errlen) < 0)
+		return -1;
+	load_events(s, json_object_get(j, "events"));
+	return 0;
+}
+
+int tn_state_load(struct tn_state *s, const char *dir, char *err, size_t errlen)
+{
+	char path[600], why[256];
+	json_error_t je;
+	json_t *j;
+	int rc;
+
+	tn_state_init(s, dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, TN_STATE_FILE);
+	j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, je.text);
+		return -1;
+	}
+	rc = json_is_object(j) ? load_fields(s, j, why, sizeof(why)) : -1;
+	if (!json_is_object(j))
+		snprintf(why, sizeof(why), "not a JSON object");
+	json_decref(j);
+	if (rc < 0) {
+		snprintf(err, errlen, "'%s' is damaged: %s", path, why);
+		tn_state_release(s);
+		tn_state_init(s, dir);
+	}
+	return rc;
+}

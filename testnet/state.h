@@ -1,0 +1,84 @@
+/*
+ * The state of one local testnet, kept as JSON in <dir>/testnet.json and
+ * rewritten atomically (temporary file, fsync, rename) after every change:
+ * its shape (nodes, topology, miners, block time, ports), each node's
+ * address, options and process id, the faucet's address, the partition in
+ * force, and a journal of faults (partition, heal, kill, start, skew) that
+ * `slo` reads back. No processes or RPC here: only the file and its paths.
+ */
+#ifndef FLINT_TESTNET_STATE_H
+#define FLINT_TESTNET_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "testnet/topology.h"
+
+#define TN_STATE_FILE "testnet.json"
+#define TN_MAX_EVENTS 2000
+
+/* One node. Invariant: pid > 0 only while this tool believes it runs. */
+struct tn_node {
+	char ip[16];             /* p2p address, 127.0.0.(10+i) */
+	int port, rpcport;
+	bool miner;
+	long long time_offset;   /* seconds, kept across restarts (flintd --time-offset) */
+	int pid;
+};
+
+struct tn_event {
+	double time;             /* unix seconds, millisecond precision */
+	char what[16];           /* up, down, partition, heal, kill, start, restart, skew */
+	char detail[64];
+};
+
+struct tn_state {
+	char dir[512];
+	int n;
+	enum tn_topology topology;
+	int miners, block_time, base_port;
+	struct tn_node node[TN_MAX_NODES];
+	char faucet_address[64];
+	bool partitioned;
+	struct tn_partition partition;
+	size_t n_events;
+	struct tn_event *events;  /* owned */
+};
+
+/* An empty state for dir (caller-owned; tn_state_release frees it). */
+void tn_state_init(struct tn_state *s, const char *dir);
+void tn_state_release(struct tn_state *s);
+
+/*
+ * Gives s the shape of a new testnet: n nodes (1..TN_MAX_NODES) in topology
+ * t, the first `miners` of them mining, p2p ports base_port + i and RPC
+ * ports base_port + 100 + i. Nothing is written.
+ */
+void tn_state_layout(struct tn_state *s, int n, enum tn_topology t, int miners, int block_time,
+		     int base_port);
+
+/* True if dir holds a state file. */
+bool tn_state_exists(const char *dir);
+/* Reads <dir>/testnet.json into s (initialised). 0, or -1 with err (s then empty). */
+int tn_state_load(struct tn_state *s, const char *dir, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* Writes s atomically. 0, or -1 with err. */
+int tn_state_save(const struct tn_state *s, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Appends an event stamped now (the oldest is dropped past TN_MAX_EVENTS). */
+void tn_state_event(struct tn_state *s, const char *what, const char *detail);
+
+/* Paths inside the testnet directory, written into out (len bytes). */
+void tn_node_datadir(const struct tn_state *s, int i, char *out, size_t len);
+void tn_node_cookie(const struct tn_state *s, int i, char *out, size_t len);
+void tn_node_debuglog(const struct tn_state *s, int i, char *out, size_t len);
+void tn_node_outlog(const struct tn_state *s, int i, char *out, size_t len);
+void tn_faucet_wallet(const struct tn_state *s, char *out, size_t len);
+/* "ip:port" of node i's p2p listener. */
+void tn_node_p2p_addr(const struct tn_state *s, int i, char *out, size_t len);
+
+/* Wall clock as unix seconds with sub-second precision. */
+double tn_now(void);
+
+#endif

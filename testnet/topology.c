@@ -1,0 +1,153 @@
+/*
+ * Topologies and partitions of a local testnet (see topology.h).
+ */
+#include "testnet/topology.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const names[] = {"mesh", "ring", "line", "star"};
+
+int tn_topology_parse(enum tn_topology *t, const char *s)
+{
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*t = (enum tn_topology)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *tn_topology_name(enum tn_topology t)
+{
+	return (unsigned)t < 4 ? names[t] : "?";
+}
+
+static void put(struct tn_edge *out, size_t max, size_t *k, int from, int to)
+{
+	if (*k < max) {
+		out[*k].from = from;
+		out[*k].to = to;
+	}
+	(*k)++;
+}
+
+size_t tn_topology_edges(enum tn_topology t, int n, struct tn_edge *out, size_t max)
+{
+	size_t k = 0;
+
+	for (int i = 1; i < n; i++) {
+		if (t == TN_MESH)
+			for (int j = 0; j < i; j++)
+				put(out, max, &k, i, j);
+		else if (t == TN_STAR)
+			put(out, max, &k, i, 0);
+		else
+			put(out, max, &k, i, i - 1);
+	}
+	if (t == TN_RING && n > 2)
+		put(out, max, &k, n - 1, 0);
+	return k;
+}
+
+bool tn_topology_linked(enum tn_topology t, int n, int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (a == b || lo < 0 || hi >= n)
+		return false;
+	switch (t) {
+	case TN_MESH:
+		return true;
+	case TN_STAR:
+		return lo == 0;
+	case TN_RING:
+		return hi - lo == 1 || (n > 2 && lo == 0 && hi == n - 1);
+	case TN_LINE:
+		return hi - lo == 1;
+	}
+	return false;
+}
+
+/* Parses one node index of a group, ending at ',', '/' or the end. */
+static int parse_index(const char **s, int n, int *out, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	if (**s < '0' || **s > '9') {
+		snprintf(err, errlen, "expected a node index at '%s'", *s);
+		return -1;
+	}
+	v = strtol(*s, &end, 10);
+	if (*end != 0 && *end != ',' && *end != '/') {
+		snprintf(err, errlen, "expected ',' or '/' after a node index at '%s'", end);
+		return -1;
+	}
+	if (v >= n) {
+		snprintf(err, errlen, "node %ld does not exist (nodes are 0..%d)", v, n - 1);
+		return -1;
+	}
+	*out = (int)v;
+	*s = end;
+	return 0;
+}
+
+int tn_partition_parse(struct tn_partition *p, const char *s, int n, char *err, size_t errlen)
+{
+	const char *c = s;
+	int g = 0, i;
+
+	memset(p, 0, sizeof(*p));
+	p->n = n;
+	for (i = 0; i < n && i < TN_MAX_NODES; i++)
+		p->group[i] = -1;
+	while (*c) {
+		int idx;
+		if (parse_index(&c, n, &idx, err, errlen) < 0)
+			return -1;
+		if (p->group[idx] >= 0) {
+			snprintf(err, errlen, "node %d is listed twice in '%s'", idx, s);
+			return -1;
+		}
+		p->group[idx] = g;
+		if (*c == '/')
+			g++;
+		if (*c && !*++c) {
+			snprintf(err, errlen, "'%s' ends with a separator", s);
+			return -1;
+		}
+	}
+	p->n_groups = g + 1;
+	for (i = 0; i < n; i++) {
+		if (p->group[i] < 0) {
+			snprintf(err, errlen, "node %d is in no group of '%s' (list every node)", i, s);
+			return -1;
+		}
+	}
+	if (p->n_groups < 2) {
+		snprintf(err, errlen, "'%s' is one group: a partition needs two or more, e.g. 0,1/2,3", s);
+		return -1;
+	}
+	return 0;
+}
+
+void tn_partition_format(const struct tn_partition *p, char *out, size_t len)
+{
+	size_t k = 0;
+
+	if (len == 0)
+		return;
+	out[0] = 0;
+	for (int g = 0; g < p->n_groups; g++) {
+		bool first = true;
+		for (int i = 0; i < p->n && k < len; i++) {
+			if (p->group[i] != g)
+				continue;
+			k += (size_t)snprintf(out + k, len - k, "%s%d", first ? (g ? "/" : "") : ",", i);
+			first = false;
+		}
+	}
+}
