@@ -227,8 +227,11 @@ int tn_cmd_up(struct tn_app *a, int argc, char **argv)
 	for (int i = 0; i < a->st.n; i++)
 		if (bring_up(a, i) != 0)
 			return 1;
-	tn_state_event(&a->st, "up", NULL);
 	if (tn_app_save(a) < 0 || wait_ready(a, o.timeout) != 0)
+		return 1;
+	/* From here the network is whole: `slo` times blocks from this moment. */
+	tn_state_event(&a->st, "up", NULL);
+	if (tn_app_save(a) < 0)
 		return 1;
 	tn_status_print(a);
 	print_next(a);
@@ -296,14 +299,16 @@ static int one_node(struct tn_app *a, int argc, char **argv, const char *usage, 
 
 int tn_cmd_kill(struct tn_app *a, int argc, char **argv)
 {
+	char idx[16];
 	int i;
 
 	if (one_node(a, argc, argv, "kill NODE", &i) != 0)
 		return 1;
+	snprintf(idx, sizeof(idx), "%d", i);
 	if (!tn_node_running(a, i))
 		return tn_fail("node %d is not running", i);
 	tn_node_stop(a, i, SIGKILL, 10);
-	tn_state_event(&a->st, "kill", argv[0]);
+	tn_state_event(&a->st, "kill", idx);
 	if (tn_app_save(a) < 0)
 		return 1;
 	printf("node %d killed (SIGKILL)\n", i);
@@ -343,11 +348,15 @@ int tn_cmd_start(struct tn_app *a, int argc, char **argv)
 
 int tn_cmd_restart(struct tn_app *a, int argc, char **argv)
 {
+	char idx[16];
 	int i;
 
 	if (one_node(a, argc, argv, "restart NODE", &i) != 0)
 		return 1;
-	if (tn_node_running(a, i))
+	if (tn_node_running(a, i)) {
+		snprintf(idx, sizeof(idx), "%d", i);
+		tn_state_event(&a->st, "stop", idx);
 		tn_node_stop(a, i, SIGTERM, 30);
+	}
 	return start_node(a, i, "restarted");
 }

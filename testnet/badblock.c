@@ -1,0 +1,175 @@
+/*
+ * Blocks that break exactly one rule (see badblock.h).
+ */
+#include "testnet/badblock.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "consensus/hash.h"
+#include "consensus/pow.h"
+#include "consensus/script.h"
+#include "consensus/sig.h"
+#include "consensus/uint256.h"
+
+static const char *const names[TN_ATK__COUNT] = {
+	"badpow", "badmerkle", "doublespend", "inflated-coinbase", "future-timestamp", "garbage",
+	"oversize",
+};
+
+int tn_attack_parse(enum tn_attack *k, const char *s)
+{
+	for (int i = 0; i < TN_ATK__COUNT; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*k = (enum tn_attack)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *tn_attack_name(enum tn_attack k)
+{
+	return (unsigned)k < TN_ATK__COUNT ? names[k] : "?";
+}
+
+bool tn_attack_sends_block(enum tn_attack k)
+{
+	return k <= TN_ATK_FUTURE_TIMESTAMP;
+}
+
+static int coinbase(struct cons_tx *cb, int64_t height, int64_t value, const uint8_t pkh[20])
+{
+	const struct cons_outpoint null_op = {.n = 0xffffffffu};
+	static const char tag[] = "flint-testnet attack";
+	uint8_t sig[64], out[CONS_P2PKH_SCRIPT_SIZE];
+	size_t len = cons_script_push_height(sig, height);
+
+	sig[len++] = (uint8_t)(sizeof(tag) - 1);
+	memcpy(sig + len, tag, sizeof(tag) - 1);
+	len += sizeof(tag) - 1;
+	cons_script_p2pkh(out, pkh);
+	if (cons_tx_add_input(cb, &null_op, sig, len, 0xffffffffu) < 0 ||
+	    cons_tx_add_output(cb, value, out, sizeof(out)) < 0)
+		return -1;
+	return cons_tx_finalize(cb);
+}
+
+/* A signed transaction spending prevout `ins` times (1 or 2), paying value to pkh. */
+static int spend(struct cons_tx *tx, const secp256k1_context *ctx, const struct cons_outpoint *op,
+		 int ins, int64_t value, const uint8_t pkh[20], const uint8_t seckey[32])
+{
+	uint8_t out[CONS_P2PKH_SCRIPT_SIZE];
+
+	cons_tx_init(tx);
+	tx->version = 1;
+	cons_script_p2pkh(out, pkh);
+	for (int i = 0; i < ins; i++)
+		if (cons_tx_add_input(tx, op, NULL, 0, 0xffffffffu) < 0)
+			return -1;
+	if (cons_tx_add_output(tx, value, out, sizeof(out)) < 0)
+		return -1;
+	for (int i = 0; i < ins; i++)
+		if (cons_sign_input(ctx, tx, (size_t)i, seckey) < 0)
+			return -1;
+	return cons_tx_finalize(tx);
+}
+
+/*
+ * The double spend: with a mature coin, two transactions spending it (the
+ * second finds it spent); without one, one transaction spending an outpoint
+ * twice (CVE-2018-17144), which needs no coin at all.
+ */
+static int add_double_spend(struct cons_block *b, const secp256k1_context *ctx,
+			    const struct tn_tip *t, const uint8_t pkh[20],
+			    const uint8_t seckey[32], char *what, size_t len)
+{
+	struct cons_outpoint op = {.n = 0};
+	struct cons_tx a, c;
+	int rc;
+
+	memcpy(op.txid, t->coin_txid, 32);
+	if (!t->have_coin) {
+		op.txid[0] ^= 0x5a;
+		snprintf(what, len, "a transaction spending one outpoint twice (CVE-2018-17144; "
+			 "no coin is mature yet for a two-transaction double spend)");
+		rc = spend(&a, ctx, &op, 2, CONS_COIN, pkh, seckey);
+		rc = rc < 0 ? -1 : cons_block_append_tx(b, &a);
+		cons_tx_release(&a);
+		return rc;
+	}
+	snprintf(what, len, "two transactions spending the same coin (the coinbase of block %lld)",
+		 (long long)t->coin_height);
+	rc = spend(&a, ctx, &op, 1, CONS_COIN, pkh, seckey);
+	rc = rc < 0 ? -1 : spend(&c, ctx, &op, 1, CONS_COIN / 2, pkh, seckey);
+	if (rc == 0 && (cons_block_append_tx(b, &a) < 0 || cons_block_append_tx(b, &c) < 0))
+		rc = -1;
+	cons_tx_release(&a);
+	cons_tx_release(&c);
+	return rc;
+}
+
+static void set_header(struct cons_block *b, const struct tn_tip *t, int64_t now)
+{
+	b->hdr.version = 1;
+	memcpy(b->hdr.prev, t->hash, 32);
+	b->hdr.time = (uint32_t)(now > t->mtp ? now : t->mtp + 1);
+	b->hdr.bits = t->next_bits;
+	b->hdr.nonce = 0;
+}
+
+int tn_badblock_build(struct cons_block *b, const secp256k1_context *ctx, const struct cons_params *p,
+		      enum tn_attack k, const struct tn_tip *t, int64_t now, const uint8_t pkh[20],
+		      const uint8_t seckey[32], char *what, size_t len)
+{
+	int64_t height = t->height + 1, value = cons_block_subsidy(p, height);
+	struct cons_tx cb;
+
+	cons_tx_init(&cb);
+	if (k == TN_ATK_INFLATED_COINBASE)
+		value += 1;
+	if (coinbase(&cb, height, value, pkh) < 0 || cons_block_append_tx(b, &cb) < 0) {
+		cons_tx_release(&cb);
+		return -1;
+	}
+	if (k == TN_ATK_DOUBLESPEND && add_double_spend(b, ctx, t, pkh, seckey, what, len) < 0)
+		return -1;
+	set_header(b, t, now);
+	if (cons_block_finalize(b) < 0)
+		return -1;
+	if (k == TN_ATK_BADPOW)
+		snprintf(what, len, "a header whose hash does not meet its bits (proof of work)");
+	if (k == TN_ATK_BADMERKLE) {
+		b->hdr.merkle[0] ^= 1;
+		snprintf(what, len, "a merkle root that does not match the transactions");
+	}
+	if (k == TN_ATK_INFLATED_COINBASE)
+		snprintf(what, len, "a coinbase paying 1 base unit more than subsidy + fees");
+	if (k == TN_ATK_FUTURE_TIMESTAMP) {
+		b->hdr.time = (uint32_t)(now + 86400);
+		snprintf(what, len, "a timestamp one day ahead (the limit is %lld s)",
+			 (long long)p->max_future_drift);
+	}
+	cons_header_hash(b->hash, &b->hdr);
+	return 0;
+}
+
+bool tn_badblock_solve(struct cons_block *b, const struct cons_params *p, bool want_valid,
+		       uint64_t max_hashes)
+{
+	uint8_t raw[CONS_HEADER_SIZE], hash[32];
+	struct cons_header_hasher hh;
+	uint64_t tries = 0;
+
+	cons_header_serialize(raw, &b->hdr);
+	cons_header_hasher_init(&hh, raw);
+	for (uint64_t nonce = 0; nonce <= 0xffffffffu && tries < max_hashes; nonce++, tries++) {
+		cons_header_hasher_hash(&hh, hash, (uint32_t)nonce);
+		if (cons_check_pow(p, hash, b->hdr.bits) == want_valid) {
+			b->hdr.nonce = (uint32_t)nonce;
+			cons_header_hash(b->hash, &b->hdr);
+			return true;
+		}
+	}
+	return false;
+}

@@ -1,0 +1,215 @@
+/*
+ * Service-level indicators from parsed log events (see sli.h).
+ */
+#define _GNU_SOURCE
+#include "testnet/sli.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int tn_log_time(const char *line, double *t)
+{
+	struct tm tm;
+	int ms = 0, used = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &used) != 7 || used != 24)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || ms < 0)
+		return -1;
+	*t = (double)timegm(&tm) + ms / 1000.0;
+	return 0;
+}
+
+int tn_log_parse_tip(const char *line, struct tn_tip_event *e)
+{
+	const char *p = strstr(line, " new tip: height ");
+	long long h;
+	char hash[65];
+	int used = 0;
+
+	if (!p || tn_log_time(line, &e->time) < 0)
+		return -1;
+	if (sscanf(p, " new tip: height %lld hash %64[0-9a-f]%n", &h, hash, &used) != 2 || h < 0 ||
+	    strlen(hash) != 64)
+		return -1;
+	e->height = h;
+	memcpy(e->hash, hash, 65);
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double tn_percentile(double *v, size_t n, double p)
+{
+	double idx, frac;
+	size_t lo;
+
+	if (n == 0)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_double);
+	if (p <= 0)
+		return v[0];
+	if (p >= 100)
+		return v[n - 1];
+	idx = p / 100.0 * (double)(n - 1);
+	lo = (size_t)idx;
+	frac = idx - (double)lo;
+	return lo + 1 < n ? v[lo] + (v[lo + 1] - v[lo]) * frac : v[lo];
+}
+
+static bool on_chain(const struct tn_chain *c, long long h, const char *hash)
+{
+	return h >= c->base && h <= c->top && strcmp(c->hash[h - c->base], hash) == 0;
+}
+
+static bool in_window(const struct tn_window *w, size_t n, double t)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t >= w[i].from && t < w[i].to)
+			return true;
+	return false;
+}
+
+/* first/last time any node reached each height, and how many nodes did. */
+struct reach {
+	double *first, *last;
+	int *count;
+};
+
+static void node_reach(struct reach *r, const struct tn_tip_event *ev, size_t n_ev, int node,
+		       const struct tn_chain *c)
+{
+	long long reached = c->base - 1;
+
+	for (size_t i = 0; i < n_ev; i++) {
+		if (ev[i].node != node || !on_chain(c, ev[i].height, ev[i].hash))
+			continue;
+		for (long long h = reached + 1; h <= ev[i].height; h++) {
+			size_t k = (size_t)(h - c->base);
+			if (r->count[k] == 0 || ev[i].time < r->first[k])
+				r->first[k] = ev[i].time;
+			if (r->count[k] == 0 || ev[i].time > r->last[k])
+				r->last[k] = ev[i].time;
+			r->count[k]++;
+		}
+		if (ev[i].height > reached)
+			reached = ev[i].height;
+	}
+}
+
+static int cmp_hash(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Distinct hashes of events that are not on the best chain. -1 out of memory. */
+static long long count_stale(const struct tn_tip_event *ev, size_t n_ev, const struct tn_chain *c)
+{
+	const char **h = malloc((n_ev + 1) * sizeof(*h));
+	size_t n = 0, distinct = 0;
+
+	if (!h)
+		return -1;
+	for (size_t i = 0; i < n_ev; i++)
+		if (!on_chain(c, ev[i].height, ev[i].hash))
+			h[n++] = ev[i].hash;
+	qsort(h, n, sizeof(*h), cmp_hash);
+	for (size_t i = 0; i < n; i++)
+		distinct += i == 0 || strcmp(h[i], h[i - 1]) != 0;
+	free(h);
+	return (long long)distinct;
+}
+
+/* Latencies of the blocks every node reached outside the windows. */
+static void latencies(struct tn_sli *out, const struct reach *r, size_t span, int n_nodes,
+		      const struct tn_window *w, size_t n_w, double *lat)
+{
+	for (size_t k = 0; k < span; k++) {
+		if (r->count[k] == 0)
+			continue;
+		out->active++;
+		if (r->count[k] < n_nodes || in_window(w, n_w, r->first[k]))
+			out->excluded++;
+		else
+			lat[out->measured++] = r->last[k] - r->first[k];
+	}
+}
+
+int tn_sli_compute(struct tn_sli *out, const struct tn_tip_event *ev, size_t n_ev, int n_nodes,
+		   const struct tn_chain *c, const struct tn_window *w, size_t n_w)
+{
+	size_t span = c->top >= c->base ? (size_t)(c->top - c->base + 1) : 0;
+	struct reach r = {calloc(span + 1, sizeof(double)), calloc(span + 1, sizeof(double)),
+			  calloc(span + 1, sizeof(int))};
+	double *lat = calloc(span + 1, sizeof(double));
+	long long stale = count_stale(ev, n_ev, c);
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!r.first || !r.last || !r.count || !lat || stale < 0)
+		goto out;
+	for (int node = 0; node < n_nodes; node++)
+		node_reach(&r, ev, n_ev, node, c);
+	latencies(out, &r, span, n_nodes, w, n_w, lat);
+	out->stale = (size_t)stale;
+	out->p50 = tn_percentile(lat, out->measured, 50);
+	out->p99 = tn_percentile(lat, out->measured, 99);
+	out->max = tn_percentile(lat, out->measured, 100);
+	rc = 0;
+out:
+	free(r.first);
+	free(r.last);
+	free(r.count);
+	free(lat);
+	return rc;
+}
+
+/* True if every node in the mask has a tip and all tips are the same. */
+static bool all_equal(const char *const *tip, int n_nodes, unsigned long long nodes)
+{
+	const char *first = NULL;
+
+	for (int i = 0; i < n_nodes; i++) {
+		if (!(nodes & (1ULL << i)))
+			continue;
+		if (!tip[i] || (first && strcmp(first, tip[i]) != 0))
+			return false;
+		first = tip[i];
+	}
+	return first != NULL;
+}
+
+double tn_converge_time(const struct tn_tip_event *ev, size_t n_ev, int n_nodes,
+			unsigned long long nodes, double t)
+{
+	const char *tip[64] = {NULL};
+	size_t i = 0;
+
+	if (n_nodes > 64)
+		n_nodes = 64;
+	for (; i < n_ev && ev[i].time <= t; i++)
+		if (ev[i].node >= 0 && ev[i].node < n_nodes)
+			tip[ev[i].node] = ev[i].hash;
+	if (all_equal(tip, n_nodes, nodes))
+		return 0;
+	for (; i < n_ev; i++) {
+		if (ev[i].node < 0 || ev[i].node >= n_nodes)
+			continue;
+		tip[ev[i].node] = ev[i].hash;
+		if (all_equal(tip, n_nodes, nodes))
+			return ev[i].time - t;
+	}
+	return NAN;
+}
