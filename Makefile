@@ -5,6 +5,7 @@
 # never touches node/ (a static library only pulls in what is referenced).
 #
 #   make            build everything into bin/
+#   make testnet    build, then start a local testnet in the background (flint-testnet up)
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make bench      run the benchmarks
 #   make fuzz       run each fuzz target for FUZZ_SECONDS (clang, libFuzzer)
@@ -84,8 +85,13 @@ TEST_BIN  = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_SRC = $(wildcard bench/bench_*.c)
 BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all test bench fuzz clean
+.PHONY: all test bench fuzz clean testnet
 all: $(PROGRAMS) $(LAYER_LIBS)
+
+# A local testnet of mining nodes that keeps running after make returns;
+# `bin/flint-testnet down` stops it. TESTNET_ARGS passes options to `up`.
+testnet: all
+	@$(BIN)/flint-testnet up $(TESTNET_ARGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,0 +1,489 @@
+/*
+ * Tests for testnet/: topologies and partitions, the state file, log
+ * parsing and the service-level arithmetic, and the attack blocks (each
+ * must fail exactly the consensus rule it is named after).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "consensus/block_check.h"
+#include "consensus/pow.h"
+#include "testnet/badblock.h"
+#include "testnet/sli.h"
+#include "testnet/state.h"
+#include "testnet/topology.h"
+
+/* ---- topology ---- */
+
+static bool has_edge(const struct tn_edge *e, size_t n, int from, int to)
+{
+	for (size_t i = 0; i < n; i++)
+		if (e[i].from == from && e[i].to == to)
+			return true;
+	return false;
+}
+
+static void test_topology_edges_per_shape(void **state)
+{
+	struct tn_edge e[64];
+
+	assert_int_equal(tn_topology_edges(TN_MESH, 4, e, 64), 6);
+	assert_true(has_edge(e, 6, 3, 0) && has_edge(e, 6, 2, 1));
+	assert_int_equal(tn_topology_edges(TN_LINE, 4, e, 64), 3);
+	assert_true(has_edge(e, 3, 1, 0) && has_edge(e, 3, 3, 2) && !has_edge(e, 3, 3, 0));
+	assert_int_equal(tn_topology_edges(TN_RING, 4, e, 64), 4);
+	assert_true(has_edge(e, 4, 3, 0));
+	assert_int_equal(tn_topology_edges(TN_RING, 2, e, 64), 1);   /* no double edge */
+	assert_int_equal(tn_topology_edges(TN_STAR, 5, e, 64), 4);
+	assert_true(has_edge(e, 4, 4, 0) && !has_edge(e, 4, 4, 3));
+	assert_int_equal(tn_topology_edges(TN_MESH, 1, e, 64), 0);
+	/* More edges than room: counted, not written past the end. */
+	assert_int_equal(tn_topology_edges(TN_MESH, 10, e, 2), 45);
+}
+
+static void test_topology_edges_dial_downwards(void **state)
+{
+	struct tn_edge e[64];
+	size_t n;
+
+	for (int t = TN_MESH; t <= TN_STAR; t++) {
+		n = tn_topology_edges((enum tn_topology)t, 7, e, 64);
+		for (size_t i = 0; i < n; i++) {
+			assert_true(e[i].from > e[i].to);
+			assert_true(tn_topology_linked((enum tn_topology)t, 7, e[i].from, e[i].to));
+			assert_true(tn_topology_linked((enum tn_topology)t, 7, e[i].to, e[i].from));
+		}
+	}
+	assert_false(tn_topology_linked(TN_LINE, 4, 0, 2));
+	assert_true(tn_topology_linked(TN_RING, 4, 0, 3));
+	assert_false(tn_topology_linked(TN_STAR, 4, 1, 2));
+	assert_false(tn_topology_linked(TN_MESH, 4, 2, 2));
+	assert_false(tn_topology_linked(TN_MESH, 4, 2, 9));
+}
+
+static void test_topology_names(void **state)
+{
+	enum tn_topology t;
+
+	assert_int_equal(tn_topology_parse(&t, "ring"), 0);
+	assert_int_equal(t, TN_RING);
+	assert_string_equal(tn_topology_name(TN_STAR), "star");
+	assert_int_equal(tn_topology_parse(&t, "tree"), -1);
+	assert_int_equal(tn_topology_parse(&t, ""), -1);
+}
+
+/* ---- partitions ---- */
+
+static void test_partition_parse_groups(void **state)
+{
+	struct tn_partition p;
+	char err[128], text[64];
+
+	assert_int_equal(tn_partition_parse(&p, "0,1/2,3", 4, err, sizeof(err)), 0);
+	assert_int_equal(p.n_groups, 2);
+	assert_true(tn_partition_together(&p, 0, 1));
+	assert_false(tn_partition_together(&p, 1, 2));
+	assert_int_equal(tn_partition_parse(&p, "3/1,0/2", 4, err, sizeof(err)), 0);
+	assert_int_equal(p.n_groups, 3);
+	tn_partition_format(&p, text, sizeof(text));
+	assert_string_equal(text, "3/0,1/2");
+	tn_partition_format(&p, text, 4);            /* truncated, still terminated */
+	assert_int_equal(strlen(text), 3);
+}
+
+static void test_partition_parse_refuses_bad_input(void **state)
+{
+	static const char *const bad[] = {"", "0,1,2,3", "0,1/2", "0,1/2,3,4", "0,0/1,2,3",
+					  "0,1//2,3", "0,1/2,3/", "a/b", "0,1/-2,3", "0;1/2,3",
+					  "0,1/2,99999999999999999999", "/0,1,2,3"};
+	struct tn_partition p;
+	char err[128];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		assert_int_equal(tn_partition_parse(&p, bad[i], 4, err, sizeof(err)), -1);
+		assert_true(err[0] != 0);
+	}
+}
+
+/* ---- state file ---- */
+
+static void test_state_round_trip(void **state)
+{
+	char dir[] = "/tmp/flint-test-testnet-XXXXXX", err[700], path[700];
+	struct tn_state s, t;
+	char err2[64];
+
+	assert_non_null(mkdtemp(dir));
+	tn_state_init(&s, dir);
+	tn_state_layout(&s, 4, TN_RING, 2, 3, 30000);
+	snprintf(s.faucet_address, sizeof(s.faucet_address), "Fabc");
+	s.node[2].pid = 1234;
+	s.node[3].time_offset = -45;
+	assert_int_equal(tn_partition_parse(&s.partition, "0,1/2,3", 4, err2, sizeof(err2)), 0);
+	s.partitioned = true;
+	tn_state_event(&s, "partition", "0,1/2,3");
+	tn_state_event(&s, "heal", NULL);
+	assert_int_equal(tn_state_save(&s, err, sizeof(err)), 0);
+	assert_true(tn_state_exists(dir));
+	assert_int_equal(tn_state_load(&t, dir, err, sizeof(err)), 0);
+	assert_int_equal(t.n, 4);
+	assert_int_equal(t.topology, TN_RING);
+	assert_int_equal(t.miners, 2);
+	assert_true(t.node[1].miner && !t.node[2].miner);
+	assert_string_equal(t.node[3].ip, "127.0.0.13");
+	assert_int_equal(t.node[3].rpcport, 30103);
+	assert_int_equal(t.node[2].pid, 1234);
+	assert_int_equal(t.node[3].time_offset, -45);
+	assert_true(t.partitioned && !tn_partition_together(&t.partition, 1, 2));
+	assert_int_equal(t.n_events, 2);
+	assert_string_equal(t.events[0].detail, "0,1/2,3");
+	assert_true(fabs(t.events[1].time - s.events[1].time) < 0.001);
+	tn_state_release(&s);
+	tn_state_release(&t);
+	snprintf(path, sizeof(path), "%s/%s", dir, TN_STATE_FILE);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_state_refuses_damaged_files(void **state)
+{
+	static const char *const bad[] = {
+		"", "[]", "{\"nodes_count\": 2}", "{not json",
+		"{\"nodes_count\": 1, \"miners\": 1, \"block_time\": 5, \"base_port\": 1, "
+		"\"topology\": \"mesh\", \"faucet\": {\"address\": \"F\"}, \"nodes\": [1]}",
+		"{\"nodes_count\": 1, \"miners\": 1, \"block_time\": 5, \"base_port\": 1, "
+		"\"topology\": \"blob\", \"faucet\": {\"address\": \"F\"}, \"nodes\": []}",
+		"{\"nodes_count\": 99, \"miners\": 1, \"block_time\": 5, \"base_port\": 1}",
+	};
+	char dir[] = "/tmp/flint-test-testnet-XXXXXX", err[700], path[700];
+	struct tn_state s;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, TN_STATE_FILE);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(path, bad[i]);
+		assert_int_equal(tn_state_load(&s, dir, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, TN_STATE_FILE));
+		assert_int_equal(s.n, 0);
+		tn_state_release(&s);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
+/* ---- logs and service levels ---- */
+
+static void test_log_time_has_milliseconds(void **state)
+{
+	double t;
+
+	assert_int_equal(tn_log_time("2026-11-22T23:38:36.616Z info  ready", &t), 0);
+	assert_true(fabs(t - (1795305600.0 + 23 * 3600 + 38 * 60 + 36.616)) < 1e-6);
+	assert_int_equal(tn_log_time("2026-11-22T23:38:36Z info", &t), -1);
+	assert_int_equal(tn_log_time("garbage", &t), -1);
+	assert_int_equal(tn_log_time("", &t), -1);
+	assert_int_equal(tn_log_time("2026-13-22T23:38:36.616Z x", &t), -1);
+}
+
+static void test_log_parse_tip_lines_only(void **state)
+{
+	static const char line[] = "2026-11-22T23:38:36.665Z info  new tip: height 12 hash "
+				   "51d615b79d4c8076da39f7bfd24fb829ae0d4e6c295fde3abc84a78b2ddaf6d7\n";
+	struct tn_tip_event e;
+
+	assert_int_equal(tn_log_parse_tip(line, &e), 0);
+	assert_int_equal(e.height, 12);
+	assert_string_equal(e.hash, "51d615b79d4c8076da39f7bfd24fb829ae0d4e6c295fde3abc84a78b2ddaf6d7");
+	assert_int_equal(tn_log_parse_tip("2026-11-22T23:38:36.665Z info  mined block 51d6", &e), -1);
+	assert_int_equal(tn_log_parse_tip("2026-11-22T23:38:36.665Z info  new tip: height 1 hash "
+					  "51d6", &e), -1);
+	assert_int_equal(tn_log_parse_tip("new tip: height 1 hash", &e), -1);
+}
+
+static void test_percentile_interpolates(void **state)
+{
+	double v[] = {5, 1, 4, 2, 3}, one[] = {7};
+
+	assert_true(fabs(tn_percentile(v, 5, 50) - 3) < 1e-9);
+	assert_true(fabs(tn_percentile(v, 5, 0) - 1) < 1e-9);
+	assert_true(fabs(tn_percentile(v, 5, 100) - 5) < 1e-9);
+	assert_true(fabs(tn_percentile(v, 5, 99) - 4.96) < 1e-9);
+	assert_true(fabs(tn_percentile(v, 5, 25) - 2) < 1e-9);
+	assert_true(fabs(tn_percentile(one, 1, 99) - 7) < 1e-9);
+	assert_true(isnan(tn_percentile(v, 0, 50)));
+}
+
+static struct tn_tip_event ev(double t, int node, long long h, char c)
+{
+	struct tn_tip_event e = {t, node, h, ""};
+
+	memset(e.hash, c, 64);
+	e.hash[64] = 0;
+	return e;
+}
+
+/* Best chain: heights 1..4 with hashes "aaa..", "bbb..", "ccc..", "ddd..". */
+static void chain4(struct tn_chain *c, char (*h)[65])
+{
+	for (int i = 0; i < 4; i++) {
+		memset(h[i], 'a' + i, 64);
+		h[i][64] = 0;
+	}
+	c->base = 1;
+	c->top = 4;
+	c->hash = h;
+}
+
+static void test_sli_propagation_and_stale(void **state)
+{
+	struct tn_tip_event e[] = {
+		ev(10.0, 0, 1, 'a'), ev(10.2, 1, 1, 'a'), ev(10.5, 2, 1, 'a'),
+		ev(20.0, 1, 2, 'x'),                       /* stale: lost a race */
+		ev(20.1, 0, 2, 'b'), ev(20.2, 2, 2, 'b'), ev(20.3, 1, 2, 'b'),
+		/* node 2 skips height 3 (two blocks connected at once) */
+		ev(30.0, 0, 3, 'c'), ev(30.1, 1, 3, 'c'), ev(31.0, 2, 4, 'd'),
+		ev(30.9, 0, 4, 'd'), ev(31.0, 1, 4, 'd'),
+	};
+	char h[4][65];
+	struct tn_chain c;
+	struct tn_sli s;
+
+	chain4(&c, h);
+	assert_int_equal(tn_sli_compute(&s, e, sizeof(e) / sizeof(e[0]), 3, &c, NULL, 0), 0);
+	assert_int_equal(s.active, 4);
+	assert_int_equal(s.stale, 1);
+	assert_int_equal(s.measured, 4);
+	/* latencies 0.5, 0.2, 1.0 (height 3 reaches node 2 with height 4), 0.1 */
+	assert_true(fabs(s.max - 1.0) < 1e-9);
+	assert_true(fabs(s.p50 - 0.35) < 1e-9);
+}
+
+static void test_sli_leaves_out_faults_and_laggards(void **state)
+{
+	struct tn_tip_event e[] = {
+		ev(10.0, 0, 1, 'a'), ev(10.1, 1, 1, 'a'),
+		ev(30.0, 0, 2, 'b'), ev(31.0, 1, 2, 'b'),  /* first seen in a partition */
+		ev(40.0, 0, 3, 'c'),                       /* node 1 never gets it (down) */
+	};
+	struct tn_window w = {25, 35};
+	char h[4][65];
+	struct tn_chain c;
+	struct tn_sli s;
+
+	chain4(&c, h);
+	c.top = 3;
+	assert_int_equal(tn_sli_compute(&s, e, sizeof(e) / sizeof(e[0]), 2, &c, &w, 1), 0);
+	assert_int_equal(s.measured, 1);
+	assert_int_equal(s.excluded, 2);
+	assert_true(fabs(s.p99 - 0.1) < 1e-9);
+	assert_int_equal(tn_sli_compute(&s, e, 0, 2, &c, NULL, 0), 0);
+	assert_true(isnan(s.p50));
+}
+
+static void test_converge_time_after_heal(void **state)
+{
+	struct tn_tip_event e[] = {
+		ev(10, 0, 5, 'a'), ev(11, 1, 5, 'b'), ev(12, 2, 5, 'b'),
+		ev(25, 0, 6, 'c'), ev(26, 1, 6, 'c'), ev(27, 2, 6, 'c'),
+	};
+	size_t n = sizeof(e) / sizeof(e[0]);
+
+	assert_true(fabs(tn_converge_time(e, n, 3, 7, 20) - 7) < 1e-9);
+	assert_true(fabs(tn_converge_time(e, n, 3, 6, 20)) < 1e-9);   /* 1 and 2 already agree */
+	assert_true(isnan(tn_converge_time(e, 5, 3, 7, 20)));
+	assert_true(fabs(tn_converge_time(e, n, 3, 7, 5) - 22) < 1e-9);
+}
+
+/* ---- attack blocks: each breaks exactly its own rule ---- */
+
+static struct cons_block genesis;
+
+static int genesis_only(const void *ctx, int64_t h, uint32_t *t, uint32_t *bits)
+{
+	*t = genesis.hdr.time;
+	*bits = genesis.hdr.bits;
+	return h == 0 ? 0 : -1;
+}
+
+/* A coin set holding one unspent (non-coinbase) coin: 7777..:0, 50 coins. */
+struct one_coin {
+	bool spent;
+};
+
+static int coin_get(void *ctx, const struct cons_outpoint *op, struct cons_coin *c)
+{
+	uint8_t txid[32];
+
+	memset(txid, 7, 32);
+	if (((struct one_coin *)ctx)->spent || op->n != 0 || memcmp(op->txid, txid, 32) != 0)
+		return 0;
+	memset(c, 0, sizeof(*c));
+	c->value = 50 * CONS_COIN;
+	return 1;
+}
+
+static int coin_spend(void *ctx, const struct cons_outpoint *op)
+{
+	((struct one_coin *)ctx)->spent = true;
+	return 0;
+}
+
+static int coin_add(void *ctx, const struct cons_outpoint *op, const struct cons_coin *c)
+{
+	return 0;
+}
+
+/* The first rule b breaks at height 1 on regtest, as a node checks them. */
+static const char *first_failure(const struct cons_params *p, const struct cons_block *b,
+				 int64_t now)
+{
+	struct cons_chain_view v = {NULL, 0, genesis_only};
+	struct one_coin coin = {false};
+	struct cons_coin_store store = {&coin, coin_get, coin_spend, coin_add};
+	struct cons_block_undo undo;
+	struct cons_state st;
+
+	cons_state_init(&st);
+	cons_block_undo_init(&undo);
+	if (cons_check_header(p, &b->hdr, b->hash, &st) == CONS_VALID &&
+	    cons_check_block(p, b, &st) == CONS_VALID &&
+	    cons_check_header_contextual(p, &b->hdr, &v, now, &st) == CONS_VALID &&
+	    cons_check_block_contextual(p, b, 1, genesis.hdr.time, &st) == CONS_VALID)
+		cons_connect_block(p, b, 1, &store, &undo, &st);
+	cons_block_undo_release(&undo);
+	return cons_reject_reason(st.code);
+}
+
+static void build(struct cons_block *b, enum tn_attack k, bool coin, int64_t now)
+{
+	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	const struct cons_params *p = cons_params_by_name("regtest");
+	uint8_t seckey[32], pkh[20];
+	struct tn_tip t;
+	char what[200] = "";
+
+	memset(seckey, 3, 32);
+	memset(pkh, 9, 20);
+	memset(&t, 0, sizeof(t));
+	memcpy(t.hash, genesis.hash, 32);
+	t.mtp = genesis.hdr.time;
+	t.next_bits = p->genesis_bits;
+	t.have_coin = coin;
+	memset(t.coin_txid, 7, 32);
+	cons_block_init(b);
+	assert_int_equal(tn_badblock_build(b, ctx, p, k, &t, now, pkh, seckey, what, sizeof(what)), 0);
+	assert_true(what[0] != 0);
+	assert_true(tn_badblock_solve(b, p, k != TN_ATK_BADPOW, 1000000));
+	secp256k1_context_destroy(ctx);
+}
+
+static void test_attack_blocks_break_one_rule(void **state)
+{
+	const struct cons_params *p = cons_params_by_name("regtest");
+	int64_t now = genesis.hdr.time + 600;
+	struct {
+		enum tn_attack k;
+		bool coin;
+		const char *reason;
+	} cases[] = {
+		{TN_ATK_BADPOW, false, "high-hash"},
+		{TN_ATK_BADMERKLE, false, "bad-txnmrklroot"},
+		{TN_ATK_DOUBLESPEND, false, "bad-txns-inputs-duplicate"},
+		{TN_ATK_DOUBLESPEND, true, "bad-txns-inputs-missingorspent"},
+		{TN_ATK_INFLATED_COINBASE, false, "bad-cb-amount"},
+		{TN_ATK_FUTURE_TIMESTAMP, false, "time-too-far-ahead"},
+	};
+	struct cons_block b;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		build(&b, cases[i].k, cases[i].coin, now);
+		assert_string_equal(first_failure(p, &b, now), cases[i].reason);
+		cons_block_release(&b);
+	}
+}
+
+/* Undoing the one broken thing leaves a valid block: nothing else was wrong. */
+static void test_attack_blocks_are_otherwise_valid(void **state)
+{
+	const struct cons_params *p = cons_params_by_name("regtest");
+	int64_t now = genesis.hdr.time + 600;
+	struct cons_block b;
+
+	build(&b, TN_ATK_BADMERKLE, false, now);
+	b.hdr.merkle[0] ^= 1;
+	assert_true(tn_badblock_solve(&b, p, true, 1000000));
+	assert_string_equal(first_failure(p, &b, now), "valid");
+	cons_block_release(&b);
+	build(&b, TN_ATK_FUTURE_TIMESTAMP, false, now);
+	b.hdr.time = (uint32_t)now;
+	assert_true(tn_badblock_solve(&b, p, true, 1000000));
+	assert_string_equal(first_failure(p, &b, now), "valid");
+	cons_block_release(&b);
+}
+
+static void test_attack_names(void **state)
+{
+	enum tn_attack k;
+
+	for (int i = 0; i < TN_ATK__COUNT; i++) {
+		assert_int_equal(tn_attack_parse(&k, tn_attack_name((enum tn_attack)i)), 0);
+		assert_int_equal(k, i);
+	}
+	assert_int_equal(tn_attack_parse(&k, "sybil"), -1);
+	assert_true(tn_attack_sends_block(TN_ATK_DOUBLESPEND));
+	assert_false(tn_attack_sends_block(TN_ATK_GARBAGE));
+}
+
+static int setup(void **state)
+{
+	cons_block_init(&genesis);
+	return cons_genesis_block(&genesis, cons_params_by_name("regtest"));
+}
+
+static int teardown(void **state)
+{
+	cons_block_release(&genesis);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_topology_edges_per_shape),
+		cmocka_unit_test(test_topology_edges_dial_downwards),
+		cmocka_unit_test(test_topology_names),
+		cmocka_unit_test(test_partition_parse_groups),
+		cmocka_unit_test(test_partition_parse_refuses_bad_input),
+		cmocka_unit_test(test_state_round_trip),
+		cmocka_unit_test(test_state_refuses_damaged_files),
+		cmocka_unit_test(test_log_time_has_milliseconds),
+		cmocka_unit_test(test_log_parse_tip_lines_only),
+		cmocka_unit_test(test_percentile_interpolates),
+		cmocka_unit_test(test_sli_propagation_and_stale),
+		cmocka_unit_test(test_sli_leaves_out_faults_and_laggards),
+		cmocka_unit_test(test_converge_time_after_heal),
+		cmocka_unit_test(test_attack_blocks_break_one_rule),
+		cmocka_unit_test(test_attack_blocks_are_otherwise_valid),
+		cmocka_unit_test(test_attack_names),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
