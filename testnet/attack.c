@@ -473,6 +473,10 @@ static int run(struct attack *x, char *err, size_t errlen)
 	cons_block_init(&b);
 	if (!ctx)
 		return snprintf(err, errlen, "out of memory"), -1;
+	/* Connected first: the block then reaches the node right after the tip check. */
+	if ((fd = dial(x->from, d->ip, d->port, err, errlen)) < 0 ||
+	    handshake(fd, x->p, 0, err, errlen) < 0)
+		goto out;
 	if (tn_attack_sends_block(x->kind)) {
 		if (make_block(x, &b, ctx, err, errlen) < 0)
 			goto out;
@@ -485,9 +489,6 @@ static int run(struct attack *x, char *err, size_t errlen)
 			 "bytes that are no Flint frame (an HTTP request)" :
 			 "a frame header announcing a payload over the 4 MB limit");
 	}
-	if ((fd = dial(x->from, d->ip, d->port, err, errlen)) < 0 ||
-	    handshake(fd, x->p, 0, err, errlen) < 0)
-		goto out;
 	if (send_attack(x, fd, &b) < 0)
 		x->refused = true;      /* it hung up while we were still sending */
 	x->closed_ms = x->refused ? 0 : watch_close(fd, x->p, x->wait);
