@@ -207,6 +207,14 @@ static void print_next(struct tn_app *a)
 	printf("  %s/flint-testnet%s tree | slo | logs 0 -f | down [--clean]\n", b, d);
 }
 
+static bool all_running(const struct tn_app *a)
+{
+	for (int i = 0; i < a->st.n; i++)
+		if (!tn_node_running(a, i))
+			return false;
+	return true;
+}
+
 int tn_cmd_up(struct tn_app *a, int argc, char **argv)
 {
 	struct up_opts o = {.n = 4, .block_time = 5, .base_port = 28400, .timeout = 90,
@@ -215,6 +223,12 @@ int tn_cmd_up(struct tn_app *a, int argc, char **argv)
 
 	if (parse_up(&o, argc, argv) != 0 || (!fresh && check_same(&a->st, &o) != 0))
 		return 1;
+	if (!fresh && all_running(a)) {
+		printf("the testnet in %s is already running\n", a->st.dir);
+		tn_status_print(a);
+		print_next(a);
+		return 0;
+	}
 	if (fresh)
 		printf("starting a new testnet in %s: %d nodes, %s, %d miner%s, %d s blocks\n",
 		       a->st.dir, o.n, tn_topology_name(o.topology), o.miners,

@@ -146,7 +146,8 @@ static void print_marks(const struct tblock *b)
 			first = false;
 		}
 	}
-	if (b->status[0] && strcmp(b->status, "active") != 0)
+	/* A fork's status is news; a trunk block that some node knows as headers is not. */
+	if (b->status[0] && (!b->trunk || strcmp(b->status, "invalid") == 0))
 		printf("  [%s]", b->status);
 	printf("\n");
 }

@@ -1,0 +1,31 @@
+#!/bin/sh
+# flint-testnet skew: a miner whose clock runs 90 s fast (the testnet limit
+# is 30 s) has its blocks refused by the others, as early rather than
+# invalid, so it is not banned; a restart keeps the skew; once its clock is
+# fixed it rejoins the others on one chain.
+. "$(dirname "$0")/lib.sh"
+BASE=$((20000 + ($$ + 5519) % 20000))
+. "$(dirname "$0")/testnet_lib.sh"
+
+mined() { grep -c 'mined block' "$TND/node2/testnet/debug.log"; }
+mined_more() { [ "$(mined)" -gt "$M" ]; }
+last_mined() { grep 'mined block' "$TND/node2/testnet/debug.log" | tail -1 | sed 's/.*mined block //'; }
+refused_by_0() { ! on_chain 0 "$X"; }
+offset_kept() { tn status --json | grep -q '"index": 2, [^}]*"time_offset": 90'; }
+not_banned() { ! rpc 0 listbanned | grep -q '127.0.0.12"' && ! rpc 1 listbanned | grep -q '127.0.0.12"'; }
+rejoined() { agree && [ "$(tip 2)" = "$(tip 0)" ]; }
+
+quiet tn up -n 3 --block-time 2 --base-port "$BASE"
+check "three miners agree" wait_slow 60 agree
+check "skew 2 by +90 s" quiet tn skew 2 90
+check "a restart keeps the skew" quiet tn restart 2
+check "status shows the offset" offset_kept
+M=$(mined)
+check "the skewed node mines" wait_slow 90 mined_more
+X=$(last_mined)
+sleep 2
+check "its block is refused by the others" refused_by_0
+check "it is not banned for it (early, not invalid)" not_banned
+check "fix its clock" quiet tn skew 2 0
+check "it rejoins the others on one chain" wait_slow 90 rejoined
+finish
