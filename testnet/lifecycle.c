@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,29 +183,49 @@ static const char *halves(int n, char *out, size_t len)
 	return out;
 }
 
+static void hint(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void hint(const char *what, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (what[0])
+		printf("  %-42s  # %s\n", cmd, what);
+	else
+		printf("  %s\n", cmd);
+}
+
 static void print_next(struct tn_app *a)
 {
 	const char *b = a->hint_bin, *d = a->hint_dir;
-	char cookie[700], groups[256];
+	char cookie[700], groups[256], t[1300];
+	int rpc = a->st.node[0].rpcport;
 
 	tn_node_cookie(&a->st, 0, cookie, sizeof(cookie));
+	snprintf(t, sizeof(t), "%s/flint-testnet%s", b, d);
 	printf("\nTry next:\n");
-	printf("  %s/flint-testnet%s status                 # heights, tips, peers; --json too\n", b, d);
-	printf("  W=\"%s/flint-wallet --wallet /tmp/my-wallet.json --rpc 127.0.0.1:%d "
-	       "--rpccookiefile %s\"\n", b, a->st.node[0].rpcport, cookie);
-	printf("  $W create                                     # prints your address\n");
-	printf("  %s/flint-testnet%s faucet ADDRESS 10       # coins from the miners' wallet "
-	       "(mature after %d blocks)\n", b, d, 20);
-	printf("  $W balance\n");
-	printf("  %s/flint-explorer --rpc 127.0.0.1:%d --rpccookiefile %s summary\n", b,
-	       a->st.node[0].rpcport, cookie);
-	if (a->st.n >= 2)
-		printf("  %s/flint-testnet%s partition %s; sleep 30; %s/flint-testnet%s tree; "
-		       "%s/flint-testnet%s heal\n", b, d, halves(a->st.n, groups, sizeof(groups)),
-		       b, d, b, d);
-	printf("  %s/flint-testnet%s kill 1 | start 1 | restart 1 | skew 1 60 | attack 0 badpow\n",
-	       b, d);
-	printf("  %s/flint-testnet%s tree | slo | logs 0 -f | down [--clean]\n", b, d);
+	hint("heights, tips, peers, mining", "%s status", t);
+	hint("", "W=\"%s/flint-wallet --wallet /tmp/my-wallet.json --rpc 127.0.0.1:%d "
+	     "--rpccookiefile %s\"", b, rpc, cookie);
+	hint("your wallet: prints its address", "$W create");
+	hint("coins from the miners (mature after 20 blocks)", "%s faucet ADDRESS 10", t);
+	hint("", "$W balance");
+	hint("", "%s/flint-explorer --rpc 127.0.0.1:%d --rpccookiefile %s summary", b, rpc, cookie);
+	if (a->st.n >= 2) {
+		hint("split the network; watch the tips diverge", "%s partition %s", t,
+		     halves(a->st.n, groups, sizeof(groups)));
+		hint("the block tree across all nodes", "%s tree", t);
+		hint("and watch them converge", "%s heal", t);
+	}
+	hint("crash a node, bring it back", "%s kill 1; %s start 1", t, t);
+	hint("a clock 60 s fast: its blocks are refused", "%s skew 1 60", t);
+	hint("a hostile peer; see the node ban it", "%s attack 0 badmerkle", t);
+	hint("propagation, stale rate, convergence", "%s slo", t);
+	hint("", "%s logs 0 -f", t);
+	hint("stop (--clean also deletes the data)", "%s down", t);
 }
 
 static bool all_running(const struct tn_app *a)

@@ -101,6 +101,22 @@ bool tn_node_running(const struct tn_app *a, int i)
 	return tn_pid_alive(a->st.node[i].pid, dd);
 }
 
+/*
+ * One hashing thread, paced so that the miners together find a block every
+ * block_time seconds at whatever the difficulty is: each aims at
+ * block_time * miners. The rewards go to the faucet.
+ */
+static void miner_args(const struct tn_state *s, struct tn_args *v)
+{
+	tn_args_add(v, "--mine");
+	tn_args_add(v, "--mining-address");
+	tn_args_add(v, "%s", s->faucet_address);
+	tn_args_add(v, "--mining-threads");
+	tn_args_add(v, "1");
+	tn_args_add(v, "--mining-pace");
+	tn_args_add(v, "%d", s->block_time * s->miners);
+}
+
 /* The flintd command line of node i. */
 static void node_args(const struct tn_app *a, int i, struct tn_args *v)
 {
@@ -132,15 +148,8 @@ static void node_args(const struct tn_app *a, int i, struct tn_args *v)
 		tn_args_add(v, "--connect");
 		tn_args_add(v, "%s:%d", s->node[e[k].to].ip, s->node[e[k].to].port);
 	}
-	if (d->miner) {
-		tn_args_add(v, "--mine");
-		tn_args_add(v, "--mining-address");
-		tn_args_add(v, "%s", s->faucet_address);
-		tn_args_add(v, "--mining-threads");
-		tn_args_add(v, "1");
-		tn_args_add(v, "--mining-pace");
-		tn_args_add(v, "%d", s->block_time * s->miners);
-	}
+	if (d->miner)
+		miner_args(s, v);
 	if (d->time_offset) {
 		tn_args_add(v, "--time-offset");
 		tn_args_add(v, "%lld", d->time_offset);
