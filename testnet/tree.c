@@ -11,6 +11,9 @@
 
 #include "testnet/app.h"
 
+/* Blocks below the top that `tree` goes down, at most, to find where branches fork. */
+#define MAX_DEPTH 500
+
 struct tblock {
 	char hash[65], prev[65];
 	long long height;
@@ -109,18 +112,89 @@ static void collect_node(struct tn_app *a, struct tree *t, int i)
 	json_decref(tips);
 }
 
-/* The highest tip height of any running node, or -1. */
-static long long top_height(struct tn_app *a)
+/* The highest tip height of any running node (and which node), or -1. */
+static long long top_height(struct tn_app *a, int *node)
 {
 	long long top = -1;
 
 	for (int i = 0; i < a->st.n; i++) {
 		json_t *h = tn_node_running(a, i) ? tn_call_quiet(a, i, "getblockcount", NULL) : NULL;
-		if (json_is_integer(h) && json_integer_value(h) > top)
+		if (json_is_integer(h) && json_integer_value(h) > top) {
 			top = json_integer_value(h);
+			*node = i;
+		}
 		json_decref(h);
 	}
 	return top;
+}
+
+/* Confirmations of hash on node n (-1 off its chain, -2 unknown to it); its parent too. */
+static long long confirmations(struct tn_app *a, int n, const char *hash, char prev[65],
+			       long long *height)
+{
+	json_t *h = tn_call_quiet(a, n, "getblockheader", json_pack("[s]", hash));
+	const char *p = json_string_value(json_object_get(h, "previousblockhash"));
+	long long c = h ? (long long)json_integer_value(json_object_get(h, "confirmations")) : -2;
+
+	snprintf(prev, 65, "%s", p ? p : "");
+	*height = (long long)json_integer_value(json_object_get(h, "height"));
+	json_decref(h);
+	return c;
+}
+
+/* Height where node i's chain leaves node top's (at most MAX_DEPTH blocks down). */
+static long long fork_height(struct tn_app *a, int top, int i, long long floor)
+{
+	json_t *best = tn_call_quiet(a, i, "getbestblockhash", NULL);
+	char hash[65], prev[65];
+	long long height = floor + 1;
+
+	snprintf(hash, sizeof(hash), "%s", json_is_string(best) ? json_string_value(best) : "");
+	json_decref(best);
+	while (hash[0] && height > floor) {
+		if (confirmations(a, top, hash, prev, &height) >= 0)
+			return height > floor ? height : floor;
+		if (confirmations(a, i, hash, prev, &height) == -2)
+			break;
+		snprintf(hash, sizeof(hash), "%s", prev);
+	}
+	return floor;
+}
+
+/* The lowest fork point of node i's side branches whose tips are at least `from` high. */
+static long long side_forks(struct tn_app *a, int i, long long from)
+{
+	json_t *tips = tn_call_quiet(a, i, "getchaintips", NULL), *t;
+	long long low = from;
+	size_t k;
+
+	json_array_foreach(tips, k, t) {
+		long long h = (long long)json_integer_value(json_object_get(t, "height"));
+		long long len = (long long)json_integer_value(json_object_get(t, "branchlen"));
+		if (h >= from && h - len < low)
+			low = h - len;
+	}
+	json_decref(tips);
+	return low;
+}
+
+/* The lowest height to draw: depth below the top, or lower to show where each node forks. */
+static long long window_low(struct tn_app *a, int top_node, long long top, long long depth)
+{
+	long long low = top - depth + 1, floor = top - MAX_DEPTH;
+
+	for (int i = 0; i < a->st.n; i++) {
+		long long f;
+		if (!tn_node_running(a, i))
+			continue;
+		f = i == top_node ? low : fork_height(a, top_node, i, floor > 0 ? floor : 0);
+		if (f < low)
+			low = f;
+		f = side_forks(a, i, top - depth + 1);
+		if (f < low)
+			low = f > floor ? f : floor;
+	}
+	return low > 0 ? low : 0;
 }
 
 /* Marks the most-work chain (the trunk). */
@@ -197,10 +271,13 @@ static void draw_text(struct tree *t, long long top, int n)
 			print_marks(b);
 		}
 	}
+	size_t left = 0;
+
 	for (size_t i = 0; i < t->n; i++)
-		if (!t->b[i].trunk && !t->b[i].drawn)
-			printf("  (side block %.16s at height %lld forks below the window)\n",
-			       t->b[i].hash, t->b[i].height);
+		left += !t->b[i].trunk && !t->b[i].drawn;
+	if (left)
+		printf("  (%zu side block%s fork below the window: try a larger --depth)\n", left,
+		       left == 1 ? "" : "s");
 }
 
 static void draw_dot(struct tree *t)
@@ -224,6 +301,7 @@ int tn_cmd_tree(struct tn_app *a, int argc, char **argv)
 {
 	struct tree t;
 	long long depth = 12, top;
+	int top_node = 0;
 	bool dot = false;
 
 	memset(&t, 0, sizeof(t));
@@ -235,9 +313,9 @@ int tn_cmd_tree(struct tn_app *a, int argc, char **argv)
 		else
 			return tn_fail("usage: flint-testnet tree [--dot] [--depth N]");
 	}
-	if ((top = top_height(a)) < 0)
+	if ((top = top_height(a, &top_node)) < 0)
 		return tn_fail("no node is running");
-	t.low = top - depth + 1 > 0 ? top - depth + 1 : 0;
+	t.low = window_low(a, top_node, top, depth);
 	for (int i = 0; i < TN_MAX_NODES; i++)
 		t.below[i] = -1;
 	for (int i = 0; i < a->st.n; i++)
