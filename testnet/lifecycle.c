@@ -151,12 +151,13 @@ static bool node_ready(struct tn_app *a, int i)
 	return ok;
 }
 
-static int wait_ready(struct tn_app *a, int timeout)
+/* Waits until nodes from..to-1 are ready (node_ready), nudging connections meanwhile. */
+static int wait_ready(struct tn_app *a, int from, int to, int timeout)
 {
 	double end = tn_now() + timeout;
-	int i = 0;
+	int i = from;
 
-	while (i < a->st.n) {
+	while (i < to) {
 		if (node_ready(a, i)) {
 			i++;
 			continue;
@@ -262,7 +263,7 @@ int tn_cmd_up(struct tn_app *a, int argc, char **argv)
 	for (int i = 0; i < a->st.n; i++)
 		if (bring_up(a, i) != 0)
 			return 1;
-	if (tn_app_save(a) < 0 || wait_ready(a, o.timeout) != 0)
+	if (tn_app_save(a) < 0 || wait_ready(a, 0, a->st.n, o.timeout) != 0)
 		return 1;
 	/* From here the network is whole: `slo` times blocks from this moment. */
 	tn_state_event(&a->st, "up", NULL);
@@ -359,6 +360,8 @@ static int start_node(struct tn_app *a, int i, const char *what)
 	if (bring_up(a, i) != 0)
 		return 1;
 	tn_reconnect(a, i);
+	if (wait_ready(a, i, i + 1, 30) != 0)
+		return 1;
 	snprintf(idx, sizeof(idx), "%d", i);
 	tn_state_event(&a->st, what, idx);
 	if (tn_app_save(a) < 0)

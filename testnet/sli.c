@@ -109,27 +109,39 @@ static void node_reach(struct reach *r, const struct tn_tip_event *ev, size_t n_
 	}
 }
 
-static int cmp_hash(const void *a, const void *b)
+static int cmp_event_hash(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	const struct tn_tip_event *x = *(const struct tn_tip_event *const *)a;
+	const struct tn_tip_event *y = *(const struct tn_tip_event *const *)b;
+	int c = strcmp(x->hash, y->hash);
+
+	return c ? c : (x->time < y->time ? -1 : x->time > y->time);
 }
 
-/* Distinct hashes of events that are not on the best chain. -1 out of memory. */
-static long long count_stale(const struct tn_tip_event *ev, size_t n_ev, const struct tn_chain *c)
+/*
+ * Counts the distinct blocks of events that are not on the best chain, and
+ * those of them first seen inside a window. -1 out of memory.
+ */
+static int count_stale(struct tn_sli *out, const struct tn_tip_event *ev, size_t n_ev,
+		       const struct tn_chain *c, const struct tn_window *w, size_t n_w)
 {
-	const char **h = malloc((n_ev + 1) * sizeof(*h));
-	size_t n = 0, distinct = 0;
+	const struct tn_tip_event **v = malloc((n_ev + 1) * sizeof(*v));
+	size_t n = 0;
 
-	if (!h)
+	if (!v)
 		return -1;
 	for (size_t i = 0; i < n_ev; i++)
 		if (!on_chain(c, ev[i].height, ev[i].hash))
-			h[n++] = ev[i].hash;
-	qsort(h, n, sizeof(*h), cmp_hash);
-	for (size_t i = 0; i < n; i++)
-		distinct += i == 0 || strcmp(h[i], h[i - 1]) != 0;
-	free(h);
-	return (long long)distinct;
+			v[n++] = &ev[i];
+	qsort(v, n, sizeof(*v), cmp_event_hash);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && strcmp(v[i]->hash, v[i - 1]->hash) == 0)
+			continue;                 /* sorted by time within a hash: the first counts */
+		out->stale++;
+		out->stale_in_faults += in_window(w, n_w, v[i]->time);
+	}
+	free(v);
+	return 0;
 }
 
 /* Latencies of the blocks every node reached outside the windows. */
@@ -154,16 +166,14 @@ int tn_sli_compute(struct tn_sli *out, const struct tn_tip_event *ev, size_t n_e
 	struct reach r = {calloc(span + 1, sizeof(double)), calloc(span + 1, sizeof(double)),
 			  calloc(span + 1, sizeof(int))};
 	double *lat = calloc(span + 1, sizeof(double));
-	long long stale = count_stale(ev, n_ev, c);
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (!r.first || !r.last || !r.count || !lat || stale < 0)
+	if (!r.first || !r.last || !r.count || !lat || count_stale(out, ev, n_ev, c, w, n_w) < 0)
 		goto out;
 	for (int node = 0; node < n_nodes; node++)
 		node_reach(&r, ev, n_ev, node, c);
 	latencies(out, &r, span, n_nodes, w, n_w, lat);
-	out->stale = (size_t)stale;
 	out->p50 = tn_percentile(lat, out->measured, 50);
 	out->p99 = tn_percentile(lat, out->measured, 99);
 	out->max = tn_percentile(lat, out->measured, 100);

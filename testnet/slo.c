@@ -247,8 +247,8 @@ static void sli_rows(struct report *r, const struct tn_sli *s)
 		 "or not reached by every node)", s->measured, s->excluded);
 	row(r, "block propagation p50", s->p50, OBJ_P50, "s", note);
 	row(r, "block propagation p99", s->p99, OBJ_P99, "s", note);
-	snprintf(note, sizeof(note), "%zu of %.0f blocks seen are not on the best chain", s->stale,
-		 seen);
+	snprintf(note, sizeof(note), "%zu of %.0f blocks seen are not on the best chain (%zu of "
+		 "them mined during a fault)", s->stale, seen, s->stale_in_faults);
 	row(r, "stale block rate", seen > 0 ? (double)s->stale / seen : NAN, OBJ_STALE, "%", note);
 }
 

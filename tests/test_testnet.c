@@ -271,6 +271,7 @@ static void test_sli_propagation_and_stale(void **state)
 	assert_int_equal(tn_sli_compute(&s, e, sizeof(e) / sizeof(e[0]), 3, &c, NULL, 0), 0);
 	assert_int_equal(s.active, 4);
 	assert_int_equal(s.stale, 1);
+	assert_int_equal(s.stale_in_faults, 0);
 	assert_int_equal(s.measured, 4);
 	/* latencies 0.5, 0.2, 1.0 (height 3 reaches node 2 with height 4), 0.1 */
 	assert_true(fabs(s.max - 1.0) < 1e-9);
@@ -281,6 +282,7 @@ static void test_sli_leaves_out_faults_and_laggards(void **state)
 {
 	struct tn_tip_event e[] = {
 		ev(10.0, 0, 1, 'a'), ev(10.1, 1, 1, 'a'),
+		ev(27.0, 1, 2, 'x'),                       /* stale, mined in the partition */
 		ev(30.0, 0, 2, 'b'), ev(31.0, 1, 2, 'b'),  /* first seen in a partition */
 		ev(40.0, 0, 3, 'c'),                       /* node 1 never gets it (down) */
 	};
@@ -294,6 +296,8 @@ static void test_sli_leaves_out_faults_and_laggards(void **state)
 	assert_int_equal(tn_sli_compute(&s, e, sizeof(e) / sizeof(e[0]), 2, &c, &w, 1), 0);
 	assert_int_equal(s.measured, 1);
 	assert_int_equal(s.excluded, 2);
+	assert_int_equal(s.stale, 1);
+	assert_int_equal(s.stale_in_faults, 1);
 	assert_true(fabs(s.p99 - 0.1) < 1e-9);
 	assert_int_equal(tn_sli_compute(&s, e, 0, 2, &c, NULL, 0), 0);
 	assert_true(isnan(s.p50));
