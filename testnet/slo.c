@@ -283,7 +283,7 @@ static void print_report(const struct report *r, const struct tn_chain *c, bool 
 		json_decref(o);
 		return;
 	}
-	printf("%-26s %10s  %-9s %-6s %s\n", "indicator", "value", "objective", "result", "");
+	printf("%-26s %10s  %-9s %s\n", "indicator", "value", "objective", "result");
 	json_array_foreach(r->rows, i, x)
 		printf("%-26s %10s  %-9s %-6s %s\n",
 		       json_string_value(json_object_get(x, "indicator")),
