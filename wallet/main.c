@@ -173,8 +173,11 @@ static void open_wallet(struct app *a, bool need_secrets)
 
 	if (wal_load(&a->w, a->path, err, sizeof(err)) < 0)
 		die("%s", err);
-	if (a->w.params != a->co.params)
-		die("the wallet is for chain %s (give --chain)", a->w.params->name);
+	if (a->w.params != a->co.params) {
+		fprintf(stderr, "flint-wallet: error: the wallet '%s' is for chain %s (give --chain "
+			"%s)\n", a->path, a->w.params->name, a->w.params->name);
+		exit(1);
+	}
 	if (need_secrets && a->w.encrypted &&
 	    wal_unlock(&a->w, passphrase(a, "passphrase: ", false), err, sizeof(err)) < 0)
 		die("%s", err);
