@@ -617,7 +617,9 @@ static void test_wallet_coins_collect(void **state)
 	/* One block later the second coinbase matures; garbage answers give nothing. */
 	wal_coins_collect(&cs, &w, utxos, pool, 201);
 	assert_int_equal(cs.bal.immature, 0);
-	wal_coins_collect(&cs, &w, json_string("x"), NULL, -5);
+	json_decref(utxos);
+	utxos = json_string("x");
+	wal_coins_collect(&cs, &w, utxos, NULL, -5);
 	assert_int_equal(cs.n, 0);
 	assert_int_equal(cs.bal.confirmed, 0);
 	json_decref(utxos);
