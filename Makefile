@@ -116,9 +116,8 @@ $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(SUPPORT_OBJ) $(LAYER_LIBS)
 test: all $(TEST_BIN) $(TOOL_BIN)
 	@FLINT_BIN=$(BIN) FLINT_TOOLS=$(BUILD)/tools sh tests/run.sh $(TEST_BIN) $(TEST_SCRIPTS)
 
-bench: all $(BENCH_BIN) $(TOOL_BIN)
-	@for b in $(BENCH_BIN); do $$b || exit 1; done
-	@sh bench/bench_net.sh $(BIN) $(BUILD)/tools
+bench: all $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do FLINT_BIN=$(BIN) $$b || exit 1; done
 
 # Fuzzing needs clang's libFuzzer; the targets link the consensus sources
 # directly so they are instrumented for coverage.

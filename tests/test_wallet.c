@@ -1,4 +1,9 @@
-/* Tests for wallet/wallet.c: amounts, the file round trip, encryption, refusals. */
+/*
+ * Tests for the wallet library: amounts, the file round trip, encryption,
+ * refused files, a write killed before its rename (wallet.c); fees, coin
+ * selection and signed payments exact to the base unit (spend.c); coins and
+ * balances from address-index answers (coins.c).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,8 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <secp256k1.h>
 
+#include "consensus/script.h"
+#include "consensus/sig.h"
+#include "wallet/coins.h"
+#include "wallet/spend.h"
 #include "wallet/wallet.h"
 
 static const struct cons_params *P;
@@ -146,6 +157,476 @@ static void test_wallet_refuses_bad_files(void **state)
 	unlink(path);
 }
 
+static void test_wallet_amount_parse_edges(void **state)
+{
+	static const char *const bad[] = {
+		" 1", "1 ", "+1", "1,5", "0x10", "..1", "1..", "1.2.3", "0.000000001", "0.00000000",
+		"1e-8", "inf", "nan", "21000000.00000001", "1\n", "-0.1", "00000000000000000000000000",
+	};
+	int64_t v;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(wal_parse_amount(P, bad[i], &v), -1);
+	assert_int_equal(wal_parse_amount(P, ".5", &v), 0);
+	assert_int_equal(v, 50000000);
+	assert_int_equal(wal_parse_amount(P, "00.10000000", &v), 0);
+	assert_int_equal(v, 10000000);
+	assert_int_equal(wal_parse_amount(P, "000000000000000000000001", &v), 0);
+	assert_int_equal(v, CONS_COIN);
+	assert_int_equal(wal_parse_amount(P, "20999999.99999999", &v), 0);
+	assert_int_equal(v, P->max_money - 1);
+	assert_int_equal(wal_parse_amount(P, "21000000.00000000", &v), 0);
+	assert_int_equal(v, P->max_money);
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = malloc(1 << 20);
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	*len = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	return buf;
+}
+
+static void assert_file_is(const char *path, const uint8_t *want, size_t want_len)
+{
+	size_t len;
+	uint8_t *now = slurp(path, &len);
+
+	assert_int_equal(len, want_len);
+	assert_memory_equal(now, want, len);
+	free(now);
+}
+
+static void test_wallet_wrong_passphrase_leaves_file(void **state)
+{
+	struct wal_wallet w, r;
+	char path[128], err[256];
+	uint8_t *before;
+	size_t len;
+
+	tmp_path(path, sizeof(path));
+	assert_int_equal(wal_create(&w, P, "right", err, sizeof(err)), 0);
+	assert_non_null(wal_new_key(&w, false, err, sizeof(err)));
+	assert_non_null(wal_new_key(&w, false, err, sizeof(err)));
+	assert_int_equal(wal_save(&w, path, false, err, sizeof(err)), 0);
+	before = slurp(path, &len);
+	assert_int_equal(wal_load(&r, path, err, sizeof(err)), 0);
+	assert_int_equal(wal_unlock(&r, "Right", err, sizeof(err)), -1);
+	assert_string_equal(err, "wrong passphrase");
+	assert_int_equal(wal_unlock(&r, "", err, sizeof(err)), -1);
+	assert_false(r.unlocked);
+	for (size_t i = 0; i < r.n_keys; i++)         /* nothing half-decrypted stays behind */
+		assert_true(r.keys[i].secret[0] == 0 && r.keys[i].secret[31] == 0);
+	assert_file_is(path, before, len);
+	assert_int_equal(wal_unlock(&r, "right", err, sizeof(err)), 0);
+	assert_memory_equal(r.keys[1].secret, w.keys[1].secret, 32);
+	wal_release(&r);
+	/* A sealed key altered on disk fails GCM's tag even with the right passphrase. */
+	w.keys[1].sealed[20] ^= 1;
+	assert_int_equal(wal_save(&w, path, true, err, sizeof(err)), 0);
+	assert_int_equal(wal_load(&r, path, err, sizeof(err)), 0);
+	assert_int_equal(wal_unlock(&r, "right", err, sizeof(err)), -1);
+	wal_release(&r);
+	wal_release(&w);
+	free(before);
+	unlink(path);
+}
+
+/* A save killed between writing the temp file and the rename leaves the old file. */
+static void test_wallet_save_crash_keeps_old_file(void **state)
+{
+	struct wal_wallet w, r;
+	char path[128], tmp[160], err[256];
+	uint8_t *before;
+	size_t len;
+	int status;
+	pid_t pid;
+
+	tmp_path(path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	assert_int_equal(wal_create(&w, P, NULL, err, sizeof(err)), 0);
+	assert_non_null(wal_new_key(&w, false, err, sizeof(err)));
+	assert_int_equal(wal_save(&w, path, false, err, sizeof(err)), 0);
+	before = slurp(path, &len);
+	assert_non_null(wal_new_key(&w, false, err, sizeof(err)));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("FLINT_WALLET_CRASH_BEFORE_RENAME", "1", 1);
+		_exit(wal_save(&w, path, true, err, sizeof(err)) == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 97);
+	assert_file_is(path, before, len);
+	assert_int_equal(access(tmp, F_OK), 0);        /* the new text never replaced it */
+	assert_int_equal(wal_load(&r, path, err, sizeof(err)), 0);
+	assert_int_equal(r.n_keys, 1);
+	wal_release(&r);
+	/* The next save replaces the stale temp file and the wallet. */
+	assert_int_equal(wal_save(&w, path, true, err, sizeof(err)), 0);
+	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(wal_load(&r, path, err, sizeof(err)), 0);
+	assert_int_equal(r.n_keys, 2);
+	wal_release(&r);
+	wal_release(&w);
+	free(before);
+	unlink(path);
+}
+
+/* ---- spend.c ---- */
+
+static void test_wallet_tx_size_max(void **state)
+{
+	/* version 4 | count | inputs of 32+4+1+(1+72+1+1+33)+4 | count | outputs of 8+1+25 | locktime 4 */
+	assert_int_equal(wal_tx_size_max(1, 1), 193);
+	assert_int_equal(wal_tx_size_max(1, 2), 227);
+	assert_int_equal(wal_tx_size_max(2, 2), 376);
+	assert_int_equal(wal_tx_size_max(253, 1), 4 + 3 + 253 * 149 + 1 + 34 + 4);
+}
+
+static void test_wallet_fee_for_size(void **state)
+{
+	assert_int_equal(wal_fee_for_size(P, 1000, 226), 226);
+	assert_int_equal(wal_fee_for_size(P, 1001, 226), 227);       /* 226.226 rounds up */
+	assert_int_equal(wal_fee_for_size(P, 999, 1000), 999);
+	assert_int_equal(wal_fee_for_size(P, 1, 1), 1);
+	assert_int_equal(wal_fee_for_size(P, 0, 500), 0);
+	assert_int_equal(wal_fee_for_size(P, 12345678, 777), 9592592);   /* 9592591.806 */
+	assert_int_equal(wal_fee_for_size(P, P->max_money, 1000), P->max_money);
+	assert_int_equal(wal_fee_for_size(P, P->max_money, 1001), -1);  /* above the cap */
+	assert_int_equal(wal_fee_for_size(P, P->max_money + 1, 1), -1);
+	assert_int_equal(wal_fee_for_size(P, -1, 1), -1);
+	assert_int_equal(wal_fee_for_size(P, 1000, P->max_block_size + 1), -1);
+}
+
+static void set_coin(struct wal_coin *c, const struct wal_key *k, uint8_t tag, int64_t value,
+		     bool unconfirmed)
+{
+	memset(c, 0, sizeof(*c));
+	memset(c->op.txid, tag, 32);
+	c->op.n = tag;
+	c->value = value;
+	c->key = k;
+	c->unconfirmed = unconfirmed;
+}
+
+static void plan_ok(struct wal_plan *plan, size_t n_in, int64_t in_total, int64_t fee,
+		    int64_t change)
+{
+	assert_int_equal(plan->n_in, n_in);
+	assert_int_equal(plan->in_total, in_total);
+	assert_int_equal(plan->fee, fee);
+	assert_int_equal(plan->change, change);
+	assert_int_equal(plan->in_total, plan->amount + plan->fee + plan->change);
+}
+
+static void test_wallet_plan_largest_first(void **state)
+{
+	struct wal_coin c[3];
+	struct wal_plan plan;
+
+	set_coin(&c[0], NULL, 1, 20 * CONS_COIN, false);
+	set_coin(&c[1], NULL, 2, 50 * CONS_COIN, false);
+	set_coin(&c[2], NULL, 3, 30 * CONS_COIN, false);
+	assert_int_equal(wal_plan_payment(&plan, P, c, 3, 60 * CONS_COIN, 1000), 0);
+	/* 50 + 30 cover 60 and the fee of 376 bytes at 1000 per kB; change is the rest. */
+	plan_ok(&plan, 2, 80 * CONS_COIN, 376, 20 * CONS_COIN - 376);
+	assert_int_equal(c[0].value, 50 * CONS_COIN);
+	assert_int_equal(c[1].value, 30 * CONS_COIN);
+	assert_int_equal(plan.available, 100 * CONS_COIN);
+	/* All three, to the base unit: 100 coins less the 3-input, 1-output fee. */
+	assert_int_equal(wal_plan_payment(&plan, P, c, 3, 100 * CONS_COIN - 491, 1000), 0);
+	plan_ok(&plan, 3, 100 * CONS_COIN, 491, 0);
+	assert_int_equal(wal_plan_payment(&plan, P, c, 3, 100 * CONS_COIN - 490, 1000), -1);
+	assert_int_equal(plan.available, 100 * CONS_COIN);
+}
+
+static void test_wallet_plan_dust_change_to_fee(void **state)
+{
+	struct wal_coin c;
+	struct wal_plan plan;
+
+	set_coin(&c, NULL, 1, CONS_COIN, false);
+	/* One input: 193 bytes without change, 227 with. */
+	assert_int_equal(wal_plan_payment(&plan, P, &c, 1, CONS_COIN - 227 - WAL_DUST, 1000), 0);
+	plan_ok(&plan, 1, CONS_COIN, 227, WAL_DUST);
+	assert_int_equal(wal_plan_payment(&plan, P, &c, 1, CONS_COIN - 227 - WAL_DUST + 1, 1000), 0);
+	plan_ok(&plan, 1, CONS_COIN, 227 + WAL_DUST - 1, 0);
+	assert_int_equal(wal_plan_payment(&plan, P, &c, 1, CONS_COIN - 193, 1000), 0);
+	plan_ok(&plan, 1, CONS_COIN, 193, 0);
+	assert_int_equal(wal_plan_payment(&plan, P, &c, 1, CONS_COIN - 192, 1000), -1);
+	assert_int_equal(wal_plan_payment(&plan, P, &c, 1, CONS_COIN - 1, 0), 0);   /* rate 0 */
+	plan_ok(&plan, 1, CONS_COIN, 1, 0);
+}
+
+static void test_wallet_plan_confirmed_first(void **state)
+{
+	struct wal_coin c[3];
+	struct wal_plan plan;
+
+	set_coin(&c[0], NULL, 1, 100 * CONS_COIN, true);
+	set_coin(&c[1], NULL, 2, 1 * CONS_COIN, false);
+	set_coin(&c[2], NULL, 3, 2 * CONS_COIN, false);
+	assert_int_equal(wal_plan_payment(&plan, P, c, 3, 250000000, 1000), 0);
+	plan_ok(&plan, 2, 3 * CONS_COIN, 376, 50000000 - 376);
+	assert_false(c[0].unconfirmed || c[1].unconfirmed);
+	assert_int_equal(wal_plan_payment(&plan, P, c, 3, 5 * CONS_COIN, 1000), 0);
+	assert_int_equal(plan.n_in, 3);
+	assert_true(c[2].unconfirmed);
+}
+
+static void test_wallet_plan_refuses_absurd(void **state)
+{
+	struct wal_coin *c = calloc(WAL_MAX_COINS, sizeof(*c));
+	struct wal_plan plan;
+
+	assert_non_null(c);
+	for (size_t i = 0; i < WAL_MAX_COINS; i++)
+		set_coin(&c[i], NULL, (uint8_t)i, CONS_COIN, false);
+	/* The largest rate: fees pass the cap long before the coins run out, and nothing overflows. */
+	assert_int_equal(wal_plan_payment(&plan, P, c, WAL_MAX_COINS, 4000 * CONS_COIN,
+					  P->max_money), -1);
+	assert_int_equal(plan.available, (int64_t)WAL_MAX_COINS * CONS_COIN);
+	assert_int_equal(wal_plan_payment(&plan, P, c, 2, CONS_COIN, P->max_money + 1), -1);
+	assert_int_equal(wal_plan_payment(&plan, P, c, 2, 0, 1000), -1);
+	assert_int_equal(wal_plan_payment(&plan, P, c, 2, -CONS_COIN, 1000), -1);
+	assert_int_equal(wal_plan_payment(&plan, P, c, 2, P->max_money + 1, 1000), -1);
+	c[1].value = -1;
+	assert_int_equal(wal_plan_payment(&plan, P, c, 2, CONS_COIN / 2, 1000), -1);
+	c[1].value = P->max_money;                  /* more coins than can exist */
+	assert_int_equal(wal_plan_payment(&plan, P, c, 2, CONS_COIN / 2, 1000), -1);
+	assert_int_equal(wal_plan_payment(&plan, P, c, 0, 1, 1000), -1);
+	free(c);
+}
+
+/* A plain wallet of n fixed keys, so signatures (RFC6979) are the same every run. */
+static void fixed_wallet(struct wal_wallet *w, size_t n)
+{
+	char err[256], wif[CONS_WIF_MAX];
+	uint8_t sec[32];
+
+	assert_int_equal(wal_create(w, P, NULL, err, sizeof(err)), 0);
+	for (size_t i = 0; i < n; i++) {
+		memset(sec, 0x5a, sizeof(sec));
+		sec[31] = (uint8_t)(i + 1);
+		cons_wif_encode(wif, P->wif_version, sec);
+		assert_int_equal(wal_import(w, wif, err, sizeof(err)), 0);
+	}
+}
+
+static void check_payment(const struct cons_tx *tx, const struct wal_plan *plan,
+			  const struct wal_coin *c, const uint8_t dest[20])
+{
+	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	uint8_t pkh[20];
+	int64_t out = 0;
+
+	assert_int_equal(tx->n_in, plan->n_in);
+	for (size_t i = 0; i < tx->n_in; i++) {
+		assert_int_equal(cons_outpoint_cmp(&tx->in[i].prevout, &c[i].op), 0);
+		assert_int_equal(cons_verify_input(ctx, tx, i, c[i].key->pkh), CONS_SIG_OK);
+	}
+	assert_int_equal(tx->n_out, plan->change ? 2 : 1);
+	assert_true(cons_script_is_p2pkh(tx->out[0].script, tx->out[0].script_len, pkh));
+	assert_memory_equal(pkh, dest, 20);
+	assert_int_equal(tx->out[0].value, plan->amount);
+	for (size_t i = 0; i < tx->n_out; i++)
+		out += tx->out[i].value;
+	assert_int_equal(plan->in_total - out, plan->fee);
+	assert_true(tx->size <= wal_tx_size_max(tx->n_in, tx->n_out));
+	secp256k1_context_destroy(ctx);
+}
+
+static void test_wallet_build_payment_exact_fee(void **state)
+{
+	static const int64_t rates[] = {1000, 1234, 1, 99999};
+	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	struct wal_wallet w;
+	struct wal_coin c[3];
+	struct wal_plan plan;
+	struct cons_tx tx;
+	uint8_t dest[20];
+	char err[256];
+
+	fixed_wallet(&w, 3);
+	memset(dest, 0x77, sizeof(dest));
+	for (size_t r = 0; r < sizeof(rates) / sizeof(rates[0]); r++) {
+		set_coin(&c[0], &w.keys[0], 1, 30 * CONS_COIN, false);
+		set_coin(&c[1], &w.keys[1], 2, 50 * CONS_COIN, false);
+		set_coin(&c[2], &w.keys[2], 3, 20 * CONS_COIN, true);
+		assert_int_equal(wal_plan_payment(&plan, P, c, 3, 60 * CONS_COIN, rates[r]), 0);
+		cons_tx_init(&tx);
+		assert_int_equal(wal_build_payment(ctx, &tx, &plan, P, c, rates[r], dest,
+						   w.keys[2].pkh, err, sizeof(err)), 0);
+		check_payment(&tx, &plan, c, dest);
+		/* The fee is the rate times the signed size, rounded up: not the estimate. */
+		assert_int_equal(plan.fee, wal_fee_for_size(P, rates[r], tx.size));
+		assert_int_equal(plan.change, 20 * CONS_COIN - plan.fee);
+		assert_true(tx.size < wal_tx_size_max(2, 2));
+		cons_tx_release(&tx);
+	}
+	wal_release(&w);
+	secp256k1_context_destroy(ctx);
+}
+
+static void test_wallet_build_payment_many_inputs(void **state)
+{
+	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	struct wal_wallet w;
+	struct wal_coin c[40];
+	struct wal_plan plan;
+	struct cons_tx tx;
+	uint8_t dest[20];
+	char err[256];
+
+	fixed_wallet(&w, 40);
+	memset(dest, 0x44, sizeof(dest));
+	for (size_t i = 0; i < 40; i++)
+		set_coin(&c[i], &w.keys[i], (uint8_t)(i + 1), 100000 + (int64_t)i, false);
+	assert_int_equal(wal_plan_payment(&plan, P, c, 40, 3000000, 2500), 0);
+	assert_int_equal(plan.n_in, 31);
+	cons_tx_init(&tx);
+	assert_int_equal(wal_build_payment(ctx, &tx, &plan, P, c, 2500, dest, w.keys[0].pkh, err,
+					   sizeof(err)), 0);
+	check_payment(&tx, &plan, c, dest);
+	assert_int_equal(plan.fee, wal_fee_for_size(P, 2500, tx.size));
+	cons_tx_release(&tx);
+	wal_release(&w);
+	secp256k1_context_destroy(ctx);
+}
+
+static void test_wallet_build_payment_without_change(void **state)
+{
+	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	struct wal_wallet w;
+	struct wal_coin c;
+	struct wal_plan plan;
+	struct cons_tx tx;
+	uint8_t dest[20];
+	char err[256];
+
+	fixed_wallet(&w, 1);
+	memset(dest, 0x33, sizeof(dest));
+	set_coin(&c, &w.keys[0], 9, CONS_COIN, false);
+	assert_int_equal(wal_plan_payment(&plan, P, &c, 1, CONS_COIN - 500, 1000), 0);
+	cons_tx_init(&tx);
+	assert_int_equal(wal_build_payment(ctx, &tx, &plan, P, &c, 1000, dest, NULL, err,
+					   sizeof(err)), 0);
+	check_payment(&tx, &plan, &c, dest);
+	assert_int_equal(plan.fee, 500);           /* all that is left: no change output */
+	cons_tx_release(&tx);
+	/* A key that cannot sign (zero secret) is an error, not a crash. */
+	memset(w.keys[0].secret, 0, 32);
+	cons_tx_init(&tx);
+	assert_int_equal(wal_build_payment(ctx, &tx, &plan, P, &c, 1000, dest, NULL, err,
+					   sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot sign"));
+	cons_tx_release(&tx);
+	wal_release(&w);
+	secp256k1_context_destroy(ctx);
+}
+
+/* ---- coins.c ---- */
+
+static const char *txid_of(char c)
+{
+	static char ids[16][65];
+	char *s = ids[c & 15];
+
+	memset(s, c, 64);
+	s[64] = 0;
+	return s;
+}
+
+static json_t *utxo(const char *addr, char txid, int n, json_int_t sat, int height, int coinbase)
+{
+	return json_pack("{s:s, s:s, s:i, s:I, s:i, s:b}", "address", addr, "txid", txid_of(txid),
+			 "outputIndex", n, "satoshis", sat, "height", height, "coinbase", coinbase);
+}
+
+static json_t *pooled(const char *addr, char txid, int n, json_int_t sat, char prev, int prevout)
+{
+	json_t *o = json_pack("{s:s, s:s, s:i, s:I}", "address", addr, "txid", txid_of(txid),
+			      "index", n, "satoshis", sat);
+
+	if (prev)
+		json_object_update_new(o, json_pack("{s:s, s:i}", "prevtxid", txid_of(prev),
+						    "prevout", prevout));
+	return o;
+}
+
+static bool has_coin(const struct wal_coins *cs, char txid, uint32_t n, int64_t value,
+		     bool unconfirmed)
+{
+	uint8_t id[32];
+
+	memset(id, (uint8_t)((txid >= 'a' ? txid - 'a' + 10 : txid - '0') * 0x11), 32);
+	for (size_t i = 0; i < cs->n; i++)
+		if (memcmp(cs->v[i].op.txid, id, 32) == 0 && cs->v[i].op.n == n &&
+		    cs->v[i].value == value && cs->v[i].unconfirmed == unconfirmed)
+			return true;
+	return false;
+}
+
+static void test_wallet_coins_collect(void **state)
+{
+	static struct wal_coins cs;
+	struct wal_wallet w;
+	char err[256];
+	const char *a, *ch, *other = "rVaDKPF4fY3EvHDD5HgdEr8BWjRYNmbGw6";
+	json_t *utxos, *pool;
+
+	assert_int_equal(wal_create(&w, P, NULL, err, sizeof(err)), 0);
+	a = wal_new_key(&w, false, err, sizeof(err))->address;
+	ch = wal_new_key(&w, true, err, sizeof(err))->address;
+	a = w.keys[0].address;                          /* the array moved */
+	utxos = json_pack("[o, o, o, o, o, o, o, o, o]",
+		utxo(a, '1', 0, 50 * CONS_COIN, 101, 1),   /* 100 confirmations at tip 200: mature */
+		utxo(a, '2', 0, 50 * CONS_COIN, 102, 1),   /* 99: immature */
+		utxo(a, '3', 1, 700, 150, 0),              /* spent by a pool tx */
+		utxo(a, '4', 2, 300, 150, 0),
+		utxo(ch, '5', 0, 900, 200, 0),             /* also still in the pool answer */
+		utxo(other, '6', 0, 1000, 150, 0),         /* not the wallet's */
+		json_pack("{s:s, s:s, s:i, s:s, s:i}", "address", a, "txid", txid_of('7'),
+			  "outputIndex", 0, "satoshis", "100", "height", 1),
+		json_pack("{s:s, s:s, s:i, s:I, s:i}", "address", a, "txid", "zz", "outputIndex", 0,
+			  "satoshis", (json_int_t)100, "height", 1),
+		utxo(a, '8', 0, P->max_money + 1, 150, 0));
+	pool = json_pack("[o, o, o, o, o, o, s]",
+		pooled(a, 'a', 0, -700, '3', 1),           /* spends 3:1 */
+		pooled(ch, 'a', 1, 650, 0, 0),             /* its change: spendable unconfirmed */
+		pooled(a, 'b', 0, 1000, 0, 0),             /* received, not change: not spent */
+		pooled(ch, 'c', 0, 400, 0, 0),             /* change spent again by d */
+		pooled(ch, 'd', 0, -400, 'c', 0),
+		pooled(ch, '5', 0, 900, 0, 0),
+		"junk");
+	wal_coins_collect(&cs, &w, utxos, pool, 200);
+	assert_int_equal(cs.bal.immature, 50 * CONS_COIN);
+	assert_int_equal(cs.bal.confirmed, 50 * CONS_COIN + 700 + 300 + 900);
+	assert_int_equal(cs.bal.unconfirmed, -700 + 650 + 1000 + 400 - 400 + 900);
+	assert_int_equal(cs.n, 4);
+	assert_true(has_coin(&cs, '1', 0, 50 * CONS_COIN, false));
+	assert_true(has_coin(&cs, '4', 2, 300, false));
+	assert_true(has_coin(&cs, '5', 0, 900, false));
+	assert_true(has_coin(&cs, 'a', 1, 650, true));
+	assert_ptr_equal(cs.v[3].key, &w.keys[1]);
+	/* One block later the second coinbase matures; garbage answers give nothing. */
+	wal_coins_collect(&cs, &w, utxos, pool, 201);
+	assert_int_equal(cs.bal.immature, 0);
+	json_decref(utxos);
+	utxos = json_string("x");
+	wal_coins_collect(&cs, &w, utxos, NULL, -5);
+	assert_int_equal(cs.n, 0);
+	assert_int_equal(cs.bal.confirmed, 0);
+	json_decref(utxos);
+	json_decref(pool);
+	wal_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +635,19 @@ int main(void)
 		cmocka_unit_test(test_wallet_round_trip_plain),
 		cmocka_unit_test(test_wallet_encrypted),
 		cmocka_unit_test(test_wallet_refuses_bad_files),
+		cmocka_unit_test(test_wallet_amount_parse_edges),
+		cmocka_unit_test(test_wallet_wrong_passphrase_leaves_file),
+		cmocka_unit_test(test_wallet_save_crash_keeps_old_file),
+		cmocka_unit_test(test_wallet_tx_size_max),
+		cmocka_unit_test(test_wallet_fee_for_size),
+		cmocka_unit_test(test_wallet_plan_largest_first),
+		cmocka_unit_test(test_wallet_plan_dust_change_to_fee),
+		cmocka_unit_test(test_wallet_plan_confirmed_first),
+		cmocka_unit_test(test_wallet_plan_refuses_absurd),
+		cmocka_unit_test(test_wallet_build_payment_exact_fee),
+		cmocka_unit_test(test_wallet_build_payment_many_inputs),
+		cmocka_unit_test(test_wallet_build_payment_without_change),
+		cmocka_unit_test(test_wallet_coins_collect),
 	};
 
 	P = cons_params_by_name("regtest");

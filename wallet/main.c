@@ -1,14 +1,18 @@
 /*
  * flint-wallet: keys in a wallet file (wallet.h) and payments through a
- * node's RPC: balances from the address index, coin selection, change to a
- * fresh address, a fee from the node's estimate, signing, and
- * sendrawtransaction. Results last on stdout, errors one line on stderr.
+ * node's RPC: balances from the address index (coins.h), coin selection,
+ * change to a fresh address and a fee for the signed size (spend.h), and
+ * sendrawtransaction. Results last on stdout, errors one line on stderr and
+ * a non-zero exit. Uses client/ for RPC and consensus/ for formats; never
+ * node/, p2p/ or storage/.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <openssl/crypto.h>
 #include <secp256k1.h>
 
 #include "client/rpcclient.h"
@@ -16,7 +20,14 @@
 #include "consensus/sig.h"
 #include "consensus/tx.h"
 #include "util/hex.h"
+#include "wallet/coins.h"
+#include "wallet/spend.h"
 #include "wallet/wallet.h"
+
+/* The node's limit of addresses per address-index call. */
+#define ADDRS_PER_CALL 100
+/* estimatesmartfee's target, in blocks. */
+#define FEE_TARGET 6
 
 struct app {
 	struct client_options co;
@@ -37,7 +48,7 @@ static const char usage[] =
 	"  addresses             every address of the wallet\n"
 	"  balance               confirmed, unconfirmed and immature coins\n"
 	"  send ADDRESS AMOUNT   pay AMOUNT coins (up to 8 decimals); prints the txid\n"
-	"  history               the wallet's transactions\n"
+	"  history               the wallet's transactions, oldest first\n"
 	"  dumpkey ADDRESS       the address's secret key (WIF)\n"
 	"  importkey WIF         add a secret key\n"
 	"\n"
@@ -46,8 +57,10 @@ static const char usage[] =
 	"  --passphrase-file F   read the passphrase from F (else $FLINT_WALLET_PASSPHRASE,\n"
 	"                        else a prompt without echo)\n"
 	"  --encrypt             create: encrypt the keys (scrypt + AES-256-GCM)\n"
-	"  --fee-rate COINS      send: fee per 1000 bytes (default: the node's estimate)\n"
+	"  --fee-rate COINS      send: fee per 1000 bytes (default: the node's estimate,\n"
+	"                        else its relay fee)\n"
 	"  --dry-run             send: print the signed transaction, do not send it\n"
+	"  --json                addresses, balance, send, history: JSON output\n"
 	"  --help                this text\n"
 	"\n";
 
@@ -69,14 +82,35 @@ static json_t *rpc(struct app *a, const char *method, json_t *params)
 	return r;
 }
 
-/* {"addresses": [every wallet address]} as the only parameter. */
-static json_t *addr_params(const struct app *a)
+/* method over every wallet address, ADDRS_PER_CALL at a time; the answers' lists joined. */
+static json_t *addr_call(struct app *a, const char *method)
 {
-	json_t *list = json_array();
+	json_t *all = json_array();
 
-	for (size_t i = 0; i < a->w.n_keys; i++)
-		json_array_append_new(list, json_string(a->w.keys[i].address));
-	return json_pack("[{s:o}]", "addresses", list);
+	for (size_t i = 0; all && i < a->w.n_keys; i += ADDRS_PER_CALL) {
+		json_t *list = json_array(), *r;
+		for (size_t j = i; list && j < a->w.n_keys && j < i + ADDRS_PER_CALL; j++)
+			json_array_append_new(list, json_string(a->w.keys[j].address));
+		r = rpc(a, method, json_pack("[{s:o}]", "addresses", list));
+		if (!json_is_array(r))
+			die("the node's answer to %s is not a list", method);
+		json_array_extend(all, r);
+		json_decref(r);
+	}
+	if (!all)
+		die("%s", "out of memory");
+	return all;
+}
+
+/* A JSON amount in coins (a real, as bitcoind gives them) in base units; -1 if not one. */
+static int json_coins(const struct cons_params *p, json_t *v, int64_t *out)
+{
+	double d = json_number_value(v) * (double)CONS_COIN;
+
+	if (!json_is_number(v) || !isfinite(d) || fabs(d) > (double)p->max_money)
+		return -1;
+	*out = (int64_t)llround(d);
+	return 0;
 }
 
 /* ---- passphrase ---- */
@@ -88,11 +122,28 @@ static void read_line(FILE *f, char *buf, size_t len)
 	buf[strcspn(buf, "\r\n")] = 0;
 }
 
-static const char *passphrase(struct app *a, const char *prompt)
+static void prompt_quietly(const char *prompt, char *buf, size_t len)
 {
-	static char buf[512];
-	const char *env = getenv("FLINT_WALLET_PASSPHRASE");
 	struct termios old, quiet;
+	bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
+
+	fprintf(stderr, "%s", prompt);
+	if (tty) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	read_line(stdin, buf, len);
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputc('\n', stderr);
+}
+
+/* The passphrase: --passphrase-file, else the environment, else asked (twice if confirm). */
+static const char *passphrase(struct app *a, const char *prompt, bool confirm)
+{
+	static char buf[512], again[512];
+	const char *env = getenv("FLINT_WALLET_PASSPHRASE");
 
 	if (a->passfile[0]) {
 		FILE *f = fopen(a->passfile, "r");
@@ -106,27 +157,29 @@ static const char *passphrase(struct app *a, const char *prompt)
 		return env;
 	if (!isatty(STDIN_FILENO))
 		die("%s", "the wallet is encrypted: give --passphrase-file or FLINT_WALLET_PASSPHRASE");
-	fprintf(stderr, "%s", prompt);
-	tcgetattr(STDIN_FILENO, &old);
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-	read_line(stdin, buf, sizeof(buf));
-	tcsetattr(STDIN_FILENO, TCSANOW, &old);
-	fputc('\n', stderr);
+	prompt_quietly(prompt, buf, sizeof(buf));
+	if (confirm) {
+		prompt_quietly("again: ", again, sizeof(again));
+		if (strcmp(buf, again) != 0)
+			die("%s", "the two passphrases differ");
+		OPENSSL_cleanse(again, sizeof(again));
+	}
 	return buf;
 }
 
 static void open_wallet(struct app *a, bool need_secrets)
 {
-	char err[300];
+	char err[800];
 
 	if (wal_load(&a->w, a->path, err, sizeof(err)) < 0)
 		die("%s", err);
-	if (a->w.params != a->co.params)
-		die("the wallet is for chain %s (give --chain)", a->w.params->name);
+	if (a->w.params != a->co.params) {
+		fprintf(stderr, "flint-wallet: error: the wallet '%s' is for chain %s (give --chain "
+			"%s)\n", a->path, a->w.params->name, a->w.params->name);
+		exit(1);
+	}
 	if (need_secrets && a->w.encrypted &&
-	    wal_unlock(&a->w, passphrase(a, "passphrase: "), err, sizeof(err)) < 0)
+	    wal_unlock(&a->w, passphrase(a, "passphrase: ", false), err, sizeof(err)) < 0)
 		die("%s", err);
 }
 
@@ -148,7 +201,7 @@ static int cmd_create(struct app *a)
 	if (access(a->path, F_OK) == 0)
 		die("'%s' already exists; not overwriting a wallet", a->path);
 	if (a->encrypt)
-		pass = passphrase(a, "new passphrase: ");
+		pass = passphrase(a, "new passphrase: ", true);
 	if (a->encrypt && !pass[0])
 		die("%s", "an empty passphrase would encrypt nothing");
 	if (wal_create(&a->w, a->co.params, pass, err, sizeof(err)) < 0 ||
@@ -176,9 +229,22 @@ static int cmd_newaddress(struct app *a)
 
 static int cmd_addresses(struct app *a)
 {
+	json_t *list = json_array();
+	char *text;
+
 	open_wallet(a, false);
-	for (size_t i = 0; i < a->w.n_keys; i++)
-		printf("%s%s\n", a->w.keys[i].address, a->w.keys[i].change ? "  (change)" : "");
+	for (size_t i = 0; i < a->w.n_keys; i++) {
+		const struct wal_key *k = &a->w.keys[i];
+		if (!a->json)
+			printf("%s%s\n", k->address, k->change ? "  (change)" : "");
+		json_array_append_new(list, json_pack("{s:s, s:b}", "address", k->address, "change",
+						      k->change));
+	}
+	text = a->json ? json_dumps(list, JSON_INDENT(2)) : NULL;
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(list);
 	return 0;
 }
 
@@ -195,6 +261,7 @@ static int cmd_dumpkey(struct app *a, const char *addr)
 	k = wal_find(&a->w, addr);
 	cons_wif_encode(wif, a->w.params->wif_version, k->secret);
 	printf("%s\n", wif);
+	OPENSSL_cleanse(wif, sizeof(wif));
 	return 0;
 }
 
@@ -210,69 +277,18 @@ static int cmd_importkey(struct app *a, const char *wif)
 	return 0;
 }
 
-/* ---- coins ---- */
+/* ---- balance ---- */
 
-struct coin {
-	struct cons_outpoint op;
-	int64_t value;
-	const struct wal_key *key;
-};
-
-struct coins {
-	struct coin v[4096];
-	size_t n;
-	int64_t confirmed, immature, unconfirmed;
-};
-
-static bool spent_in_mempool(json_t *pool, const char *txid, long long n)
+/* The wallet's coins and balances; the pool is asked first (see coins.h). */
+static void collect(struct app *a, struct wal_coins *cs)
 {
-	size_t i;
-	json_t *e;
+	json_t *count = rpc(a, "getblockcount", NULL);
+	json_t *pool = addr_call(a, "getaddressmempool");
+	json_t *utxos = addr_call(a, "getaddressutxos");
 
-	json_array_foreach(pool, i, e)
-		if (json_integer_value(json_object_get(e, "satoshis")) < 0 &&
-		    strcmp(json_string_value(json_object_get(e, "prevtxid")) ?: "", txid) == 0 &&
-		    json_integer_value(json_object_get(e, "prevout")) == n)
-			return true;
-	return false;
-}
-
-/* Spendable coins: confirmed, mature, not spent by a pool tx; and the three balances. */
-static void gather(struct app *a, struct coins *cs)
-{
-	json_t *utxos = rpc(a, "getaddressutxos", addr_params(a));
-	json_t *pool = rpc(a, "getaddressmempool", addr_params(a));
-	json_t *count = rpc(a, "getblockcount", NULL), *u;
-	int64_t next = json_integer_value(count) + 1;
-	size_t i;
-
-	memset(cs, 0, sizeof(*cs));
-	json_array_foreach(utxos, i, u) {
-		int64_t v = json_integer_value(json_object_get(u, "satoshis"));
-		int64_t h = json_integer_value(json_object_get(u, "height"));
-		const char *txid = json_string_value(json_object_get(u, "txid"));
-		long long n = json_integer_value(json_object_get(u, "outputIndex"));
-		if (json_is_true(json_object_get(u, "coinbase")) &&
-		    next - h < a->w.params->coinbase_maturity) {
-			cs->immature += v;
-			continue;
-		}
-		cs->confirmed += v;
-		if (spent_in_mempool(pool, txid, n) || cs->n == 4096)
-			continue;
-		struct coin *c = &cs->v[cs->n];
-		uint8_t pkh[20];
-		if (util_hex_decode_rev(c->op.txid, 32, txid) < 0 ||
-		    cons_address_decode(pkh, a->w.params->addr_version,
-					json_string_value(json_object_get(u, "address"))) < 0)
-			continue;
-		c->op.n = (uint32_t)n;
-		c->value = v;
-		c->key = wal_find_pkh(&a->w, pkh);
-		cs->n += c->key != NULL;
-	}
-	json_array_foreach(pool, i, u)
-		cs->unconfirmed += json_integer_value(json_object_get(u, "satoshis"));
+	if (!json_is_integer(count))
+		die("%s", "the node's block count is not a number");
+	wal_coins_collect(cs, &a->w, utxos, pool, json_integer_value(count));
 	json_decref(utxos);
 	json_decref(pool);
 	json_decref(count);
@@ -280,14 +296,14 @@ static void gather(struct app *a, struct coins *cs)
 
 static int cmd_balance(struct app *a)
 {
-	static struct coins cs;
+	static struct wal_coins cs;
 	char c[32], u[32], im[32];
 
 	open_wallet(a, false);
-	gather(a, &cs);
-	wal_format_amount(c, cs.confirmed);
-	wal_format_amount(u, cs.unconfirmed);
-	wal_format_amount(im, cs.immature);
+	collect(a, &cs);
+	wal_format_amount(c, cs.bal.confirmed);
+	wal_format_amount(u, cs.bal.unconfirmed);
+	wal_format_amount(im, cs.bal.immature);
 	if (a->json)
 		printf("{\"confirmed\": %s, \"unconfirmed\": %s, \"immature\": %s}\n", c, u, im);
 	else
@@ -297,212 +313,286 @@ static int cmd_balance(struct app *a)
 
 /* ---- send ---- */
 
-#define DUST 546
-
-static int64_t tx_fee(int64_t rate, size_t n_in, size_t n_out)
-{
-	int64_t size = 10 + 148 * (int64_t)n_in + 34 * (int64_t)n_out;
-	int64_t fee = rate * size / 1000;
-
-	return fee > 0 ? fee : 1;
-}
-
-static int by_value_desc(const void *x, const void *y)
-{
-	int64_t a = ((const struct coin *)x)->value, b = ((const struct coin *)y)->value;
-
-	return a < b ? 1 : a > b ? -1 : 0;
-}
-
+/* The node's fee estimate, else its relay fee: base units per 1000 bytes. */
 static int64_t node_fee_rate(struct app *a)
 {
-	json_t *r = rpc(a, "estimatesmartfee", json_pack("[i]", 6));
-	double v = json_number_value(json_object_get(r, "feerate"));
+	struct client_error e;
+	json_t *r = client_call(a->c, "estimatesmartfee", json_pack("[i]", FEE_TARGET), &e);
+	int64_t rate = 0;
 
-	json_decref(r);
-	return (int64_t)(v * 1e8 + 0.5);
-}
-
-/* Largest coins first until amount and the fee are covered; returns how many. */
-static size_t select_coins(struct coins *cs, int64_t amount, int64_t rate, int64_t *in_total)
-{
-	qsort(cs->v, cs->n, sizeof(cs->v[0]), by_value_desc);
-	*in_total = 0;
-	for (size_t k = 0; k < cs->n; k++) {
-		*in_total += cs->v[k].value;
-		if (*in_total >= amount + tx_fee(rate, k + 1, 2))
-			return k + 1;
+	if (!r && (e.code == CLIENT_ERR_CONNECT || e.code == CLIENT_ERR_AUTH))
+		die("%s", e.message);
+	if (!r || json_coins(a->co.params, json_object_get(r, "feerate"), &rate) < 0 || rate <= 0) {
+		json_decref(r);
+		r = rpc(a, "getnetworkinfo", NULL);
+		if (json_coins(a->co.params, json_object_get(r, "relayfee"), &rate) < 0 || rate < 0)
+			die("%s", "the node gives no fee rate: give --fee-rate");
 	}
-	return 0;
+	json_decref(r);
+	return rate;
 }
 
-static void add_output(struct cons_tx *tx, const uint8_t pkh[20], int64_t value)
+/* The destination's key hash; a malformed address or one of another chain is an error. */
+static void parse_address(const struct app *a, const char *addr, uint8_t pkh[20])
 {
-	uint8_t script[CONS_P2PKH_SCRIPT_SIZE];
+	const struct cons_params *const *all = cons_params_all();
 
-	cons_script_p2pkh(script, pkh);
-	if (cons_tx_add_output(tx, value, script, sizeof(script)) < 0)
-		die("%s", "out of memory");
+	if (cons_address_decode(pkh, a->co.params->addr_version, addr) == 0)
+		return;
+	for (size_t i = 0; all[i]; i++)
+		if (cons_address_decode(pkh, all[i]->addr_version, addr) == 0) {
+			fprintf(stderr, "flint-wallet: error: '%s' is a %s address, not a valid "
+				"address for this chain (%s)\n", addr, all[i]->name,
+				a->co.params->name);
+			exit(1);
+		}
+	die("'%s' is not a valid address for this chain", addr);
 }
 
-static void build(struct app *a, struct cons_tx *tx, struct coins *cs, size_t n,
-		  const uint8_t dest[20], int64_t amount, int64_t change)
+static void insufficient(const struct wal_plan *plan, int64_t amount)
+{
+	char have[32], want[32];
+
+	wal_format_amount(have, plan->available);
+	wal_format_amount(want, amount);
+	fprintf(stderr, "flint-wallet: error: insufficient funds: %s coins spendable (confirmed "
+		"and mature, and unspent change), %s asked plus the fee\n", have, want);
+	exit(1);
+}
+
+static char *tx_hex(const struct cons_tx *tx)
+{
+	struct cons_writer w;
+	char *hex;
+
+	cons_writer_init(&w);
+	cons_tx_write(&w, tx);
+	hex = malloc(2 * w.len + 1);
+	if (!hex)
+		die("%s", "out of memory");
+	util_hex_encode(hex, w.data, w.len);
+	cons_writer_release(&w);
+	return hex;
+}
+
+/* What a payment did, on stderr (or stdout as JSON, the result last). */
+static void report(const struct app *a, const struct cons_tx *tx, const struct wal_plan *plan,
+		   int64_t rate, const char *txid, const char *hex)
+{
+	char fee[32], r[32], change[32];
+
+	wal_format_amount(fee, plan->fee);
+	wal_format_amount(r, rate);
+	wal_format_amount(change, plan->change);
+	fprintf(stderr, "%zu input%s, %zu bytes, fee %s (%s per kB), change %s\n", plan->n_in,
+		plan->n_in == 1 ? "" : "s", tx->size, fee, r, change);
+	if (a->json)
+		printf("{\"txid\": \"%s\", \"size\": %zu, \"inputs\": %zu, \"fee\": %s, "
+		       "\"change\": %s, \"sent\": %s%s%s%s}\n", txid, tx->size, plan->n_in, fee,
+		       change, a->dry_run ? "false" : "true", hex ? ", \"hex\": \"" : "",
+		       hex ? hex : "", hex ? "\"" : "");
+	else
+		printf("%s\n", a->dry_run ? hex : txid);
+}
+
+/* Signs the planned payment and sends it (or, in a dry run, only shows it). */
+static void pay(struct app *a, struct wal_coins *cs, struct wal_plan *plan, const uint8_t dest[20],
+		int64_t rate)
 {
 	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-	char err[300];
+	const struct wal_key *change = NULL;
+	struct cons_tx tx;
+	char err[300], txid[65], *hex;
+	json_t *r = NULL;
 
-	for (size_t i = 0; i < n; i++)
-		if (cons_tx_add_input(tx, &cs->v[i].op, NULL, 0, 0xffffffffu) < 0)
-			die("%s", "out of memory");
-	add_output(tx, dest, amount);
-	if (change > 0) {
-		const struct wal_key *k = wal_new_key(&a->w, true, err, sizeof(err));
-		if (!k)
-			die("%s", err);
-		add_output(tx, k->pkh, change);
-		save(a, true);                       /* the change key is on disk before any send */
+	if (plan->change > 0 && !(change = wal_new_key(&a->w, true, err, sizeof(err))))
+		die("%s", err);
+	if (change)
+		save(a, true);              /* the change key is on disk before any broadcast */
+	cons_tx_init(&tx);
+	if (!ctx || wal_build_payment(ctx, &tx, plan, a->w.params, cs->v, rate, dest,
+				      change ? change->pkh : dest, err, sizeof(err)) < 0)
+		die("%s", ctx ? err : "out of memory");
+	hex = tx_hex(&tx);
+	util_hex_encode_rev(txid, tx.txid, 32);
+	if (!a->dry_run) {
+		r = rpc(a, "sendrawtransaction", json_pack("[s]", hex));
+		if (!json_is_string(r) || strcmp(json_string_value(r), txid) != 0)
+			die("%s", "the node answered sendrawtransaction with another txid");
 	}
-	for (size_t i = 0; i < n; i++)
-		if (cons_sign_input(ctx, tx, i, cs->v[i].key->secret) < 0)
-			die("%s", "cannot sign an input");
-	if (cons_tx_finalize(tx) < 0)
-		die("%s", "out of memory");
+	report(a, &tx, plan, rate, txid, a->dry_run || a->json ? hex : NULL);
+	json_decref(r);
+	free(hex);
+	cons_tx_release(&tx);
 	secp256k1_context_destroy(ctx);
 }
 
 static int cmd_send(struct app *a, const char *addr, const char *amount_s)
 {
-	static struct coins cs;
+	static struct wal_coins cs;
+	struct wal_plan plan;
 	uint8_t dest[20];
-	int64_t amount, rate, in_total, fee, change;
-	struct cons_tx tx;
-	char f[32], have[32];
-	size_t n;
+	int64_t amount, rate;
 
-	if (cons_address_decode(dest, a->co.params->addr_version, addr) < 0)
-		die("'%s' is not a valid address for this chain", addr);
+	parse_address(a, addr, dest);
 	if (wal_parse_amount(a->co.params, amount_s, &amount) < 0)
-		die("'%s' is not a valid amount (coins, up to 8 decimals)", amount_s);
+		die("'%s' is not a valid amount (coins above 0, up to 8 decimals)", amount_s);
 	open_wallet(a, true);
 	rate = a->fee_rate ? a->fee_rate : node_fee_rate(a);
-	gather(a, &cs);
-	n = select_coins(&cs, amount, rate, &in_total);
-	if (n == 0) {
-		wal_format_amount(have, in_total);
-		die("insufficient funds: %s coins spendable (confirmed and mature)", have);
-	}
-	fee = tx_fee(rate, n, 2);
-	change = in_total - amount - fee;
-	if (change < DUST) {                  /* not worth an output: the miner gets it */
-		fee += change;
-		change = 0;
-	}
-	cons_tx_init(&tx);
-	build(a, &tx, &cs, n, dest, amount, change);
-	char *hex = malloc(2 * tx.size + 64);
-	struct cons_writer w;
-	cons_writer_init(&w);
-	cons_tx_write(&w, &tx);
-	util_hex_encode(hex, w.data, w.len);
-	cons_writer_release(&w);
-	wal_format_amount(f, fee);
-	fprintf(stderr, "%zu input%s, fee %s\n", n, n == 1 ? "" : "s", f);
-	if (a->dry_run) {
-		printf("%s\n", hex);
-	} else {
-		json_t *r = rpc(a, "sendrawtransaction", json_pack("[s]", hex));
-		printf("%s\n", json_string_value(r));
-		json_decref(r);
-	}
-	free(hex);
-	cons_tx_release(&tx);
+	collect(a, &cs);
+	if (wal_plan_payment(&plan, a->w.params, cs.v, cs.n, amount, rate) < 0)
+		insufficient(&plan, amount);
+	pay(a, &cs, &plan, dest, rate);
 	return 0;
 }
 
 /* ---- history ---- */
 
-static int64_t units(json_t *v)
-{
-	double d = json_number_value(v);
+struct row {
+	char txid[65];
+	int64_t confirmations;
+	int64_t net;             /* to the wallet, minus what it spent */
+	int64_t fee;             /* meaningful when fee_known */
+	bool coinbase, fee_known;
+};
 
-	return (int64_t)(d * 1e8 + (d >= 0 ? 0.5 : -0.5));
+/* Adds output value v (in coins) to *all and, if it pays the wallet, to *mine; -1 if absurd. */
+static int add_output(struct app *a, json_t *out, int64_t *all, int64_t *mine)
+{
+	const char *addr = json_string_value(json_object_get(json_object_get(out, "scriptPubKey"),
+							     "address"));
+	int64_t v, cap = a->w.params->max_money;
+
+	if (json_coins(a->w.params, json_object_get(out, "value"), &v) < 0 || v < 0)
+		return -1;
+	*all += v;
+	if (addr && wal_find(&a->w, addr))
+		*mine += v;
+	return *all <= cap ? 0 : -1;   /* each sum stays within the cap: no overflow */
 }
 
-/* The value of output n of txid if it pays this wallet, else 0; *known false if unreadable. */
-static int64_t prev_value(struct app *a, const char *txid, long long n, bool *known, int64_t *all)
+static void sum_inputs(struct app *a, struct row *r, json_t *vin, int64_t *all, int64_t *mine)
 {
 	struct client_error e;
-	json_t *tx = client_call(a->c, "getrawtransaction", json_pack("[s, b]", txid, 1), &e);
-	json_t *out = json_array_get(json_object_get(tx, "vout"), (size_t)n);
-	const char *addr = json_string_value(json_object_get(json_object_get(out, "scriptPubKey"),
-								 "address"));
-	int64_t v = units(json_object_get(out, "value"));
-	bool mine = addr && wal_find(&a->w, addr);
-
-	if (!tx || !out)
-		*known = false;
-	*all += v;
-	json_decref(tx);
-	return mine ? v : 0;
-}
-
-static void history_row(struct app *a, const char *txid)
-{
-	json_t *tx = rpc(a, "getrawtransaction", json_pack("[s, b]", txid, 1)), *io;
-	int64_t mine_in = 0, mine_out = 0, all_in = 0, all_out = 0;
-	bool known = true, coinbase = false;
-	char net[32], fee[32];
 	size_t i;
+	json_t *io;
 
-	json_array_foreach(json_object_get(tx, "vin"), i, io) {
+	json_array_foreach(vin, i, io) {
+		const char *prev = json_string_value(json_object_get(io, "txid"));
+		json_t *n = json_object_get(io, "vout"), *tx = NULL;
 		if (json_object_get(io, "coinbase")) {
-			coinbase = true;
+			r->coinbase = true;
 			continue;
 		}
-		mine_in += prev_value(a, json_string_value(json_object_get(io, "txid")),
-				      json_integer_value(json_object_get(io, "vout")), &known, &all_in);
+		if (prev && json_is_integer(n))
+			tx = client_call(a->c, "getrawtransaction", json_pack("[s, b]", prev, 1), &e);
+		if (!tx || add_output(a, json_array_get(json_object_get(tx, "vout"),
+							(size_t)json_integer_value(n)), all, mine) < 0)
+			r->fee_known = false;
+		json_decref(tx);
 	}
-	json_array_foreach(json_object_get(tx, "vout"), i, io) {
-		const char *addr = json_string_value(json_object_get(
-			json_object_get(io, "scriptPubKey"), "address"));
-		int64_t v = units(json_object_get(io, "value"));
-		all_out += v;
-		if (addr && wal_find(&a->w, addr))
-			mine_out += v;
-	}
-	wal_format_amount(net, mine_out - mine_in);
-	if (coinbase)
-		snprintf(fee, sizeof(fee), "coinbase");
-	else if (mine_in > 0 && known)
-		wal_format_amount(fee, all_in - all_out);
-	else
-		snprintf(fee, sizeof(fee), "-");
-	printf("%13lld  %-64s  %16s  %12s\n",
-	       (long long)json_integer_value(json_object_get(tx, "confirmations")), txid, net, fee);
+}
+
+static void fill_row(struct app *a, const char *txid, struct row *r)
+{
+	json_t *tx = rpc(a, "getrawtransaction", json_pack("[s, b]", txid, 1)), *io;
+	int64_t in_all = 0, in_mine = 0, out_all = 0, out_mine = 0;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->txid, sizeof(r->txid), "%s", txid);
+	r->fee_known = true;
+	sum_inputs(a, r, json_object_get(tx, "vin"), &in_all, &in_mine);
+	json_array_foreach(json_object_get(tx, "vout"), i, io)
+		if (add_output(a, io, &out_all, &out_mine) < 0)
+			die("the node's transaction %s has impossible amounts", txid);
+	r->confirmations = json_integer_value(json_object_get(tx, "confirmations"));
+	r->net = out_mine - in_mine;
+	r->fee = in_all - out_all;
+	/* Only a payment from the wallet has a fee of its own to show. */
+	r->fee_known = r->fee_known && !r->coinbase && in_mine > 0;
 	json_decref(tx);
+}
+
+static int by_string(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static int by_age(const void *x, const void *y)
+{
+	const struct row *a = x, *b = y;
+
+	if (a->confirmations != b->confirmations)
+		return a->confirmations < b->confirmations ? 1 : -1;
+	return strcmp(a->txid, b->txid);
+}
+
+/* Every txid touching the wallet, confirmed or in the pool, sorted and each once. */
+static const char **wallet_txids(json_t *ids, json_t *pool, size_t *n)
+{
+	const char **v = malloc((json_array_size(ids) + json_array_size(pool) + 1) * sizeof(*v));
+	size_t i, k = 0;
+	json_t *o;
+
+	if (!v)
+		die("%s", "out of memory");
+	json_array_foreach(ids, i, o)
+		if (json_is_string(o))
+			v[k++] = json_string_value(o);
+	json_array_foreach(pool, i, o)
+		if (json_is_string(json_object_get(o, "txid")))
+			v[k++] = json_string_value(json_object_get(o, "txid"));
+	qsort(v, k, sizeof(*v), by_string);
+	*n = 0;
+	for (i = 0; i < k; i++)
+		if (*n == 0 || strcmp(v[*n - 1], v[i]) != 0)
+			v[(*n)++] = v[i];
+	return v;
+}
+
+static void print_row(const struct app *a, const struct row *r, bool last)
+{
+	char net[32], fee[32];
+
+	wal_format_amount(net, r->net);
+	if (r->fee_known)
+		wal_format_amount(fee, r->fee);
+	else
+		snprintf(fee, sizeof(fee), a->json ? "null" : r->coinbase ? "coinbase" : "-");
+	if (a->json)
+		printf("  {\"txid\": \"%s\", \"confirmations\": %lld, \"amount\": %s, \"fee\": %s, "
+		       "\"coinbase\": %s}%s\n", r->txid, (long long)r->confirmations, net, fee,
+		       r->coinbase ? "true" : "false", last ? "" : ",");
+	else
+		printf("%13lld  %-64s  %16s  %12s\n", (long long)r->confirmations, r->txid, net, fee);
 }
 
 static int cmd_history(struct app *a)
 {
-	json_t *ids = NULL, *pool, *v;
-	size_t i;
+	json_t *ids, *pool;
+	const char **txids;
+	struct row *rows;
+	size_t n;
 
 	open_wallet(a, false);
-	ids = rpc(a, "getaddresstxids", addr_params(a));
-	pool = rpc(a, "getaddressmempool", addr_params(a));
-	printf("%13s  %-64s  %16s  %12s\n", "confirmations", "txid", "amount", "fee");
-	json_array_foreach(ids, i, v)
-		history_row(a, json_string_value(v));
-	/* Unconfirmed: each pool txid once. */
-	json_array_foreach(pool, i, v) {
-		const char *txid = json_string_value(json_object_get(v, "txid"));
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = strcmp(json_string_value(json_object_get(json_array_get(pool, j),
-									"txid")), txid) == 0;
-		if (!seen)
-			history_row(a, txid);
-	}
+	ids = addr_call(a, "getaddresstxids");
+	pool = addr_call(a, "getaddressmempool");
+	txids = wallet_txids(ids, pool, &n);
+	rows = calloc(n + 1, sizeof(*rows));
+	if (!rows)
+		die("%s", "out of memory");
+	for (size_t i = 0; i < n; i++)
+		fill_row(a, txids[i], &rows[i]);
+	qsort(rows, n, sizeof(*rows), by_age);
+	printf(a->json ? "[\n" : "%13s  %-64s  %16s  %12s\n", "confirmations", "txid", "amount",
+	       "fee");
+	for (size_t i = 0; i < n; i++)
+		print_row(a, &rows[i], i + 1 == n);
+	if (a->json)
+		printf("]\n");
+	free(rows);
+	free(txids);
 	json_decref(ids);
 	json_decref(pool);
 	return 0;

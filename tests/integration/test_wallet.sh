@@ -3,7 +3,10 @@
 # mine to the first, mature, pay the second, confirm, and check both
 # balances to the base unit with the fee; then the failures a user meets:
 # wrong passphrase (file untouched), insufficient funds, bad address, bad
-# amount, unreachable node, and a crash in the middle of a write.
+# amount, unreachable node, and a crash in the middle of a write. Also: a
+# fee exactly rate * signed size, spending the wallet's unconfirmed change,
+# a dry run that sends nothing, and a wallet of more addresses than one
+# address-index call takes.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
 BASE=$((20000 + ($$ + 2377) % 20000))
@@ -11,6 +14,10 @@ RPCADDR="127.0.0.1:$(rpc_port_for "$BASE")"
 W="$FLINT_BIN/flint-wallet --chain regtest --datadir $TMP/n0 --rpc $RPCADDR"
 rpc() { "$TOOLS/rpc" --chain regtest --datadir "$TMP/n0" --rpc "$RPCADDR" "$@"; }
 is() { [ "$(eval "$1")" = "$2" ]; }
+# Amounts as the wallet prints them (8 decimals) to base units and back.
+units() { echo "$1" | tr -d . | sed 's/^-\{0,1\}0*//; s/^$/0/'; }
+coins() { printf '%d.%08d' $(($1 / 100000000)) $(($1 % 100000000)); }
+field() { sed -n "s/.*\"$1\": \"\{0,1\}\([0-9a-f.]*\).*/\1/p"; }
 has() { eval "$1" 2>&1 | grep -q -- "$2"; }
 echo "correct horse" > "$TMP/pass"
 echo "wrong horse" > "$TMP/badpass"
@@ -45,14 +52,63 @@ check "A: 150 - 12.5 - fee, to the base unit" has "$W --wallet $TMP/a.json balan
 check "history shows the payment and its fee" has "$W --wallet $TMP/a.json history" "$TXID *-12.50000[0-9]* *$FEE"
 check "B's history shows 12.5 received" has "$W --wallet $TMP/b.json history" "$TXID *12.50000000"
 
+# The fee is the rate times the signed size, rounded up, to the base unit.
+C=$($W --wallet "$TMP/c.json" create 2>/dev/null)
+OUT=$($W --wallet "$TMP/a.json" --json send "$C" 10 --fee-rate 0.00002345 2>/dev/null)
+SIZE=$(echo "$OUT" | field size)
+F1=$(units "$(echo "$OUT" | field fee)")
+TX1=$(echo "$OUT" | field txid)
+check "fee = 2345 per kB * size, rounded up" [ "$F1" -eq $(( (2345 * SIZE + 999) / 1000 )) ]
+check "the node agrees on the size" has "rpc getrawtransaction $TX1 true" "\"size\": $SIZE,"
+rpc generatetoaddress 1 "$A" >/dev/null
+# C spends its change before any block confirms it.
+OUT=$($W --wallet "$TMP/c.json" --json send "$B" 1 2>/dev/null)
+F2=$(units "$(echo "$OUT" | field fee)")
+check "the default fee rate is the node's relay floor, 1000 per kB" [ "$F2" -eq "$(echo "$OUT" | field size)" ]
+OUT=$($W --wallet "$TMP/c.json" --json send "$B" 2 2>"$TMP/send2.err")
+F3=$(units "$(echo "$OUT" | field fee)")
+TX3=$(echo "$OUT" | field txid)
+check "a second payment spends unconfirmed change" sh -c "echo '$TX3' | grep -q '^[0-9a-f]\{64\}$'"
+check "both wait in the mempool" has "rpc getrawmempool" "$TX3"
+rpc generatetoaddress 1 "$A" >/dev/null
+check "C: 10 - 1 - 2 - both fees, to the base unit" has "$W --wallet $TMP/c.json balance" \
+	"^confirmed    $(coins $((1000000000 - 300000000 - F2 - F3)))$"
+check "insufficient funds names what is spendable, exactly" has "$W --wallet $TMP/c.json send $A 100" \
+	"insufficient funds: $(coins $((1000000000 - 300000000 - F2 - F3))) coins spendable"
+check "C's history: received 10, paid 1 and 2 with fees" sh -c \
+	"$W --wallet $TMP/c.json history | grep -c ' -[12].0000[0-9]*  *0.0000' | grep -qx 2"
+check "history --json" has "$W --wallet $TMP/c.json --json history" "\"txid\": \"$TX3\", \"confirmations\": 1, \"amount\": -2.$(printf %08d "$F3")"
+
+# A dry run signs and shows, and sends nothing.
+POOL=$(rpc getmempoolinfo | field size)
+HEX=$($W --wallet "$TMP/a.json" send "$B" 1 --dry-run 2>/dev/null)
+check "dry run prints a transaction the node decodes" has "rpc decoderawtransaction $HEX" '"vin"'
+check "dry run sends nothing" is "rpc getmempoolinfo | field size" "$POOL"
+
+# More addresses than the node takes in one address-index call (100).
+$W --wallet "$TMP/d.json" create >/dev/null 2>&1
+for i in $(seq 120); do $W --wallet "$TMP/d.json" newaddress; done >"$TMP/d.addrs" 2>&1
+D=$(tail -1 "$TMP/d.addrs")
+$W --wallet "$TMP/a.json" send "$D" 1.5 >/dev/null 2>&1
+rpc generatetoaddress 1 "$A" >/dev/null
+check "a wallet of 121 addresses sees its coins" has "$W --wallet $TMP/d.json balance" "^confirmed    1.50000000$"
+check "an encrypted wallet pays with the passphrase from the environment" sh -c \
+	"FLINT_WALLET_PASSPHRASE='correct horse' $W --wallet $TMP/b.json send $D 0.5 2>/dev/null | grep -q '^[0-9a-f]\{64\}$'"
+
 cp "$TMP/b.json" "$TMP/b.before"
 check "wrong passphrase: clear error" has "$W --wallet $TMP/b.json --passphrase-file $TMP/badpass newaddress" "wrong passphrase"
 check "wrong passphrase: file untouched" cmp -s "$TMP/b.json" "$TMP/b.before"
 check "right passphrase: new address" has "$W --wallet $TMP/b.json --passphrase-file $TMP/pass newaddress" "^r"
+cp "$TMP/b.json" "$TMP/b.before2"
 check "dumpkey gives a WIF" sh -c "$W --wallet $TMP/a.json dumpkey $A | grep -q '^[1-9A-HJ-NP-Za-km-z]\{50,52\}$'"
-check "insufficient funds" has "$W --wallet $TMP/b.json --passphrase-file $TMP/pass send $A 1000" "insufficient funds: 12.50000000"
+check "insufficient funds" has "$W --wallet $TMP/b.json --passphrase-file $TMP/pass send $A 1000" "insufficient funds: [0-9]*\.[0-9]\{8\} coins spendable.*1000.00000000 asked"
 check "bad address" has "$W --wallet $TMP/a.json send F5q8fq1iBfG8x8wavNNaZpAx8LkXqKnsFc 1" "not a valid address"
 check "bad amount" has "$W --wallet $TMP/a.json send $B 1.123456789" "not a valid amount"
+for bad in abc 1.5.5 -1 1e3 " 1" 21000000.00000001 0.00000000; do
+	check "bad amount '$bad'" has "$W --wallet $TMP/a.json send $B '$bad'" "not a valid amount"
+done
+check "an address of another chain says so" has "$W --wallet $TMP/a.json send F5q8fq1iBfG8x8wavNNaZpAx8LkXqKnsFc 1" "is a testnet address"
+check "wrong passphrase on send: file untouched" sh -c "! $W --wallet $TMP/b.json --passphrase-file $TMP/badpass send $A 1 2>/dev/null && cmp -s $TMP/b.json $TMP/b.before2"
 check "failures exit non-zero" sh -c "! $W --wallet $TMP/a.json send $B 0 2>/dev/null"
 check "unreachable node" has "$FLINT_BIN/flint-wallet --chain regtest --rpc 127.0.0.1:1 --rpcuser a --rpcpassword b --wallet $TMP/a.json balance" "cannot reach the node"
 

@@ -1,14 +1,15 @@
 /*
- * Test tool: writes a regtest chain of N blocks (coinbase only, one second
- * apart) into DATADIR/regtest/chaindb, as flintd lays it out, so that
- * integration tests can start a node that already has a chain.
- *   mkchain DATADIR N [TAG] [--spend | --headers]
+ * Test tool: writes a regtest chain of N blocks (one second apart) into
+ * DATADIR/regtest/chaindb, as flintd lays it out, so that integration tests
+ * and benchmarks can start a node that already has a chain.
+ *   mkchain DATADIR N [TAG] [--spend | --headers] [--txs K]
+ * Blocks hold only their coinbase unless --txs K asks for K signed spends
+ * per block once coinbases mature (tests/support/txchain.h).
  * With --spend (N >= 102) it also prints three signed transactions, one per
  * line as "TXID HEX": a parent spending block 1's coinbase, a child
  * spending the parent, and an unrelated spend of block 2's coinbase.
  * With --headers it prints the 80-byte header of each block 1..N in hex,
- * one per line (for rawpeer's stall mode). The chain depends only on N and
- * TAG, so two datadirs made alike hold the same blocks.
+ * one per line (for scripted peers that announce headers).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,53 @@
 #include <secp256k1.h>
 
 #include "node/chain.h"
+#include "node/sigpool.h"
 #include "tests/support/builder.h"
+#include "tests/support/txchain.h"
 #include "util/hex.h"
 #include <string.h>
+
+#define USAGE "usage: mkchain DATADIR N [TAG] [--spend | --headers] [--txs K]\n"
+
+struct args {
+	const char *datadir;
+	long n;
+	uint32_t tag;
+	bool spend;
+	bool headers;
+	long txs;
+};
+
+/* 0, or -1 after printing why. */
+static int parse_args(struct args *a, int argc, char **argv)
+{
+	int i = 3;
+
+	*a = (struct args){.datadir = argc > 1 ? argv[1] : NULL};
+	if (argc < 3 || (a->n = strtol(argv[2], NULL, 10)) < 0)
+		goto usage;
+	if (argc > 3 && argv[3][0] != '-')
+		a->tag = (uint32_t)atoi(argv[i++]);
+	for (; i < argc; i++) {
+		if (strcmp(argv[i], "--spend") == 0)
+			a->spend = true;
+		else if (strcmp(argv[i], "--headers") == 0)
+			a->headers = true;
+		else if (strcmp(argv[i], "--txs") == 0 && i + 1 < argc)
+			a->txs = strtol(argv[++i], NULL, 10);
+		else
+			goto usage;
+	}
+	if (a->txs < 0 || a->txs > TB_TXCHAIN_MAX_SPENDS || (a->spend && a->txs > 0)) {
+		fprintf(stderr, "mkchain: --txs must be 0..%d, and cannot go with --spend "
+			"(both spend block 1's coinbase)\n", TB_TXCHAIN_MAX_SPENDS);
+		return -1;
+	}
+	return 0;
+usage:
+	fputs(USAGE, stderr);
+	return -1;
+}
 
 static void print_tx(const struct cons_tx *tx)
 {
@@ -75,22 +120,11 @@ static void print_headers(struct node_chain *c)
 	}
 }
 
-int main(int argc, char **argv)
+/* Creates DATADIR and DATADIR/regtest (mkdir -p); writes the chaindb path into dir. */
+static void make_dirs(char *dir, size_t len, const char *datadir)
 {
-	const struct cons_params *p = cons_params_by_name("regtest");
-	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-	struct node_chain_options o;
-	struct node_chain *c;
-	struct tb_key key;
-	char dir[600], err[256];
-	long n;
-
-	if (argc < 3 || (n = strtol(argv[2], NULL, 10)) < 0) {
-		fprintf(stderr, "usage: mkchain DATADIR N [TAG]\n");
-		return 2;
-	}
-	snprintf(dir, sizeof(dir), "%s", argv[1]);
-	for (char *s = dir + 1; *s; s++) {      /* mkdir -p */
+	snprintf(dir, len, "%s", datadir);
+	for (char *s = dir + 1; *s; s++) {
 		if (*s == '/') {
 			*s = 0;
 			mkdir(dir, 0700);
@@ -98,32 +132,39 @@ int main(int argc, char **argv)
 		}
 	}
 	mkdir(dir, 0700);
-	snprintf(dir, sizeof(dir), "%s/regtest", argv[1]);
+	snprintf(dir, len, "%s/regtest", datadir);
 	mkdir(dir, 0700);
-	snprintf(dir, sizeof(dir), "%s/regtest/chaindb", argv[1]);
+	snprintf(dir, len, "%s/regtest/chaindb", datadir);
+}
+
+int main(int argc, char **argv)
+{
+	const struct cons_params *p = cons_params_by_name("regtest");
+	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	struct node_chain_options o;
+	struct node_chain *c;
+	struct node_sigpool *pool;
+	struct tb_key key;
+	struct args a;
+	char dir[600], err[256];
+
+	if (parse_args(&a, argc, argv) < 0)
+		return 2;
+	make_dirs(dir, sizeof(dir), a.datadir);
 	node_chain_options_default(&o);
-	if (node_chain_open(&c, dir, p, &o, NULL, NULL, err, sizeof(err)) < 0) {
+	pool = node_sigpool_new(0);     /* one thread per core: --txs chains are signature-bound */
+	if (node_chain_open(&c, dir, p, &o, pool, NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mkchain: %s\n", err);
 		return 1;
 	}
 	tb_key(ctx, &key, 1);
-	for (long i = 0; i < n; i++) {
-		const struct node_blockidx *tip = node_chain_tip(c);
-		struct cons_block b;
-		struct cons_state st;
-		tb_block(&b, p, tip->hash, tip->height + 1, p->genesis_time + (uint32_t)tip->height + 1,
-			 p->genesis_bits, key.pkh, argc > 3 ? (uint32_t)atoi(argv[3]) : 0, NULL, 0, 0);
-		cons_state_init(&st);
-		if (node_chain_accept_block(c, &b, NULL, &st) != CONS_VALID) {
-			fprintf(stderr, "mkchain: block rejected: %s\n", cons_reject_reason(st.code));
-			return 1;
-		}
-	}
-	if (argc > 4 && strcmp(argv[4], "--spend") == 0)
+	tb_txchain_extend(ctx, c, &key, a.n, (int)a.txs, a.tag);
+	if (a.spend)
 		print_spends(ctx, c, &key);
-	if (argc > 4 && strcmp(argv[4], "--headers") == 0)
+	if (a.headers)
 		print_headers(c);
 	node_chain_close(c);
+	node_sigpool_free(pool);
 	secp256k1_context_destroy(ctx);
 	return 0;
 }
