@@ -592,7 +592,7 @@ int main(void)
 		die("cannot run flintd (build it, or set FLINT_BIN)", flintd);
 	if (!mkdtemp(tmpdir))
 		die("mkdtemp failed", NULL);
-	/* Ports above Linux's ephemeral range and the tests' 20000..60000. */
+	/* Ports above Linux's ephemeral range, and above the tests' 12000..32767. */
 	port_base = 61000 + (int)(getpid() % 100) * 40;
 	P = cons_params_by_name("regtest");
 	ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);

@@ -127,6 +127,23 @@ out:
 }
 
 /* Applies one header; returns false when the rest of the message should be skipped. */
+/*
+ * A block or header stamped beyond our clock's drift limit is not invalid,
+ * only early: the sender keeps its score and may send it again later. Said
+ * at info level, since it is what a clock-skew fault looks like from here.
+ */
+static void note_early(struct peer *p, const uint8_t hash[32], const struct cons_state *st,
+		       const char *what)
+{
+	char hex[65];
+
+	if (st->code != CONS_REJ_TIME_TOO_NEW || !p->net->o.log)
+		return;
+	util_hex_encode_rev(hex, hash, 32);
+	plog(p->net, P2P_LOG_INFO, "%s %s from peer %d (%s) refused for now: %s (%s)", what, hex,
+	     p->id, p->addr, cons_reject_reason(st->code), st->detail);
+}
+
 static bool take_header(struct peer *p, const struct cons_header *h, bool *gap)
 {
 	struct cons_state st;
@@ -145,6 +162,11 @@ static bool take_header(struct peer *p, const struct cons_header *h, bool *gap)
 	}
 	if (v == CONS_INVALID && cons_reject_punishable(st.code, true))
 		p2p_misbehave(p, p->net->o.ban_threshold, cons_reject_reason(st.code));
+	if (v == CONS_INVALID) {
+		uint8_t hash[32];
+		cons_header_hash(hash, h);
+		note_early(p, hash, &st, "header");
+	}
 	return false;
 }
 
@@ -337,6 +359,8 @@ static void on_block(struct peer *p, const uint8_t *d, size_t len)
 		p2p_misbehave(p, p->net->o.ban_threshold, cons_reject_reason(st.code));
 		return;
 	}
+	if (v == CONS_INVALID)
+		note_early(p, b.hash, &st, "block");
 	if (v == CONS_VALID && new_tip)
 		p->last_block_s = p2p_mono_s();
 	if (v == CONS_INVALID && st.code == CONS_REJ_PREV_MISSING)

@@ -301,7 +301,7 @@ static int make_block(struct attack *x, struct cons_block *b, const secp256k1_co
 
 	if (throwaway_key(ctx, seckey, pkh) < 0)
 		return snprintf(err, errlen, "no randomness for a key"), -1;
-	for (int attempt = 0; attempt < 4; attempt++) {
+	for (int attempt = 0; attempt < 12; attempt++) {
 		if (fetch_tip(x, &t, x->tip_before, err, errlen) < 0)
 			return -1;
 		cons_block_release(b);

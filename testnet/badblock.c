@@ -3,14 +3,19 @@
  */
 #include "testnet/badblock.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "consensus/hash.h"
 #include "consensus/pow.h"
 #include "consensus/script.h"
 #include "consensus/sig.h"
 #include "consensus/uint256.h"
+
+#define TN_SOLVE_MAX_THREADS 16
 
 static const char *const names[TN_ATK__COUNT] = {
 	"badpow", "badmerkle", "doublespend", "inflated-coinbase", "future-timestamp", "garbage",
@@ -154,22 +159,68 @@ int tn_badblock_build(struct cons_block *b, const secp256k1_context *ctx, const 
 	return 0;
 }
 
+struct solve_job {
+	struct cons_header_hasher hh;   /* each thread its own: it has scratch state */
+	const struct cons_params *p;
+	uint32_t bits;
+	bool want_valid;
+	uint64_t first, step, max_hashes;
+	atomic_bool *found;
+	atomic_uint_least64_t *nonce;
+};
+
+/* One thread's share of the nonces: first, first + step, ... */
+static void *solve_thread(void *arg)
+{
+	struct solve_job *j = arg;
+	uint8_t hash[32];
+	unsigned n = 0;
+
+	for (uint64_t nonce = j->first; nonce <= 0xffffffffu && nonce < j->max_hashes;
+	     nonce += j->step) {
+		if ((++n & 0xfff) == 0 && atomic_load(j->found))
+			return NULL;
+		cons_header_hasher_hash(&j->hh, hash, (uint32_t)nonce);
+		if (cons_check_pow(j->p, hash, j->bits) == j->want_valid) {
+			bool no = false;
+			if (atomic_compare_exchange_strong(j->found, &no, true))
+				atomic_store(j->nonce, nonce);
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
 bool tn_badblock_solve(struct cons_block *b, const struct cons_params *p, bool want_valid,
 		       uint64_t max_hashes)
 {
-	uint8_t raw[CONS_HEADER_SIZE], hash[32];
+	uint8_t raw[CONS_HEADER_SIZE];
 	struct cons_header_hasher hh;
-	uint64_t tries = 0;
+	struct solve_job jobs[TN_SOLVE_MAX_THREADS];
+	pthread_t tids[TN_SOLVE_MAX_THREADS];
+	atomic_bool found = false;
+	atomic_uint_least64_t nonce = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = cpus < 1 ? 1 : cpus > TN_SOLVE_MAX_THREADS ? TN_SOLVE_MAX_THREADS : (int)cpus;
+	int started = 0;
 
 	cons_header_serialize(raw, &b->hdr);
 	cons_header_hasher_init(&hh, raw);
-	for (uint64_t nonce = 0; nonce <= 0xffffffffu && tries < max_hashes; nonce++, tries++) {
-		cons_header_hasher_hash(&hh, hash, (uint32_t)nonce);
-		if (cons_check_pow(p, hash, b->hdr.bits) == want_valid) {
-			b->hdr.nonce = (uint32_t)nonce;
-			cons_header_hash(b->hash, &b->hdr);
-			return true;
-		}
+	for (int i = 0; i < n; i++) {
+		jobs[i] = (struct solve_job){hh, p, b->hdr.bits, want_valid, (uint64_t)i,
+					     (uint64_t)n, max_hashes, &found, &nonce};
+		if (i > 0 && pthread_create(&tids[i], NULL, solve_thread, &jobs[i]) != 0)
+			break;
+		started = i + 1;
 	}
-	return false;
+	/* With fewer threads than planned, the rest of the nonces go unsearched: fine,
+	 * the caller asks again with a new timestamp. */
+	solve_thread(&jobs[0]);
+	for (int i = 1; i < started; i++)
+		pthread_join(tids[i], NULL);
+	if (!atomic_load(&found))
+		return false;
+	b->hdr.nonce = (uint32_t)atomic_load(&nonce);
+	cons_header_hash(b->hash, &b->hdr);
+	return true;
 }

@@ -19,7 +19,7 @@ for t in "$@"; do
 		echo "not ok - $name exited with status $rc"
 	fi
 	if [ "$f" -ne 0 ]; then
-		printf '%s\n' "$out" | grep -A12 '^not ok '
+		printf '%s\n' "$out" | grep -E '^(not ok |# )'
 		failures="$failures $name"
 	fi
 	echo "$name: $p passed, $f failed"

@@ -22,11 +22,18 @@ wait_for() {
 	return 0
 }
 
+# port_base SALT: this test's first port, 12000..21999 (from its pid and a
+# salt of its own). Tests keep their ports, RPC ones included, below 32768,
+# where Linux lends ports to outgoing connections: the many short RPC calls
+# of a test run leave some of those in use, and one of them must never be a
+# port a node needs to listen on.
+port_base() { echo $((12000 + ($$ + $1) % 10000)); }
+
 # rpc_port_for P2P_PORT: the RPC port start_flintd gives a node with that P2P port.
-rpc_port_for() { echo $(($1 + 20000)); }
+rpc_port_for() { echo $(($1 + 10000)); }
 
 # start_flintd LOGFILE ARGS...: starts flintd in the background, sets $LAST_PID.
-# Without --rpcport, a node given --port P serves RPC on port P+20000, so the
+# Without --rpcport, a node given --port P serves RPC on port P+10000, so the
 # nodes of one test (one 127.0.0.x each, but RPC on 127.0.0.1) never collide.
 start_flintd() {
 	out=$1; shift
@@ -61,7 +68,16 @@ cleanup() {
 trap cleanup EXIT
 [ -n "$KEEP_TMP" ] && trap - EXIT
 
+# On a failure, the last lines each node printed, as TAP comments (a node
+# that could not start says why there).
 finish() {
+	if [ "$TAP_FAILED" -ne 0 ]; then
+		for f in "$TMP"/*.out "$TMP"/*/node*/flintd.out; do
+			[ -s "$f" ] || continue
+			echo "# --- tail of $f"
+			tail -5 "$f" | sed 's/^/# /'
+		done
+	fi
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]
 }

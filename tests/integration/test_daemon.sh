@@ -3,8 +3,8 @@
 # --reindex, and clear refusals of a foreign or corrupted database.
 . "$(dirname "$0")/lib.sh"
 # Our own address and port, so that concurrent runs and other nodes do not collide.
-PORT=$((20000 + ($$ + 1237) % 20000))
-NET="--bind 127.0.0.$((100 + $$ % 100)) --port $PORT --rpcport $((PORT + 20000))"
+PORT=$(port_base 1237)
+NET="--bind 127.0.0.$((100 + $$ % 100)) --port $PORT --rpcport $(rpc_port_for $PORT)"
 
 out=$("$FLINT_BIN/flintd" --help); rc=$?
 check "help exits 0" [ $rc -eq 0 ]

@@ -6,7 +6,7 @@
 # a non-zero exit.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
-BASE=$((20000 + ($$ + 6151) % 20000))
+BASE=$(port_base 6151)
 RPCADDR="127.0.0.1:$(rpc_port_for "$BASE")"
 ex() { "$FLINT_BIN/flint-explorer" --chain regtest --datadir "$TMP/n0" --rpc "$RPCADDR" "$@"; }
 rpc() { "$TOOLS/rpc" --chain regtest --datadir "$TMP/n0" --rpc "$RPCADDR" "$@"; }

@@ -3,7 +3,7 @@
 # with less work meets the other and reorganises onto it, and a third node
 # behind it follows to the same tip.
 . "$(dirname "$0")/lib.sh"
-BASE=$((20000 + ($$ + 6007) % 20000))
+BASE=$(port_base 6007)
 ADDR=F5q8fq1iBfG8x8wavNNaZpAx8LkXqKnsFc
 
 # A fixed topology: no automatic outbound peers, so the partition holds.

@@ -3,7 +3,7 @@
 # away, the miner refuses regtest and a bad address, and a restarted miner
 # continues from its chain.
 . "$(dirname "$0")/lib.sh"
-BASE=$((20000 + ($$ + 7919) % 20000))
+BASE=$(port_base 7919)
 # A testnet address: version 0x23 and the key hash 00 01 02 .. 13.
 ADDR=F5q8fq1iBfG8x8wavNNaZpAx8LkXqKnsFc
 

@@ -6,7 +6,7 @@
 # that survives a restart.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
-BASE=$((20000 + $$ % 20000))
+BASE=$(port_base 0)
 
 # node I [ARGS...]: starts node I on 127.0.0.(10+I), port BASE+I, in a fixed
 # topology: no automatic outbound peers (test_p2p_addr.sh tests those).

@@ -7,7 +7,7 @@
 # far-future address ignored and its oversized addr message punished.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
-BASE=$((20000 + ($$ + 2203) % 20000))
+BASE=$(port_base 2203)
 
 # node I [ARGS...]: starts node I on 127.0.0.(20+I), port BASE+I.
 node() {

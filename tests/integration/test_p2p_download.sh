@@ -5,7 +5,7 @@
 # 10,000 blocks from one peer with no manual step, in bounded time.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
-BASE=$((20000 + ($$ + 5113) % 20000))
+BASE=$(port_base 5113)
 
 # node I [ARGS...]: node I on 127.0.0.(60+I), port BASE+I, in a fixed topology.
 node() {

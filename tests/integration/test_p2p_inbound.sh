@@ -5,7 +5,7 @@
 # promptly.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
-BASE=$((20000 + ($$ + 8111) % 20000))
+BASE=$(port_base 8111)
 
 # node I [ARGS...]: node I on 127.0.0.(90+I), port BASE+I, in a fixed topology.
 node() {

@@ -4,7 +4,7 @@
 # far end reaches every mempool, is mined at node 0, and confirms everywhere.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
-BASE=$((20000 + ($$ + 4409) % 20000))
+BASE=$(port_base 4409)
 N=5
 
 node() {

@@ -5,7 +5,7 @@
 # node and mined at the other, and stop.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
-BASE=$((20000 + ($$ + 7919) % 20000))
+BASE=$(port_base 7919)
 
 node() {
 	i=$1; shift

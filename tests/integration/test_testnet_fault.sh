@@ -1,12 +1,12 @@
 #!/bin/sh
-# flint-testnet end to end: up with four mining nodes, faucet payments
+# flint-testnet end to end: `make testnet` with four mining nodes, faucet payments
 # confirmed and seen through RPC and the explorer, a real double spend (two
 # transactions, one mature coin) refused; then a 2|2 partition with miners
 # on both sides: the tips diverge, a payment confirms on each side, and after
 # heal every node converges on the most-work tip, and the losing side's
 # payment goes back to the mempool and confirms again. Then the SLO report.
 . "$(dirname "$0")/lib.sh"
-BASE=$((20000 + ($$ + 9173) % 20000))
+BASE=$(port_base 9173)
 . "$(dirname "$0")/testnet_lib.sh"
 
 # wal NAME NODE ARGS...: flint-wallet with wallet $TMP/NAME.json on a node.
@@ -25,8 +25,11 @@ both_confirmed() { confirmed_on "$1" "$TA" && confirmed_on "$1" "$TB"; }
 work() { rpc "$1" getblockheader "$2" | sed -n 's/.*"chainwork": "\(.*\)".*/\1/p'; }
 none_up() { ! tn status --json | grep -q '"up": true'; }
 
-tn up -n 4 --block-time 2 --base-port "$BASE" >"$TMP/up.out" 2>&1
-check "up starts four nodes" grep -q "4 of 4 nodes up" "$TMP/up.out"
+# Started the README's way, `make testnet`, with this build (plain or sanitized).
+case $FLINT_BIN in build/san/*) SAN=1 ;; *) SAN= ;; esac
+FLINT_TESTNET_DIR="$TND" make -s testnet SANITIZE="$SAN" \
+	TESTNET_ARGS="-n 4 --block-time 2 --base-port $BASE" >"$TMP/up.out" 2>&1
+check "make testnet starts four nodes" grep -q "4 of 4 nodes up" "$TMP/up.out"
 check "up prints what to try next, with real --rpc values" \
 	grep -q "flint-wallet --wallet .* --rpc 127.0.0.1:$((BASE + 100))" "$TMP/up.out"
 check "all four mine" [ "$(mining_nodes)" -eq 4 ]

@@ -4,7 +4,7 @@
 # chain; a restarted middle node rejoins; and bad commands are refused with
 # a message, never a crash.
 . "$(dirname "$0")/lib.sh"
-BASE=$((20000 + ($$ + 3307) % 20000))
+BASE=$(port_base 3307)
 . "$(dirname "$0")/testnet_lib.sh"
 
 down_in_status() { tn status --json | grep -q '{"index": 2, "height": null.*"up": false}'; }

@@ -4,7 +4,7 @@
 # a restarted node reloads its mempool; an invalid transaction bans its sender.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
-BASE=$((20000 + ($$ + 3571) % 20000))
+BASE=$(port_base 3571)
 
 # A fixed topology: no automatic outbound peers, so two hops stay two hops.
 node() {

@@ -9,7 +9,7 @@
 # address-index call takes.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
-BASE=$((20000 + ($$ + 2377) % 20000))
+BASE=$(port_base 2377)
 RPCADDR="127.0.0.1:$(rpc_port_for "$BASE")"
 W="$FLINT_BIN/flint-wallet --chain regtest --datadir $TMP/n0 --rpc $RPCADDR"
 rpc() { "$TOOLS/rpc" --chain regtest --datadir "$TMP/n0" --rpc "$RPCADDR" "$@"; }
