@@ -152,6 +152,7 @@ static void latencies(struct tn_sli *out, const struct reach *r, size_t span, in
 		if (r->count[k] == 0)
 			continue;
 		out->active++;
+		out->active_in_faults += in_window(w, n_w, r->first[k]);
 		if (r->count[k] < n_nodes || in_window(w, n_w, r->first[k]))
 			out->excluded++;
 		else

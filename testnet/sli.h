@@ -49,6 +49,7 @@ struct tn_chain {
 struct tn_sli {
 	size_t active, stale;        /* blocks on the best chain (seen in logs) / off it */
 	size_t stale_in_faults;      /* of the stale ones, those first seen inside a window */
+	size_t active_in_faults;     /* of the best-chain ones, those first seen inside one */
 	size_t measured, excluded;   /* blocks timed for propagation / left out */
 	double p50, p99, max;        /* propagation seconds; NAN when nothing was measured */
 };

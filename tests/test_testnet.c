@@ -272,6 +272,7 @@ static void test_sli_propagation_and_stale(void **state)
 	assert_int_equal(s.active, 4);
 	assert_int_equal(s.stale, 1);
 	assert_int_equal(s.stale_in_faults, 0);
+	assert_int_equal(s.active_in_faults, 0);
 	assert_int_equal(s.measured, 4);
 	/* latencies 0.5, 0.2, 1.0 (height 3 reaches node 2 with height 4), 0.1 */
 	assert_true(fabs(s.max - 1.0) < 1e-9);
@@ -298,6 +299,8 @@ static void test_sli_leaves_out_faults_and_laggards(void **state)
 	assert_int_equal(s.excluded, 2);
 	assert_int_equal(s.stale, 1);
 	assert_int_equal(s.stale_in_faults, 1);
+	assert_int_equal(s.active, 3);
+	assert_int_equal(s.active_in_faults, 1);     /* b, first seen at 30.0 */
 	assert_true(fabs(s.p99 - 0.1) < 1e-9);
 	assert_int_equal(tn_sli_compute(&s, e, 0, 2, &c, NULL, 0), 0);
 	assert_true(isnan(s.p50));
