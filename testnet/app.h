@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "client/rpcclient.h"
+#include "testnet/proc.h"
 #include "testnet/state.h"
 
 struct tn_app {
@@ -68,6 +69,9 @@ bool tn_may_link(const struct tn_app *a, int i, int j);
 /* Parses a node index of this testnet. 0, or -1 with err. */
 int tn_parse_node(const struct tn_app *a, const char *s, int *i, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+
+/* Starts v (initialised here) as "BINDIR/flint-wallet --chain testnet --wallet FAUCET". */
+void tn_faucet_args(const struct tn_app *a, struct tn_args *v);
 
 /* Saves the state; on failure prints why. 0 / -1. */
 int tn_app_save(struct tn_app *a);

@@ -168,7 +168,7 @@ static int any_running(const struct tn_app *a)
 
 int tn_cmd_faucet(struct tn_app *a, int argc, char **argv)
 {
-	char wallet[700], cookie[700], out[512];
+	char cookie[700], out[512];
 	int i = any_running(a), rc;
 	struct tn_args v;
 
@@ -176,14 +176,8 @@ int tn_cmd_faucet(struct tn_app *a, int argc, char **argv)
 		return tn_fail("usage: flint-testnet faucet ADDRESS AMOUNT");
 	if (i < 0)
 		return tn_fail("no node is running (flint-testnet up)");
-	tn_faucet_wallet(&a->st, wallet, sizeof(wallet));
 	tn_node_cookie(&a->st, i, cookie, sizeof(cookie));
-	tn_args_init(&v);
-	tn_args_add(&v, "%s/flint-wallet", a->bindir);
-	tn_args_add(&v, "--chain");
-	tn_args_add(&v, "testnet");
-	tn_args_add(&v, "--wallet");
-	tn_args_add(&v, "%s", wallet);
+	tn_faucet_args(a, &v);
 	tn_args_add(&v, "--rpc");
 	tn_args_add(&v, "127.0.0.1:%d", a->st.node[i].rpcport);
 	tn_args_add(&v, "--rpccookiefile");

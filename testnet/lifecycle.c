@@ -91,12 +91,7 @@ static int make_faucet(struct tn_app *a)
 
 	tn_faucet_wallet(&a->st, wallet, sizeof(wallet));
 	unlink(wallet);
-	tn_args_init(&v);
-	tn_args_add(&v, "%s/flint-wallet", a->bindir);
-	tn_args_add(&v, "--chain");
-	tn_args_add(&v, "testnet");
-	tn_args_add(&v, "--wallet");
-	tn_args_add(&v, "%s", wallet);
+	tn_faucet_args(a, &v);
 	tn_args_add(&v, "create");
 	rc = tn_run(v.v, out, sizeof(out));
 	out[strcspn(out, "\r\n")] = 0;

@@ -232,3 +232,16 @@ int tn_parse_node(const struct tn_app *a, const char *s, int *i, char *err, size
 	*i = (int)v;
 	return 0;
 }
+
+void tn_faucet_args(const struct tn_app *a, struct tn_args *v)
+{
+	char wallet[700];
+
+	tn_faucet_wallet(&a->st, wallet, sizeof(wallet));
+	tn_args_init(v);
+	tn_args_add(v, "%s/flint-wallet", a->bindir);
+	tn_args_add(v, "--chain");
+	tn_args_add(v, "testnet");
+	tn_args_add(v, "--wallet");
+	tn_args_add(v, "%s", wallet);
+}

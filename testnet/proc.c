@@ -168,20 +168,30 @@ int tn_run(char *const argv[], char *out, size_t len)
 	return WEXITSTATUS(status);
 }
 
-/* True if one of the arguments in /proc/pid/cmdline is exactly marker. */
-static bool cmdline_has(pid_t pid, const char *marker)
+/* Reads up to len - 1 bytes of /proc/PID/WHAT into buf, NUL-terminated; -1 if gone. */
+static long read_proc(pid_t pid, const char *what, char *buf, size_t len)
 {
-	char path[64], buf[8192];
+	char path[64];
 	size_t n;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
 	f = fopen(path, "r");
 	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+		return -1;
+	n = fread(buf, 1, len - 1, f);
 	fclose(f);
 	buf[n] = 0;
+	return (long)n;
+}
+
+/* True if one of the arguments in /proc/pid/cmdline is exactly marker. */
+static bool cmdline_has(pid_t pid, const char *marker)
+{
+	char buf[8192];
+	long got = read_proc(pid, "cmdline", buf, sizeof(buf));
+	size_t n = got < 0 ? 0 : (size_t)got;
+
 	for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
 		if (strcmp(buf + i, marker) == 0)
 			return true;
@@ -190,19 +200,10 @@ static bool cmdline_has(pid_t pid, const char *marker)
 
 bool tn_pid_alive(pid_t pid, const char *marker)
 {
-	char path[64], buf[512], *paren;
-	size_t n;
-	FILE *f;
+	char buf[512], *paren;
 
-	if (pid <= 0 || kill(pid, 0) < 0)
+	if (pid <= 0 || kill(pid, 0) < 0 || read_proc(pid, "stat", buf, sizeof(buf)) < 0)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
 	paren = strrchr(buf, ')');
 	if (!paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X')
 		return false;
