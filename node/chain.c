@@ -191,23 +191,36 @@ bool node_chain_is_active(const struct node_chain *c, const struct node_blockidx
 	return node_chain_at(c, idx->height) == idx;
 }
 
+static int64_t drop_lowest_bit(int64_t n)
+{
+	return n & (n - 1);
+}
+
+/*
+ * Bitcoin's skip list: besides its parent, every entry points back to the
+ * ancestor at this height, chosen so that walking from any entry to any of
+ * its ancestors takes O(log n) steps. Odd heights skip further than the
+ * even ones next to them, so a walk does not stall on a run of short hops.
+ */
+static int64_t skip_height(int64_t h)
+{
+	if (h < 2)
+		return 0;
+	return (h & 1) ? drop_lowest_bit(drop_lowest_bit(h - 1)) + 1 : drop_lowest_bit(h);
+}
+
 const struct node_blockidx *node_blockidx_ancestor(const struct node_blockidx *idx, int64_t height)
 {
 	while (idx && idx->height > height)
-		idx = idx->prev;
+		idx = idx->skip && idx->skip->height >= height ? idx->skip : idx->prev;
 	return idx && idx->height == height ? idx : NULL;
 }
 
-/* Ancestor lookup that jumps through the active chain once it meets it. */
-static const struct node_blockidx *fast_ancestor(const struct node_chain *c,
-						 const struct node_blockidx *idx, int64_t h)
+/* Links e under its parent prev (NULL for genesis); prev's own links are set. */
+static void link_parent(struct node_blockidx *e, struct node_blockidx *prev)
 {
-	while (idx && idx->height > h) {
-		if (node_chain_is_active(c, idx))
-			return node_chain_at(c, h);
-		idx = idx->prev;
-	}
-	return idx && idx->height == h ? idx : NULL;
+	e->prev = prev;
+	e->skip = prev ? (struct node_blockidx *)node_blockidx_ancestor(prev, skip_height(e->height)) : NULL;
 }
 
 const struct node_blockidx *node_chain_best_header(const struct node_chain *c)
@@ -223,7 +236,7 @@ struct view_ctx {
 static int view_ancestor(const void *ctx, int64_t h, uint32_t *time_out, uint32_t *bits)
 {
 	const struct view_ctx *v = ctx;
-	const struct node_blockidx *a = fast_ancestor(v->c, v->tip, h);
+	const struct node_blockidx *a = node_blockidx_ancestor(v->tip, h);
 
 	if (!a)
 		return -1;
@@ -377,7 +390,7 @@ static void mark_descendant(void *ctx, const struct node_blockidx *cidx)
 
 	if (idx == m->root || idx->height <= m->root->height || (idx->status & STOR_FAILED_CHILD))
 		return;
-	if (fast_ancestor(m->c, idx, m->root->height) != m->root)
+	if (node_blockidx_ancestor(idx, m->root->height) != m->root)
 		return;
 	idx->status |= STOR_FAILED_CHILD;
 	if (persist(m->c, idx) < 0)
@@ -612,8 +625,8 @@ static enum cons_verdict accept_header(struct node_chain *c, const struct cons_h
 	idx = table_add(c, hash, hdr);
 	if (!idx)
 		return cons_state_error(st, "out of memory");
-	idx->prev = prev;
 	idx->height = prev->height + 1;
+	link_parent(idx, prev);
 	cons_block_work(&work, hdr->bits);
 	cons_u256_add(&idx->work, &prev->work, &work);
 	update_best_header(c, idx);
@@ -892,8 +905,8 @@ static void reset_one(void *ctx, const struct node_blockidx *cidx)
 	if (!(idx->status & FAILED_ANY))
 		return;
 	/* Descendants of root, and root's own ancestors, are cleared (Core's rule). */
-	if (fast_ancestor(r->c, idx, r->root->height) != r->root &&
-	    fast_ancestor(r->c, r->root, idx->height) != idx)
+	if (node_blockidx_ancestor(idx, r->root->height) != r->root &&
+	    node_blockidx_ancestor(r->root, idx->height) != idx)
 		return;
 	idx->status &= ~(uint32_t)FAILED_ANY;
 	if (persist(r->c, idx) < 0)
@@ -975,7 +988,7 @@ static int link_index(struct node_chain *c, const uint8_t genesis[32], char *err
 	for (size_t i = 0; i < all.n && rc == 0; i++) {
 		struct node_blockidx *e = all.v[i];
 		bool is_genesis = memcmp(e->hash, genesis, 32) == 0;
-		e->prev = is_genesis ? NULL : node_chain_lookup(c, e->hdr.prev);
+		link_parent(e, is_genesis ? NULL : node_chain_lookup(c, e->hdr.prev));
 		if (!is_genesis && (!e->prev || e->prev->height + 1 != e->height)) {
 			snprintf(err, errlen, "block index is inconsistent (an entry without its parent): restart with --reindex");
 			rc = -1;

@@ -35,6 +35,7 @@ struct node_blockidx {
 	uint64_t seq;                   /* arrival order of its data; UINT64_MAX while header-only */
 	bool linked;                    /* it and all its ancestors have data */
 	struct node_blockidx *prev;
+	struct node_blockidx *skip;     /* a further ancestor, for node_blockidx_ancestor */
 	struct node_blockidx *hnext;    /* hash-table chain */
 };
 
@@ -122,7 +123,7 @@ const struct node_blockidx *node_chain_tip(const struct node_chain *c);
 /* The active chain's block at height, or NULL. */
 const struct node_blockidx *node_chain_at(const struct node_chain *c, int64_t height);
 bool node_chain_is_active(const struct node_chain *c, const struct node_blockidx *idx);
-/* The ancestor of idx at height (<= idx->height). */
+/* The ancestor of idx at height (<= idx->height), in O(log n) steps. */
 const struct node_blockidx *node_blockidx_ancestor(const struct node_blockidx *idx, int64_t height);
 /* Most-work header known (may lack data). */
 const struct node_blockidx *node_chain_best_header(const struct node_chain *c);

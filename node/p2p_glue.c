@@ -12,25 +12,30 @@ static int64_t tip_height(void *ctx)
 	return node_chain_tip(((struct node_relay *)ctx)->chain)->height;
 }
 
-size_t node_chain_locator(const struct node_chain *c, uint8_t (*hashes)[32], size_t max)
+size_t node_chain_locator(const struct node_chain *c, const struct node_blockidx *from,
+			  uint8_t (*hashes)[32], size_t max)
 {
-	int64_t h = node_chain_tip(c)->height, step = 1;
+	const struct node_blockidx *e = from ? from : node_chain_tip(c);
+	int64_t step = 1;
 	size_t n = 0;
 
-	while (n < max) {
-		memcpy(hashes[n++], node_chain_at(c, h)->hash, 32);
-		if (h == 0)
+	while (e && n < max) {
+		memcpy(hashes[n++], e->hash, 32);
+		if (e->height == 0)
 			break;
 		if (n >= 10)
 			step *= 2;
-		h = h - step > 0 ? h - step : 0;
+		e = node_blockidx_ancestor(e, e->height - step > 0 ? e->height - step : 0);
 	}
 	return n;
 }
 
-static size_t locator(void *ctx, uint8_t (*hashes)[32])
+static size_t locator(void *ctx, const uint8_t *from, uint8_t (*hashes)[32])
 {
-	return node_chain_locator(((struct node_relay *)ctx)->chain, hashes, P2P_MAX_LOCATOR);
+	struct node_chain *c = ((struct node_relay *)ctx)->chain;
+
+	return node_chain_locator(c, from ? node_chain_lookup(c, from) : NULL, hashes,
+				  P2P_MAX_LOCATOR);
 }
 
 static size_t headers_after(void *ctx, const struct p2p_getheaders *g, struct cons_header *out,
@@ -73,6 +78,14 @@ static enum cons_verdict accept_block(void *ctx, struct cons_block *b, bool *new
 	if (v == CONS_VALID && info.orphan)
 		return cons_state_invalid(st, CONS_REJ_PREV_MISSING, "%s", "orphan kept");
 	return v;
+}
+
+static bool is_ancestor(void *ctx, const uint8_t anc[32], const uint8_t desc[32])
+{
+	struct node_chain *c = ((struct node_relay *)ctx)->chain;
+	const struct node_blockidx *a = node_chain_lookup(c, anc), *d = node_chain_lookup(c, desc);
+
+	return a && d && node_blockidx_ancestor(d, a->height) == a;
 }
 
 static int block_status(void *ctx, const uint8_t hash[32])
@@ -328,6 +341,7 @@ void node_p2p_iface(struct p2p_chain *iface, struct node_relay *relay)
 	iface->ctx = relay;
 	iface->tip_height = tip_height;
 	iface->locator = locator;
+	iface->is_ancestor = is_ancestor;
 	iface->headers_after = headers_after;
 	iface->accept_header = accept_header;
 	iface->accept_block = accept_block;

@@ -69,7 +69,11 @@ enum cons_verdict node_relay_accept(struct node_relay *r, const struct cons_tx *
 				    struct cons_state *st);
 void node_relay_release(struct node_relay *r);
 
-/* Bitcoin's block locator of the active chain: dense near the tip, then doubling. */
-size_t node_chain_locator(const struct node_chain *c, uint8_t (*hashes)[32], size_t max);
+/*
+ * Bitcoin's block locator: from (NULL: the active tip) and its ancestors,
+ * dense near it, then doubling back to genesis.
+ */
+size_t node_chain_locator(const struct node_chain *c, const struct node_blockidx *from,
+			  uint8_t (*hashes)[32], size_t max);
 
 #endif

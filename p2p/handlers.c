@@ -67,7 +67,7 @@ static void on_verack(struct peer *p, const uint8_t *d, size_t len)
 	plog(p->net, P2P_LOG_INFO, "peer %d (%s) ready: %s, height %d", p->id, p->addr,
 	     p->ver.user_agent, p->ver.start_height);
 	p2p_send(p, "sendheaders", NULL, 0);
-	p2p_send_getheaders(p, NULL);
+	p2p_send_getheaders(p, NULL, NULL);
 	p2p_discovery_ready(p);
 }
 
@@ -183,10 +183,16 @@ static void on_headers(struct peer *p, const uint8_t *d, size_t len)
 	for (i = 0; i < n && !p->closing; i++)
 		if (!take_header(p, &h[i], &gap))
 			break;
+	/*
+	 * A full message: more follow, so ask again from the last header it
+	 * brought, not from our tip, which a syncing node has not moved yet
+	 * (that would bring back the same headers until the blocks catch up).
+	 * A gap: the peer skipped ahead of what we know; start from our tip.
+	 */
 	if (gap)
-		p2p_send_getheaders(p, NULL);
+		p2p_send_getheaders(p, NULL, NULL);
 	else if (n == P2P_MAX_HEADERS && i == n)
-		p2p_send_getheaders(p, NULL);   /* more follow: our locator now ends there */
+		p2p_send_getheaders(p, p->best, NULL);
 	free(h);
 	p2p_fetch_blocks(p);
 }
@@ -225,7 +231,7 @@ static void on_inv(struct peer *p, const uint8_t *d, size_t len)
 	for (size_t i = 0; i < n; i++) {
 		if (inv[i].type == P2P_INV_BLOCK &&
 		    p->net->chain.block_status(p->net->chain.ctx, inv[i].hash) == 0) {
-			p2p_send_getheaders(p, inv[i].hash);
+			p2p_send_getheaders(p, p->has_best ? p->best : NULL, inv[i].hash);
 			break;
 		}
 	}
@@ -364,7 +370,7 @@ static void on_block(struct peer *p, const uint8_t *d, size_t len)
 	if (v == CONS_VALID && new_tip)
 		p->last_block_s = p2p_mono_s();
 	if (v == CONS_INVALID && st.code == CONS_REJ_PREV_MISSING)
-		p2p_send_getheaders(p, NULL);
+		p2p_send_getheaders(p, p->has_best ? p->best : NULL, NULL);
 	p2p_fetch_blocks(p);
 }
 

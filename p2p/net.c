@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,10 +325,17 @@ static struct peer *new_peer(struct p2p_net *n, evutil_socket_t fd, const struct
 			     bool inbound)
 {
 	struct peer *p = calloc(1, sizeof(*p));
+	int one = 1;
 
 	if (!p)
 		return NULL;
 	set_address(p, sa);
+	/*
+	 * Messages go out whole, as soon as they are written (Bitcoin Core does
+	 * the same): with Nagle's algorithm a small announcement could wait for
+	 * the ACK of the last one, which the peer delays by up to 40 ms.
+	 */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	p->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!p->bev) {
 		free(p);
@@ -736,14 +744,14 @@ void p2p_send_version(struct peer *p)
 	cons_writer_release(&w);
 }
 
-void p2p_send_getheaders(struct peer *p, const uint8_t *stop)
+void p2p_send_getheaders(struct peer *p, const uint8_t *from, const uint8_t *stop)
 {
 	struct p2p_getheaders g;          /* 3 KB: fine on the loop's stack */
 	struct cons_writer w;
 
 	memset(&g, 0, sizeof(g));
 	g.version = P2P_PROTOCOL_VERSION;
-	g.n = p->net->chain.locator(p->net->chain.ctx, g.locator);
+	g.n = p->net->chain.locator(p->net->chain.ctx, from, g.locator);
 	if (stop)
 		memcpy(g.stop, stop, 32);
 	cons_writer_init(&w);
@@ -805,6 +813,9 @@ void p2p_net_announce_block(struct p2p_net *n, const struct cons_header *h, cons
 	p2p_inv_write(&iw, &inv, 1);
 	for (struct peer *p = n->peers; p; p = p->next) {
 		if (!p->handshaked || p->closing)
+			continue;
+		/* A peer whose chain we learnt holds the block has it: the one that sent it, say. */
+		if (p->has_best && n->chain.is_ancestor(n->chain.ctx, hash, p->best))
 			continue;
 		if (p->send_headers)
 			p2p_send(p, "headers", hw.data, hw.len);

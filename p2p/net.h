@@ -24,8 +24,12 @@ struct event_base;
 struct p2p_chain {
 	void *ctx;
 	int64_t (*tip_height)(void *ctx);
-	/* Writes a locator of the active chain into hashes; returns how many (<= P2P_MAX_LOCATOR). */
-	size_t (*locator)(void *ctx, uint8_t (*hashes)[32]);
+	/*
+	 * Writes a block locator into hashes, starting at the known header
+	 * `from` (NULL or unknown: the active tip) and walking back through its
+	 * ancestors; returns how many (<= P2P_MAX_LOCATOR).
+	 */
+	size_t (*locator)(void *ctx, const uint8_t *from, uint8_t (*hashes)[32]);
 	/* Active-chain headers after the locator's fork point, up to stop; at most max. */
 	size_t (*headers_after)(void *ctx, const struct p2p_getheaders *g, struct cons_header *out,
 				size_t max);
@@ -37,6 +41,8 @@ struct p2p_chain {
 					  struct cons_state *st);
 	/* 0 unknown, 1 header only, 2 body stored, -1 known invalid. */
 	int (*block_status)(void *ctx, const uint8_t hash[32]);
+	/* Whether the known header anc is desc or one of its ancestors. */
+	bool (*is_ancestor)(void *ctx, const uint8_t anc[32], const uint8_t desc[32]);
 	/*
 	 * Blocks to fetch towards the known header `best`: its ancestors
 	 * lacking a body, oldest first, within a download window above the

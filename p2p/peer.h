@@ -108,7 +108,11 @@ void p2p_disconnect(struct peer *p, const char *reason);
 /* Adds score; at the threshold the address is banned and the peer dropped. */
 void p2p_misbehave(struct peer *p, int score, const char *reason);
 void p2p_send_version(struct peer *p);
-void p2p_send_getheaders(struct peer *p, const uint8_t *stop);
+/*
+ * Asks for headers after a locator that starts at the known header `from`
+ * (NULL: our active tip), up to `stop` (NULL: as many as the peer sends).
+ */
+void p2p_send_getheaders(struct peer *p, const uint8_t *from, const uint8_t *stop);
 /* Requests blocks toward the peer's best header, within the in-flight bound. */
 void p2p_fetch_blocks(struct peer *p);
 bool p2p_in_flight_anywhere(const struct p2p_net *n, const uint8_t hash[32]);

@@ -3,7 +3,9 @@
  * on a real chain: against a plain walk back from the target, through
  * bodies arriving out of order, targets moving between a main chain, its
  * ancestors and a side branch; and a whole sync whose cost, counted in
- * index entries visited, stays linear in the chain's length.
+ * index entries visited, stays linear in the chain's length. Also the
+ * skip-list ancestor lookup and block locators, from the tip and from a
+ * header-only branch.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -207,11 +209,70 @@ static void test_fetch_sync_cost_is_linear(void **state)
 	assert_true(calls >= MAIN / 16);
 }
 
+/* The plain answer: the ancestor at height h, one parent at a time. */
+static const struct node_blockidx *walk_back(const struct node_blockidx *e, int64_t h)
+{
+	while (e && e->height > h)
+		e = e->prev;
+	return e;
+}
+
+/* Skip-list ancestors agree with walking back, on the main chain and across the fork. */
+static void test_ancestor_matches_walk_back(void **state)
+{
+	struct fx *f = *state;
+	const struct node_blockidx *tip = node_chain_lookup(f->c, f->main[MAIN - 1].hash);
+	const struct node_blockidx *side = node_chain_lookup(f->c, f->side[FORK - 1].hash);
+
+	for (int64_t h = 0; h <= MAIN; h++) {
+		assert_ptr_equal(node_blockidx_ancestor(tip, h), walk_back(tip, h));
+		if (h <= FORK_AT + FORK)
+			assert_ptr_equal(node_blockidx_ancestor(side, h), walk_back(side, h));
+	}
+	assert_null(node_blockidx_ancestor(side, FORK_AT + FORK + 1));   /* above it */
+	assert_memory_equal(node_blockidx_ancestor(side, FORK_AT)->hash, f->main[FORK_AT - 1].hash, 32);
+}
+
+/* Locators: from a header-only branch tip (how a syncing node asks for more), and from the tip. */
+static void test_locator(void **state)
+{
+	struct fx *f = *state;
+	const struct node_blockidx *side = node_chain_lookup(f->c, f->side[FORK - 1].hash);
+	uint8_t loc[101][32], at50[32], at41[32];
+	int64_t h = side->height, step = 1;
+	size_t n = node_chain_locator(f->c, side, loc, 101);
+
+	/* The last ten one apart, then doubling steps, ending at genesis. */
+	for (size_t i = 0; i < n; i++) {
+		assert_memory_equal(loc[i], walk_back(side, h)->hash, 32);
+		if (i + 1 >= 10)
+			step *= 2;
+		h = h - step > 0 ? h - step : 0;
+	}
+	assert_true(n > 10 && n < 40);
+	assert_memory_equal(loc[n - 1], node_chain_at(f->c, 0)->hash, 32);
+	assert_int_equal(node_chain_locator(f->c, side, loc, 5), 5);
+
+	/* NULL: the active tip, which has not left genesis here, then after some bodies. */
+	assert_int_equal(node_chain_locator(f->c, NULL, loc, 101), 1);
+	assert_memory_equal(loc[0], node_chain_at(f->c, 0)->hash, 32);
+	memcpy(at50, f->main[49].hash, 32);    /* a given block's struct is released */
+	memcpy(at41, f->main[40].hash, 32);
+	for (int64_t k = 1; k <= 50; k++)
+		give_main(f, k);
+	n = node_chain_locator(f->c, NULL, loc, 101);
+	assert_memory_equal(loc[0], at50, 32);
+	assert_memory_equal(loc[9], at41, 32);
+	assert_memory_equal(loc[n - 1], node_chain_at(f->c, 0)->hash, 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fetch_matches_walk_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_sync_cost_is_linear, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ancestor_matches_walk_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locator, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
 # Block download: a peer that announces blocks but never serves them is
 # dropped after the stall timeout and the blocks come from an honest peer;
 # a fresh node fetches from several peers at once; and a fresh node syncs
-# 10,000 blocks from one peer with no manual step, in bounded time.
+# 10,000 blocks from one peer with no manual step, in bounded time and
+# without fetching anything twice.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
 BASE=$(port_base 5113)
@@ -57,5 +58,13 @@ node 7 --connect "$(addr 6)"
 check "a fresh node syncs 10,000 blocks" wait_for 120 at_height 7 10000
 took=$(( $(date +%s) - t0 ))
 check "within 30 s (took $took s)" [ "$took" -le 30 ]
+# Each header and block crosses once (about 2.8 MB in all); the syncing node
+# asks for each block once and announces none back to the peer it came from.
+info=$("$TOOLS/rpc" --chain regtest --datadir "$TMP/n7" --rpc "127.0.0.1:$(rpc_port_for $((BASE + 7)))" getpeerinfo)
+recv=$(echo "$info" | sed -n 's/.*"bytesrecv": \([0-9]*\).*/\1/p')
+sent=$(echo "$info" | sed -n 's/.*"bytessent": \([0-9]*\).*/\1/p')
+check "the sync received under 4 MB ($recv bytes)" [ "${recv:-99999999}" -lt 4000000 ]
+check "and sent under 1 MB: a getdata per block, no announcements back ($sent bytes)" \
+	[ "${sent:-99999999}" -lt 1000000 ]
 check "both nodes still run" sh -c "kill -0 $PID6 && kill -0 $PID7"
 finish
