@@ -19,6 +19,7 @@ node() {
 addr() { echo "127.0.0.$((10 + $1)):$((BASE + $1))"; }
 log() { cat "$TMP/n$1/regtest/debug.log" 2>/dev/null; }
 at_height() { log "$1" | grep -q "new tip: height $2 "; }
+ready() { log "$1" | grep -q 'ready$'; }
 
 "$TOOLS/mkchain" "$TMP/n0" 2100 || exit 1
 node 0
@@ -68,6 +69,9 @@ check "the banned address is refused on connect" wait_for 5 sh -c "grep -q 'bann
 "$TOOLS/mkchain" "$TMP/n9" 4 9 >/dev/null
 node 9
 node 7
+# Node 8 dials once node 7 listens: a dial before that backs off 1, 2, 4, 8 s..., which
+# a slow start (under the sanitizers) could stretch past this check's bound.
+check "node 7 starts" wait_for 20 ready 7
 node 8 --connect "$(addr 7)"
 check "a node follows the short chain first" wait_for 20 at_height 8 2
 stop_pid "$PID7"
