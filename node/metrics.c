@@ -68,6 +68,16 @@ static void peer_metrics(struct text *t, struct node_rpc_env *env)
 	       env->net ? (double)p2p_net_bans(env->net, bans, 0) : 0);
 	metric(t, "peer_bytes_received", "gauge", "Bytes received from the connected peers.", rx);
 	metric(t, "peer_bytes_sent", "gauge", "Bytes sent to the connected peers.", tx);
+	if (env->net) {
+		uint64_t total_rx, total_tx;
+		p2p_net_totals(env->net, &total_rx, &total_tx);
+		rx = (double)total_rx;
+		tx = (double)total_tx;
+	}
+	metric(t, "network_received_bytes_total", "counter",
+	       "Bytes received from all peers since start, including disconnected ones.", rx);
+	metric(t, "network_sent_bytes_total", "counter",
+	       "Bytes sent to all peers since start, including disconnected ones.", tx);
 }
 
 static void validation_histogram(struct text *t, const struct node_chain_stats *s)

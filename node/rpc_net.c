@@ -79,6 +79,20 @@ static json_t *getconnectioncount(struct node_rpc_env *env, json_t *params, stru
 	return json_integer(in + out);
 }
 
+/* Bitcoin Core's getnettotals, without its upload target. */
+static json_t *getnettotals(struct node_rpc_env *env, json_t *params, struct rpc_error *e)
+{
+	uint64_t recv = 0, sent = 0;
+	struct timespec ts;
+
+	if (env->net)
+		p2p_net_totals(env->net, &recv, &sent);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return json_pack("{s:I, s:I, s:I}", "totalbytesrecv", (json_int_t)recv, "totalbytessent",
+			 (json_int_t)sent, "timemillis",
+			 (json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
 static json_t *getnetworkinfo(struct node_rpc_env *env, json_t *params, struct rpc_error *e)
 {
 	int in, out;
@@ -263,6 +277,7 @@ static json_t *help(struct node_rpc_env *env, json_t *params, struct rpc_error *
 const struct rpc_method rpc_net_methods[] = {
 	{"getpeerinfo", getpeerinfo, 0, 0},
 	{"getconnectioncount", getconnectioncount, 0, 0},
+	{"getnettotals", getnettotals, 0, 0},
 	{"getnetworkinfo", getnetworkinfo, 0, 0},
 	{"addnode", addnode, 2, 2},
 	{"disconnectnode", disconnectnode, 0, 2},

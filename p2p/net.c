@@ -243,8 +243,10 @@ void p2p_send(struct peer *p, const char *command, const uint8_t *payload, size_
 		return;
 	cons_writer_init(&w);
 	p2p_frame_write(&w, p->net->params->magic, command, payload, len);
-	if (!w.oom && bufferevent_write(p->bev, w.data, w.len) == 0)
+	if (!w.oom && bufferevent_write(p->bev, w.data, w.len) == 0) {
 		p->bytes_sent += w.len;
+		p->net->total_sent += w.len;
+	}
 	cons_writer_release(&w);
 }
 
@@ -275,6 +277,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 		p->bytes_recv += P2P_HEADER_SIZE + f.length;
+		p->net->total_recv += P2P_HEADER_SIZE + f.length;
 		p2p_handle(p, f.command, payload, f.length);
 		evbuffer_drain(in, P2P_HEADER_SIZE + f.length);
 	}
@@ -688,6 +691,12 @@ void p2p_net_set_active(struct p2p_net *n, bool active)
 		ob->backoff = 1;
 		ob->next_try = 0;
 	}
+}
+
+void p2p_net_totals(const struct p2p_net *n, uint64_t *recv, uint64_t *sent)
+{
+	*recv = n->total_recv;
+	*sent = n->total_sent;
 }
 
 size_t p2p_net_peers(const struct p2p_net *n, struct p2p_peer_info *out, size_t max)

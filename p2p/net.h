@@ -132,6 +132,8 @@ struct p2p_peer_info {
 };
 /* Fills at most max entries; returns the number of connected peers. */
 size_t p2p_net_peers(const struct p2p_net *n, struct p2p_peer_info *out, size_t max);
+/* Bytes of whole messages received and sent since start, over all peers past and present. */
+void p2p_net_totals(const struct p2p_net *n, uint64_t *recv, uint64_t *sent);
 
 struct p2p_ban_info {
 	char addr[64];

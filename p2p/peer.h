@@ -89,6 +89,7 @@ struct p2p_net {
 	struct ban *bans;
 	int next_id;
 	bool active;
+	uint64_t total_sent, total_recv;  /* every peer's bytes since start, gone ones too */
 	/* discovery.c */
 	struct p2p_addrman *addrs;   /* never NULL while the network runs */
 	uint64_t addrs_saved;        /* p2p_addrman_changes at the last save */

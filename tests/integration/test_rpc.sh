@@ -86,6 +86,11 @@ check "disconnectnode by id" sh -c "'$TOOLS/rpc' --chain regtest --datadir '$TMP
 check "node 1 redials after a disconnect" wait_for 30 is "rpc0 getconnectioncount" 1
 check "addnode remove" sh -c "'$TOOLS/rpc' --chain regtest --rpc $(rpcaddr 1) --rpcuser alice --rpcpassword s3cret addnode $(addr 0) remove >/dev/null"
 check "removed peer is dropped" wait_for 20 is "rpc0 getconnectioncount" 0
+# Lifetime totals keep the bytes of peers that are gone: node 0 has none left,
+# and has received at least the 110 blocks node 1 synced from it asked for.
+RECV=$(rpc0 getnettotals | sed -n 's/.*"totalbytesrecv": \([0-9]*\).*/\1/p')
+check "getnettotals keeps gone peers' bytes ($RECV received)" [ "${RECV:-0}" -gt 5000 ]
+check "and so does /metrics" has "http0 GET /metrics '$AUTH'" "^flint_network_received_bytes_total [1-9]"
 check "addnode remove again: -24" has "rpc1 addnode $(addr 0) remove 2>&1" 'error -24'
 check "setban with an absolute time" sh -c "'$TOOLS/rpc' --chain regtest --datadir '$TMP/n0' --rpc $(rpcaddr 0) setban 10.1.2.3 add $(( $(date +%s) + 900 )) true >/dev/null"
 check "setban of a bad address: -30" has "rpc0 setban 999.1.1.1 add 2>&1" 'error -30'
