@@ -197,10 +197,11 @@ static int64_t drop_lowest_bit(int64_t n)
 }
 
 /*
- * Bitcoin's skip list: besides its parent, every entry points back to the
- * ancestor at this height, chosen so that walking from any entry to any of
- * its ancestors takes O(log n) steps. Odd heights skip further than the
- * even ones next to them, so a walk does not stall on a run of short hops.
+ * Bitcoin's skip list: besides its parent, the entry at height h points
+ * back to its ancestor at skip_height(h), chosen so that walking from any
+ * entry to any of its ancestors takes O(log n) steps. Odd heights skip
+ * further than the even ones next to them, so a walk does not stall on a
+ * run of short hops.
  */
 static int64_t skip_height(int64_t h)
 {

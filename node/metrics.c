@@ -55,6 +55,7 @@ static void peer_metrics(struct text *t, struct node_rpc_env *env)
 	size_t n = peers ? p2p_net_peers(env->net, peers, 256) : 0;
 	struct p2p_ban_info bans[256];
 	double in = 0, out = 0, rx = 0, tx = 0;
+	uint64_t total_rx = 0, total_tx = 0;
 
 	for (size_t i = 0; i < n && i < 256; i++) {
 		*(peers[i].inbound ? &in : &out) += 1;
@@ -68,16 +69,13 @@ static void peer_metrics(struct text *t, struct node_rpc_env *env)
 	       env->net ? (double)p2p_net_bans(env->net, bans, 0) : 0);
 	metric(t, "peer_bytes_received", "gauge", "Bytes received from the connected peers.", rx);
 	metric(t, "peer_bytes_sent", "gauge", "Bytes sent to the connected peers.", tx);
-	if (env->net) {
-		uint64_t total_rx, total_tx;
+	if (env->net)
 		p2p_net_totals(env->net, &total_rx, &total_tx);
-		rx = (double)total_rx;
-		tx = (double)total_tx;
-	}
 	metric(t, "network_received_bytes_total", "counter",
-	       "Bytes received from all peers since start, including disconnected ones.", rx);
+	       "Bytes received from all peers since start, including disconnected ones.",
+	       (double)total_rx);
 	metric(t, "network_sent_bytes_total", "counter",
-	       "Bytes sent to all peers since start, including disconnected ones.", tx);
+	       "Bytes sent to all peers since start, including disconnected ones.", (double)total_tx);
 }
 
 static void validation_histogram(struct text *t, const struct node_chain_stats *s)
