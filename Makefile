@@ -55,7 +55,8 @@ LAYER_LIBS = $(foreach l,$(LAYERS),$(BUILD)/lib$(l).a)
 # Program entry points live beside their layer but not in its library:
 # bin/NAME is built from the main named here.
 PROGRAMS_MAP = flintd:node/flintd.c flint-explorer:node/explorer.c \
-               flint-wallet:wallet/main.c flint-testnet:testnet/main.c
+               flint-wallet:wallet/main.c flint-testnet:testnet/main.c \
+               flint-cli:client/cli.c
 PROGRAM_MAINS = $(foreach p,$(PROGRAMS_MAP),$(word 2,$(subst :, ,$(p))))
 define layer_rule
 $(1)_SRC := $$(filter-out $(PROGRAM_MAINS),$$(wildcard $(1)/*.c))

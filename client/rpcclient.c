@@ -3,6 +3,7 @@
  * HTTP connection per client, driven until each reply arrives.
  */
 #include "client/rpcclient.h"
+#include "client/jsontext.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -213,7 +214,7 @@ static int read_cookie(struct client *c, struct client_error *e)
 		snprintf(path, sizeof(path), "%s/%s/.cookie", c->o.datadir, c->o.params->name);
 	f = fopen(path, "r");
 	if (!f) {
-		e->code = CLIENT_ERR_AUTH;
+		e->code = errno == ENOENT ? CLIENT_ERR_NOCOOKIE : CLIENT_ERR_AUTH;
 		snprintf(e->message, sizeof(e->message),
 			 "cannot read the cookie '%s': %s (is a %s flintd running with this "
 			 "--datadir? or give --rpccookiefile, or --rpcuser/--rpcpassword)",
@@ -370,9 +371,10 @@ static json_t *decode(struct client *c, const struct reply *r, struct client_err
 	return res;
 }
 
-json_t *client_call(struct client *c, const char *method, json_t *params, struct client_error *e)
+/* One call; the result, or NULL with e. The reply's body stays in *r for the caller to free. */
+static json_t *call(struct client *c, const char *method, json_t *params, struct reply *r,
+		    struct client_error *e)
 {
-	struct reply r = {0};
 	json_t *req, *res = NULL;
 	char *body;
 
@@ -387,17 +389,46 @@ json_t *client_call(struct client *c, const char *method, json_t *params, struct
 		snprintf(e->message, sizeof(e->message), "out of memory");
 		return NULL;
 	}
-	if (load_auth(c, e) == 0 && post(c, body, &r, e) == 0) {
-		if (r.status == 401) {
+	if (load_auth(c, e) == 0 && post(c, body, r, e) == 0) {
+		if (r->status == 401) {
 			e->code = CLIENT_ERR_AUTH;
 			snprintf(e->message, sizeof(e->message), "the node at %s refused our "
 				 "credentials (check --rpccookiefile, or --rpcuser/--rpcpassword)",
 				 c->endpoint);
 		} else {
-			res = decode(c, &r, e);
+			res = decode(c, r, e);
 		}
 	}
-	free(r.body);
 	free(body);
 	return res;
+}
+
+json_t *client_call(struct client *c, const char *method, json_t *params, struct client_error *e)
+{
+	struct reply r = {0};
+	json_t *res = call(c, method, params, &r, e);
+
+	free(r.body);
+	return res;
+}
+
+char *client_call_text(struct client *c, const char *method, json_t *params,
+		       struct client_error *e)
+{
+	struct reply r = {0};
+	json_t *res = call(c, method, params, &r, e);
+	size_t start, end;
+	char *text = NULL;
+
+	if (res && jsontext_member(r.body, r.len, "result", &start, &end) == 0)
+		text = strndup(r.body + start, end - start);
+	else if (res)
+		text = strdup("null");     /* decode() accepted a reply with no "result" */
+	if (res && !text) {
+		e->code = CLIENT_ERR_PROTOCOL;
+		snprintf(e->message, sizeof(e->message), "out of memory");
+	}
+	json_decref(res);
+	free(r.body);
+	return text;
 }
