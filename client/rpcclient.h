@@ -79,4 +79,16 @@ char *client_call_text(struct client *c, const char *method, json_t *params,
 /* "host:port" of the node, for messages. */
 const char *client_endpoint(const struct client *c);
 
+/*
+ * The pieces of a call, for callers that drive their own HTTP (rpcbatch):
+ * the Authorization header's value for o (from the cookie, read now, or the
+ * user and password), 0 or -1 with e; and the result of a reply with HTTP
+ * status and body (a new reference), or NULL with e (the node's error, 401
+ * as CLIENT_ERR_AUTH, anything else as CLIENT_ERR_PROTOCOL).
+ */
+int client_auth_header(const struct client_options *o, char *auth, size_t len,
+		       struct client_error *e) __attribute__((warn_unused_result));
+json_t *client_reply_decode(const char *endpoint, int status, const char *body, size_t len,
+			    struct client_error *e) __attribute__((warn_unused_result));
+
 #endif
