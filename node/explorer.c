@@ -361,8 +361,9 @@ static int cmd_mempool(struct ex *x)
 		printf("%-64s  %6s  %12s  %-19s\n", "txid", "bytes", "fee (coins)", "since (UTC)");
 		json_object_foreach(pool, txid, e) {
 			utc(t, num(e, "time"));
-			printf("%-64s  %6lld  %12.8f  %-19s\n", txid, num(e, "size"),
-			       json_number_value(json_object_get(e, "fee")), t);
+			printf("%-64s  %6lld  %12.8f  %-19s\n", txid, num(e, "vsize"),
+			       json_number_value(json_object_get(json_object_get(e, "fees"), "base")),
+			       t);
 		}
 	}
 	json_decref(info);

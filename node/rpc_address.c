@@ -60,7 +60,8 @@ static int parse_addresses(struct node_rpc_env *env, json_t *params, struct addr
 		if (add_address(env, a, p, e) < 0)
 			return -1;
 	} else {
-		list = json_object_get(p, "addresses");
+		/* As a named parameter, "addresses" arrives as the bare array. */
+		list = json_is_array(p) ? p : json_object_get(p, "addresses");
 		if (!json_is_array(list)) {
 			rpc_fail(e, RPC_TYPE_ERROR, "expected an address or {\"addresses\": [...]}");
 			return -1;
