@@ -28,7 +28,7 @@ TXID=$(sed -n 1p "$TMP/spends" | cut -d' ' -f1)
 TX=$(sed -n 1p "$TMP/spends" | cut -d' ' -f2)
 
 node 0 --maxoutbound 0
-node 1 --connect "$(addr 0)" --rpcuser alice --rpcpassword s3cret
+node 1 --connect "$(addr 0)" --rpcuser alice --rpcpassword s3cret --ping-interval 1
 check "cookie written" wait_for 20 test -s "$COOKIE"
 check "cookie readable by its owner only" sh -c "[ \"\$(stat -c %a '$COOKIE')\" = 600 ]"
 check "no cookie with --rpcuser" sh -c "! test -e '$TMP/n1/regtest/.cookie'"
@@ -76,6 +76,7 @@ check "connection_type manual (--connect)" peer1 'p["connection_type"] == "manua
 check "inflight is a list of heights" peer0 'isinstance(p["inflight"], list) and all(isinstance(h, int) for h in p["inflight"])'
 check "no banscore (Core removed it)" peer0 '"banscore" not in p'
 check "no pingtime before a ping was answered" peer0 '"pingtime" not in p'
+check "pingtime once node 1's ping was answered" wait_for 15 peer1 '0 < p["pingtime"] < 5'
 check "services as hex and names" peer0 'p["services"] == "0000000000000001" and p["servicesnames"] == ["NETWORK"]'
 check "relaytxes, lastsend, lastrecv, conntime, timeoffset" peer0 'p["relaytxes"] is True and p["lastsend"] >= p["conntime"] > 0 and p["lastrecv"] > 0 and abs(p["timeoffset"]) < 5'
 check "addrbind is our end" peer0 'p["addrbind"] == "'"$(addr 0)"'"'
