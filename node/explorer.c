@@ -361,8 +361,9 @@ static int cmd_mempool(struct ex *x)
 		printf("%-64s  %6s  %12s  %-19s\n", "txid", "bytes", "fee (coins)", "since (UTC)");
 		json_object_foreach(pool, txid, e) {
 			utc(t, num(e, "time"));
-			printf("%-64s  %6lld  %12.8f  %-19s\n", txid, num(e, "size"),
-			       json_number_value(json_object_get(e, "fee")), t);
+			printf("%-64s  %6lld  %12.8f  %-19s\n", txid, num(e, "vsize"),
+			       json_number_value(json_object_get(json_object_get(e, "fees"), "base")),
+			       t);
 		}
 	}
 	json_decref(info);
@@ -410,28 +411,104 @@ static int cmd_tips(struct ex *x)
 
 /* ---- tree ---- */
 
-/* A side branch: its blocks' hashes, tip first, and where it leaves the active chain. */
-struct branch {
-	const char *status;
-	long long fork_height;          /* height of the active block it grows from */
-	json_t *hashes;
+#define TREE_MAX_BRANCHES 32
+#define TREE_MAX_SIDE 1000          /* side blocks fetched per branch, at most */
+
+struct side_block {
+	char hash[65];
+	long long height;
 };
 
-static void load_branch(struct ex *x, json_t *tip, struct branch *b)
+/*
+ * A side branch: its own blocks, tip first, with their true heights, and
+ * the block it grows from: on the active chain, or on a branch loaded
+ * before it (then parent is that branch's index).
+ */
+struct branch {
+	const char *status;
+	struct side_block *b;
+	size_t n;
+	long long fork_height;
+	char fork_hash[65];
+	int parent;                     /* -1: it grows from the active chain */
+	bool cut;                       /* longer than TREE_MAX_SIDE: the rest not fetched */
+};
+
+/* The branch (of the first nb) holding hash, or -1. */
+static int branch_of(const struct branch *br, size_t nb, const char *hash)
 {
-	long long len = num(tip, "branchlen");
+	for (size_t k = 0; k < nb; k++)
+		for (size_t i = 0; i < br[k].n; i++)
+			if (strcmp(br[k].b[i].hash, hash) == 0)
+				return (int)k;
+	return -1;
+}
+
+/* Walks down from the tip t to the active chain, or to a block of an earlier branch. */
+static void load_branch(struct ex *x, json_t *t, struct branch *br, size_t k)
+{
+	struct branch *b = &br[k];
 	char h[65];
 
-	snprintf(h, sizeof(h), "%s", str(tip, "hash"));
-	b->status = str(tip, "status");
-	b->fork_height = num(tip, "height") - len;
-	b->hashes = json_array();
-	for (long long i = 0; i < len && i < 64; i++) {
+	memset(b, 0, sizeof(*b));
+	b->status = str(t, "status");
+	b->parent = -1;
+	b->b = calloc(TREE_MAX_SIDE, sizeof(*b->b));
+	if (!b->b)
+		die("%s", "out of memory");
+	snprintf(h, sizeof(h), "%s", str(t, "hash"));
+	for (;;) {
 		json_t *hdr = rpc1(x, "getblockheader", "[\"%s\"]", h);
-		json_array_append_new(b->hashes, json_string(h));
+		int owner = branch_of(br, k, h);
+		if (num(hdr, "confirmations") >= 0 || owner >= 0 || b->n == TREE_MAX_SIDE ||
+		    !json_is_string(json_object_get(hdr, "previousblockhash"))) {
+			b->cut = num(hdr, "confirmations") < 0 && owner < 0;
+			b->parent = owner;
+			b->fork_height = num(hdr, "height");
+			snprintf(b->fork_hash, sizeof(b->fork_hash), "%s", h);
+			json_decref(hdr);
+			return;
+		}
+		snprintf(b->b[b->n].hash, sizeof(b->b[b->n].hash), "%s", h);
+		b->b[b->n++].height = num(hdr, "height");
 		snprintf(h, sizeof(h), "%s", str(hdr, "previousblockhash"));
 		json_decref(hdr);
 	}
+}
+
+/* Height of the active block that branch k leads back to. */
+static long long root_fork(const struct branch *br, size_t k)
+{
+	while (br[k].parent >= 0)
+		k = (size_t)br[k].parent;
+	return br[k].fork_height;
+}
+
+static int by_height_desc(const void *a, const void *b)
+{
+	long long x = num(*(json_t *const *)a, "height"), y = num(*(json_t *const *)b, "height");
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/*
+ * The side branches worth drawing: every one whose tip is at least low
+ * high, however deep its fork; the highest tips first, so a branch that
+ * grows from another finds it loaded. Returns how many.
+ */
+static size_t load_branches(struct ex *x, json_t *tips, long long low, struct branch *br)
+{
+	json_t *side[TREE_MAX_BRANCHES], *t;
+	size_t n = 0, i;
+
+	json_array_foreach(tips, i, t)
+		if (strcmp(str(t, "status"), "active") != 0 && n < TREE_MAX_BRANCHES &&
+		    num(t, "height") >= low)
+			side[n++] = t;
+	qsort(side, n, sizeof(*side), by_height_desc);
+	for (i = 0; i < n; i++)
+		load_branch(x, side[i], br, i);
+	return n;
 }
 
 static void short_hash(char out[17], const char *h)
@@ -439,19 +516,20 @@ static void short_hash(char out[17], const char *h)
 	snprintf(out, 17, "%.16s", h);
 }
 
-static void draw_branch(const struct branch *b, long long top)
+static void draw_branch(const struct branch *br, size_t k)
 {
-	size_t n = json_array_size(b->hashes);
-	char sh[17];
+	const struct branch *b = &br[k];
 
-	printf("|\\\n");
-	for (size_t i = 0; i < n; i++) {
-		short_hash(sh, json_string_value(json_array_get(b->hashes, i)));
-		printf("| o %-7lld %s%s%s\n", b->fork_height + (long long)(n - i), sh,
-		       i == 0 ? "  <- " : "", i == 0 ? b->status : "");
-	}
+	if (b->parent < 0)
+		printf("|\\\n");
+	else
+		printf("|\\   from side block %lld %.16s\n", b->fork_height, b->fork_hash);
+	for (size_t i = 0; i < b->n; i++)
+		printf("| o %-7lld %.16s%s%s\n", b->b[i].height, b->b[i].hash, i == 0 ? "  <- " : "",
+		       i == 0 ? b->status : "");
+	if (b->cut)
+		printf("| :   (more side blocks below %lld, not fetched)\n", b->b[b->n - 1].height);
 	printf("|/\n");
-	(void)top;
 }
 
 static void draw_tree_text(json_t *active, struct branch *br, size_t nb, long long tip)
@@ -463,8 +541,8 @@ static void draw_tree_text(json_t *active, struct branch *br, size_t nb, long lo
 	json_array_foreach(active, i, b) {
 		long long h = num(b, "height");
 		for (size_t k = 0; k < nb; k++)
-			if (br[k].fork_height == h)
-				draw_branch(&br[k], tip);
+			if (root_fork(br, k) == h)
+				draw_branch(br, k);
 		short_hash(sh, str(b, "hash"));
 		printf("* %-7lld %s%s\n", h, sh, h == tip ? "  <- active tip" : "");
 	}
@@ -484,44 +562,47 @@ static void draw_tree_dot(json_t *active, struct branch *br, size_t nb)
 			       str(json_array_get(active, i + 1), "hash"));
 	}
 	for (size_t k = 0; k < nb; k++) {
-		size_t n = json_array_size(br[k].hashes);
-		for (size_t j = 0; j < n; j++) {
-			const char *h = json_string_value(json_array_get(br[k].hashes, j));
-			printf("  \"%.16s\" [label=\"%lld\\n%.16s\\n%s\", style=dashed];\n", h,
-			       br[k].fork_height + (long long)(n - j), h, j == 0 ? br[k].status : "");
+		const struct branch *s = &br[k];
+		for (size_t j = 0; j < s->n; j++) {
+			/* Only a tip carries a status line. */
+			printf("  \"%.16s\" [label=\"%lld\\n%.16s%s%s\", style=dashed];\n", s->b[j].hash,
+			       s->b[j].height, s->b[j].hash, j == 0 ? "\\n" : "", j == 0 ? s->status : "");
+			printf("  \"%.16s\" -> \"%.16s\";\n", s->b[j].hash,
+			       j + 1 < s->n ? s->b[j + 1].hash : s->fork_hash);
 		}
-		for (size_t j = 0; j + 1 < n; j++)
-			printf("  \"%.16s\" -> \"%.16s\";\n",
-			       json_string_value(json_array_get(br[k].hashes, j)),
-			       json_string_value(json_array_get(br[k].hashes, j + 1)));
-		/* The branch's oldest block hangs off the active block it forks from. */
-		json_array_foreach(active, i, b)
-			if (n && num(b, "height") == br[k].fork_height)
-				printf("  \"%.16s\" -> \"%.16s\";\n",
-				       json_string_value(json_array_get(br[k].hashes, n - 1)),
-				       str(b, "hash"));
 	}
 	printf("}\n");
 }
 
+static json_t *branch_json(const struct branch *b)
+{
+	json_t *blocks = json_array(), *heights = json_array();
+
+	for (size_t i = 0; i < b->n; i++) {
+		json_array_append_new(blocks, json_string(b->b[i].hash));
+		json_array_append_new(heights, json_integer(b->b[i].height));
+	}
+	return json_pack("{s:s, s:I, s:s, s:o, s:o, s:b}", "status", b->status, "fork_height",
+			 b->fork_height, "fork_hash", b->fork_hash, "blocks", blocks, "heights",
+			 heights, "complete", !b->cut);
+}
+
 static int cmd_tree(struct ex *x)
 {
-	json_t *tips = rpc(x, "getchaintips", NULL), *active = last_blocks(x, x->depth), *t;
-	long long tip = num(json_array_get(active, 0), "height");
-	long long low = tip - x->depth + 1;
-	struct branch br[32];
-	size_t nb = 0, i;
+	json_t *tips = rpc(x, "getchaintips", NULL), *count = rpc(x, "getblockcount", NULL), *active;
+	long long tip = json_integer_value(count), low = tip - x->depth + 1, bottom = low;
+	struct branch br[TREE_MAX_BRANCHES];
+	size_t nb = load_branches(x, tips, low, br);
 
-	json_array_foreach(tips, i, t)
-		if (strcmp(str(t, "status"), "active") != 0 && nb < 32 &&
-		    num(t, "height") - num(t, "branchlen") >= low - 1)
-			load_branch(x, t, &br[nb++]);
+	/* The active chain is drawn down to the lowest fork, so every branch hangs off its block. */
+	for (size_t k = 0; k < nb; k++)
+		if (root_fork(br, k) < bottom)
+			bottom = root_fork(br, k);
+	active = last_blocks(x, tip - (bottom > 0 ? bottom : 0) + 1);
 	if (x->json) {
 		json_t *o = json_pack("{s:O, s:[]}", "active", active, "branches");
 		for (size_t k = 0; k < nb; k++)
-			json_array_append_new(json_object_get(o, "branches"), json_pack("{s:s, s:I, s:O}",
-				"status", br[k].status, "fork_height", br[k].fork_height, "blocks",
-				br[k].hashes));
+			json_array_append_new(json_object_get(o, "branches"), branch_json(&br[k]));
 		print_json(o);
 		json_decref(o);
 	} else if (x->dot) {
@@ -530,7 +611,8 @@ static int cmd_tree(struct ex *x)
 		draw_tree_text(active, br, nb, tip);
 	}
 	for (size_t k = 0; k < nb; k++)
-		json_decref(br[k].hashes);
+		free(br[k].b);
+	json_decref(count);
 	json_decref(tips);
 	json_decref(active);
 	return 0;

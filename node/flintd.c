@@ -373,6 +373,7 @@ static int start_rpc(struct daemon *d)
 	env->set_time_offset = rpc_set_time_offset;
 	env->time_offset = rpc_time_offset;
 	env->ctx = d;
+	env->datadir = d->chain_dir;
 	if (d->opt.no_rpc)
 		return 0;
 	if (!d->opt.rpc_user[0] != !d->opt.rpc_password[0]) {

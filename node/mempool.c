@@ -341,6 +341,7 @@ enum cons_verdict node_mempool_accept(struct node_mempool *mp, const secp256k1_c
 		return policy(why, NODE_MP_FULL, st, "");
 	if (insert(mp, tx, fee, now) < 0)
 		return cons_state_error(st, "out of memory");
+	mp->tail->e.height = view->tip_height;     /* insert appends */
 	*why = NODE_MP_OK;
 	return CONS_VALID;
 }

@@ -70,25 +70,50 @@ static const struct rpc_method *find_method(const char *name)
 	return NULL;
 }
 
+static json_t *call_positional(struct node_rpc_env *env, const struct rpc_method *m,
+			       json_t *params, struct rpc_error *e);
+
+/* Named parameters, as Bitcoin Core takes them: mapped by the method's parameter names. */
+static json_t *call_named(struct node_rpc_env *env, const struct rpc_method *m, json_t *named,
+			  struct rpc_error *e)
+{
+	json_t *params = rpc_named_params(m->name, named, e), *res;
+
+	if (!params)
+		return NULL;
+	res = call_positional(env, m, params, e);
+	json_decref(params);
+	return res;
+}
+
 static json_t *call(struct node_rpc_env *env, json_t *req, struct rpc_error *e)
 {
 	const char *name = json_string_value(json_object_get(req, "method"));
 	json_t *params = json_object_get(req, "params");
 	const struct rpc_method *m;
-	size_t n;
 
 	if (!json_is_object(req))
 		return rpc_fail(e, RPC_INVALID_REQUEST, "Invalid Request object");
 	if (!name)
 		return rpc_fail(e, RPC_INVALID_REQUEST, "Method must be a string");
-	if (params && !json_is_null(params) && !json_is_array(params))
-		return rpc_fail(e, RPC_INVALID_REQUEST, "Params must be an array");
+	if (params && !json_is_null(params) && !json_is_array(params) && !json_is_object(params))
+		return rpc_fail(e, RPC_INVALID_REQUEST, "Params must be an array or object");
 	m = find_method(name);
 	if (!m)
 		return rpc_fail(e, RPC_METHOD_NOT_FOUND, "Method not found");
-	n = json_is_array(params) ? json_array_size(params) : 0;
+	if (json_is_object(params))
+		return call_named(env, m, params, e);
+	return call_positional(env, m, params, e);
+}
+
+/* params: an array, or NULL or null for none. */
+static json_t *call_positional(struct node_rpc_env *env, const struct rpc_method *m,
+			       json_t *params, struct rpc_error *e)
+{
+	size_t n = json_is_array(params) ? json_array_size(params) : 0;
+
 	if ((int)n < m->min_params || (int)n > m->max_params)
-		return rpc_fail(e, RPC_MISC_ERROR, "%s takes %d to %d parameters, got %zu", name,
+		return rpc_fail(e, RPC_MISC_ERROR, "%s takes %d to %d parameters, got %zu", m->name,
 				m->min_params, m->max_params, n);
 	if (!json_is_array(params)) {
 		json_t *empty = json_array(), *res;

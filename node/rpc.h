@@ -37,6 +37,8 @@ struct node_rpc_env {
 	void (*set_time_offset)(void *ctx, int64_t offset);
 	int64_t (*time_offset)(void *ctx);
 	void *ctx;
+	/* The chain's directory (database and the node's files); NULL: the database's estimate. */
+	const char *datadir;
 	/* Counted by the server, read by /metrics. */
 	uint64_t rpc_requests;
 	/* The server's own state: hash-rate sample, generatetoaddress's extra nonce. */

@@ -60,7 +60,8 @@ static int parse_addresses(struct node_rpc_env *env, json_t *params, struct addr
 		if (add_address(env, a, p, e) < 0)
 			return -1;
 	} else {
-		list = json_object_get(p, "addresses");
+		/* As a named parameter, "addresses" arrives as the bare array. */
+		list = json_is_array(p) ? p : json_object_get(p, "addresses");
 		if (!json_is_array(list)) {
 			rpc_fail(e, RPC_TYPE_ERROR, "expected an address or {\"addresses\": [...]}");
 			return -1;
@@ -190,7 +191,8 @@ static int collect_txids(struct node_rpc_env *env, const struct addrs *a, int64_
 		rpc_fail(e, RPC_OUT_OF_MEMORY, "out of memory");
 		return -1;
 	}
-	qsort(w->v, w->n, sizeof(*w->v), by_height);
+	if (w->n > 1)              /* an empty list has no array: qsort(NULL) is undefined */
+		qsort(w->v, w->n, sizeof(*w->v), by_height);
 	for (size_t i = 0; i < w->n; i++)
 		if (k == 0 || by_height(&w->v[k - 1], &w->v[i]) != 0)
 			w->v[k++] = w->v[i];

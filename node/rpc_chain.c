@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include "consensus/pow.h"
 #include "consensus/uint256.h"
@@ -47,30 +49,76 @@ static json_t *getblockhash(struct node_rpc_env *env, json_t *params, struct rpc
 	return rpc_hash(idx->hash);
 }
 
+/* Bytes of the regular files under dir, down to depth more levels of subdirectories. */
+static uint64_t dir_bytes(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+	uint64_t sum = 0;
+
+	if (!d)
+		return 0;
+	while ((ent = readdir(d)) != NULL) {
+		char path[1024];
+		struct stat st;
+
+		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name) >= (int)sizeof(path) ||
+		    lstat(path, &st) < 0)
+			continue;
+		if (S_ISREG(st.st_mode))
+			sum += (uint64_t)st.st_size;
+		else if (S_ISDIR(st.st_mode) && depth > 0)
+			sum += dir_bytes(path, depth - 1);
+	}
+	closedir(d);
+	return sum;
+}
+
+/*
+ * What the chain takes on disk: every file in its directory (LevelDB's
+ * tables and log, the node's own files). Without a directory, LevelDB's
+ * estimate, which misses what is still in its log.
+ */
+static uint64_t size_on_disk(struct node_rpc_env *env)
+{
+	if (env->datadir)
+		return dir_bytes(env->datadir, 2);
+	return stor_chain_disk_size(node_chain_storage(env->chain));
+}
+
+/*
+ * Blocks validated over headers known, as a fraction: Flint has no
+ * checkpointed transaction counts to estimate by, as Bitcoin Core does.
+ */
+static double verification_progress(int64_t blocks, int64_t headers)
+{
+	return headers <= 0 || blocks >= headers ? 1.0 : (double)blocks / (double)headers;
+}
+
 static json_t *getblockchaininfo(struct node_rpc_env *env, json_t *params, struct rpc_error *e)
 {
 	const struct node_blockidx *tip = node_chain_tip(env->chain);
 	const struct node_blockidx *best = node_chain_best_header(env->chain);
-	json_t *o = rpc_header_json(env->chain, tip);
+	json_t *o = rpc_header_json(env->chain, tip), *res;
 	int64_t now = node_chain_now(env->chain);
 
 	if (!o)
 		return rpc_fail(e, RPC_OUT_OF_MEMORY, "out of memory");
-	{
-	json_t *res = json_pack("{s:s, s:I, s:I, s:o, s:O, s:O, s:O, s:O, s:b, s:I, s:b}", "chain",
-				params_of(env)->name, "blocks", (json_int_t)tip->height, "headers",
-				(json_int_t)best->height, "bestblockhash", rpc_hash(tip->hash),
-				"difficulty", json_object_get(o, "difficulty"), "time",
-				json_object_get(o, "time"), "mediantime",
-				json_object_get(o, "mediantime"), "chainwork",
-				json_object_get(o, "chainwork"), "initialblockdownload",
-				(int)(tip->hdr.time + 24 * 3600 < now), "size_on_disk",
-				(json_int_t)stor_chain_disk_size(node_chain_storage(env->chain)),
-				"pruned", 0);
-
+	res = json_pack("{s:s, s:I, s:I, s:o, s:O, s:O, s:O, s:O, s:O, s:f, s:b, s:O, s:I, s:b, "
+			"s:[]}",
+			"chain", params_of(env)->name, "blocks", (json_int_t)tip->height,
+			"headers", (json_int_t)best->height, "bestblockhash", rpc_hash(tip->hash),
+			"bits", json_object_get(o, "bits"), "target", json_object_get(o, "target"),
+			"difficulty", json_object_get(o, "difficulty"), "time",
+			json_object_get(o, "time"), "mediantime", json_object_get(o, "mediantime"),
+			"verificationprogress", verification_progress(tip->height, best->height),
+			"initialblockdownload", (int)(tip->hdr.time + 24 * 3600 < now),
+			"chainwork", json_object_get(o, "chainwork"), "size_on_disk",
+			(json_int_t)size_on_disk(env), "pruned", 0, "warnings");
 	json_decref(o);
 	return res ? res : rpc_fail(e, RPC_OUT_OF_MEMORY, "out of memory");
-	}
 }
 
 static json_t *getblockheader(struct node_rpc_env *env, json_t *params, struct rpc_error *e)
@@ -89,20 +137,75 @@ static json_t *getblockheader(struct node_rpc_env *env, json_t *params, struct r
 	return json_string(hex);
 }
 
+/* The value of the output op spends: an earlier tx of b, or a confirmed one. 0, or -1. */
+static int prevout_value(struct node_rpc_env *env, const struct cons_block *b, size_t before,
+			 const struct cons_outpoint *op, int64_t *value)
+{
+	struct cons_tx prev;
+	struct rpc_error e;
+	int rc = -1;
+
+	for (size_t i = 0; i < before; i++)
+		if (memcmp(b->tx[i].txid, op->txid, 32) == 0) {
+			if (op->n >= b->tx[i].n_out)
+				return -1;
+			*value = b->tx[i].out[op->n].value;
+			return 0;
+		}
+	cons_tx_init(&prev);
+	if (rpc_lookup_tx(env, op->txid, &prev, &e) == 0 && op->n < prev.n_out) {
+		*value = prev.out[op->n].value;
+		rc = 0;
+	}
+	cons_tx_release(&prev);
+	return rc;
+}
+
+/* Transaction i's fee, as getblock verbosity 2 gives it; -1 for the coinbase or unknown. */
+static int64_t tx_fee(struct node_rpc_env *env, const struct cons_block *b, size_t i)
+{
+	const struct cons_tx *tx = &b->tx[i];
+	int64_t in = 0, out = 0, v;
+
+	if (cons_tx_is_coinbase(tx))
+		return -1;
+	for (size_t k = 0; k < tx->n_in; k++) {
+		if (prevout_value(env, b, i, &tx->in[k].prevout, &v) < 0)
+			return -1;
+		in += v;
+	}
+	for (size_t k = 0; k < tx->n_out; k++)
+		out += tx->out[k].value;
+	return in - out;
+}
+
+static json_t *block_tx_json(struct node_rpc_env *env, const struct cons_block *b, size_t i)
+{
+	json_t *o = rpc_tx_json(params_of(env), &b->tx[i]);
+	int64_t fee = o ? tx_fee(env, b, i) : -1;
+
+	if (fee >= 0)
+		json_object_set_new(o, "fee", rpc_amount(fee));
+	return o;
+}
+
 static json_t *block_verbose(struct node_rpc_env *env, const struct node_blockidx *idx,
 			     const struct cons_block *b, int verbosity)
 {
 	json_t *o = rpc_header_json(env->chain, idx), *txs = json_array();
 
 	for (size_t i = 0; txs && i < b->n_tx; i++)
-		json_array_append_new(txs, verbosity >= 2 ? rpc_tx_json(params_of(env), &b->tx[i])
+		json_array_append_new(txs, verbosity >= 2 ? block_tx_json(env, b, i)
 						      : rpc_hash(b->tx[i].txid));
 	if (!o || !txs) {
 		json_decref(o);
 		json_decref(txs);
 		return NULL;
 	}
+	/* No witness data: stripped size is the size, weight four times it. */
 	json_object_set_new(o, "size", json_integer((json_int_t)b->size));
+	json_object_set_new(o, "strippedsize", json_integer((json_int_t)b->size));
+	json_object_set_new(o, "weight", json_integer((json_int_t)(4 * b->size)));
 	json_object_set_new(o, "tx", txs);
 	return o;
 }

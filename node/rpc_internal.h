@@ -61,6 +61,18 @@ extern const struct rpc_method rpc_tx_methods[];
 extern const struct rpc_method rpc_address_methods[];
 extern const struct rpc_method rpc_net_methods[];
 
+/* ---- rpc_help.c: each method's parameter names and help text ---- */
+/*
+ * Maps a named-parameter object (borrowed) onto the positional array of
+ * method's parameters, null where one is not named. A new array, or NULL
+ * with e (-8 "Unknown named parameter X").
+ */
+json_t *rpc_named_params(const char *method, json_t *named, struct rpc_error *e);
+/* The help method: Core's text listing, or one method's description. */
+json_t *rpc_help(struct node_rpc_env *env, json_t *params, struct rpc_error *e);
+/* Whether method has its parameters and help written down. */
+bool rpc_has_doc(const char *method);
+
 /* ---- parameters: each returns 0, or -1 with e set naming the parameter ---- */
 int rpc_param_hash(json_t *params, size_t i, const char *name, uint8_t out[32], struct rpc_error *e);
 /* An integer; def if absent or null and optional. */
@@ -101,6 +113,8 @@ const struct node_blockidx *rpc_find_block(struct node_rpc_env *env, json_t *par
 /* Reads a confirmed tx through the tx index into tx (initialised). 0, or -1 with e. */
 int rpc_lookup_tx(struct node_rpc_env *env, const uint8_t txid[32], struct cons_tx *tx,
 		  struct rpc_error *e);
+/* getrawmempool true: an object of entries by txid (rpc_mempool.c), or NULL with e. */
+json_t *rpc_mempool_verbose(struct node_rpc_env *env, struct rpc_error *e);
 /* The local miner's hash rate over the last second or more (0 when not mining). */
 double rpc_miner_hashrate(struct node_rpc_env *env);
 

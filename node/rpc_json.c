@@ -193,10 +193,12 @@ json_t *rpc_tx_json(const struct cons_params *p, const struct cons_tx *tx)
 		json_array_append_new(vout, json_pack("{s:o, s:I, s:o}", "value",
 			rpc_amount(tx->out[i].value), "n", (json_int_t)i, "scriptPubKey",
 			rpc_script_json(p, tx->out[i].script, tx->out[i].script_len)));
-	o = json_pack("{s:o, s:o, s:i, s:I, s:I, s:o, s:o, s:s?}", "txid", rpc_hash(tx->txid),
-		      "hash", rpc_hash(tx->txid), "version", tx->version, "size",
-		      (json_int_t)tx->size, "locktime", (json_int_t)tx->locktime, "vin", vin, "vout",
-		      vout, "hex", hex);
+	/* No witness data: vsize is the size and weight four times it. */
+	o = json_pack("{s:o, s:o, s:i, s:I, s:I, s:I, s:I, s:o, s:o, s:s?}", "txid",
+		      rpc_hash(tx->txid), "hash", rpc_hash(tx->txid), "version", tx->version,
+		      "size", (json_int_t)tx->size, "vsize", (json_int_t)tx->size, "weight",
+		      (json_int_t)(4 * tx->size), "locktime", (json_int_t)tx->locktime, "vin", vin,
+		      "vout", vout, "hex", hex);
 	free(hex);
 	return o;
 }
@@ -222,19 +224,23 @@ json_t *rpc_header_json(struct node_chain *c, const struct node_blockidx *idx)
 {
 	const struct node_blockidx *tip = node_chain_tip(c), *next;
 	bool active = node_chain_is_active(c, idx);
-	char work[65], bits[9], vhex[9];
+	char work[65], bits[9], vhex[9], target[65];
+	struct cons_u256 t;
+	bool neg, over;
 	json_t *o;
 
+	cons_u256_set_compact(&t, idx->hdr.bits, &neg, &over);
+	cons_u256_to_hex(target, &t);
 	cons_u256_to_hex(work, &idx->work);
 	snprintf(bits, sizeof(bits), "%08x", idx->hdr.bits);
 	snprintf(vhex, sizeof(vhex), "%08x", (uint32_t)idx->hdr.version);
-	o = json_pack("{s:o, s:I, s:I, s:i, s:s, s:o, s:I, s:I, s:I, s:s, s:f, s:s, s:I}",
+	o = json_pack("{s:o, s:I, s:I, s:i, s:s, s:o, s:I, s:I, s:I, s:s, s:s, s:f, s:s, s:I}",
 		      "hash", rpc_hash(idx->hash), "confirmations",
 		      (json_int_t)(active ? tip->height - idx->height + 1 : -1), "height",
 		      (json_int_t)idx->height, "version", idx->hdr.version, "versionHex", vhex,
 		      "merkleroot", rpc_hash(idx->hdr.merkle), "time", (json_int_t)idx->hdr.time,
 		      "mediantime", (json_int_t)idx_mtp(idx), "nonce", (json_int_t)idx->hdr.nonce,
-		      "bits", bits, "difficulty", cons_difficulty(idx->hdr.bits), "chainwork", work,
+		      "bits", bits, "target", target, "difficulty", cons_difficulty(idx->hdr.bits), "chainwork", work,
 		      "nTx", (json_int_t)idx->n_tx);
 	if (o && idx->prev)
 		json_object_set_new(o, "previousblockhash", rpc_hash(idx->prev->hash));

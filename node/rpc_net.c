@@ -1,7 +1,7 @@
 /*
  * Network and control RPC methods, as Bitcoin Core names them: peers,
  * connection count, network info, addnode, disconnectnode, bans,
- * setnetworkactive, stop, uptime, help; and Flint's settimeoffset, which
+ * setnetworkactive, stop, uptime (help is rpc_help.c's); and Flint's settimeoffset, which
  * moves the node's clock for clock-skew faults.
  */
 #include <arpa/inet.h>
@@ -11,8 +11,8 @@
 #include <time.h>
 
 #include "node/rpc_internal.h"
+#include "util/version.h"
 
-#define FLINT_VERSION 10000           /* 0.1.0, as bitcoind's getnetworkinfo "version" */
 #define MAX_PEERS_LISTED 256
 
 static int need_net(struct node_rpc_env *env, struct rpc_error *e)
@@ -23,15 +23,86 @@ static int need_net(struct node_rpc_env *env, struct rpc_error *e)
 	return -1;
 }
 
-static json_t *peer_json(const struct p2p_peer_info *p)
+/* Bitcoin Core's names of the service bits Flint may see. */
+static json_t *services_names(uint64_t services)
 {
-	return json_pack("{s:i, s:s, s:b, s:i, s:s, s:i, s:i, s:f, s:I, s:I, s:I, s:i, s:b}", "id",
-			 p->id, "addr", p->addr, "inbound", p->inbound, "version", p->version,
-			 "subver", p->user_agent, "startingheight", p->start_height, "banscore",
-			 p->misbehaviour, "pingtime", p->ping_usec < 0 ? 0.0 : p->ping_usec / 1e6,
-			 "bytessent", (json_int_t)p->bytes_sent, "bytesrecv",
-			 (json_int_t)p->bytes_recv, "conntime", (json_int_t)p->connected_at,
-			 "inflight", p->in_flight, "handshaked", p->handshaked);
+	static const struct { uint64_t bit; const char *name; } names[] = {
+		{1, "NETWORK"}, {4, "BLOOM"}, {8, "WITNESS"}, {64, "COMPACT_FILTERS"},
+		{1024, "NETWORK_LIMITED"}, {2048, "P2P_V2"},
+	};
+	json_t *out = json_array();
+
+	for (size_t i = 0; out && i < sizeof(names) / sizeof(names[0]); i++)
+		if (services & names[i].bit)
+			json_array_append_new(out, json_string(names[i].name));
+	return out;
+}
+
+static json_t *per_msg(const struct p2p_msg_bytes *tab)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; o && i < P2P_MSG_KINDS && tab[i].command[0]; i++)
+		json_object_set_new(o, tab[i].command, json_integer((json_int_t)tab[i].bytes));
+	return o;
+}
+
+/* The height of a known header, -1 if unknown. */
+static int64_t height_of(struct node_rpc_env *env, const uint8_t hash[32])
+{
+	const struct node_blockidx *idx = node_chain_lookup(env->chain, hash);
+
+	return idx ? idx->height : -1;
+}
+
+/*
+ * synced_headers: the height of the last header the peer announced;
+ * synced_blocks: the last block both hold, taken as where that header's
+ * branch meets our active chain (-1 for each while unknown).
+ */
+static void synced(struct node_rpc_env *env, const struct p2p_peer_info *p, int64_t *headers,
+		   int64_t *blocks)
+{
+	const struct node_blockidx *best = p->has_best ? node_chain_lookup(env->chain, p->best) : NULL;
+	const struct node_blockidx *tip = node_chain_tip(env->chain), *anc;
+
+	*headers = *blocks = -1;
+	if (!best)
+		return;
+	*headers = best->height;
+	anc = node_blockidx_ancestor(best, best->height < tip->height ? best->height : tip->height);
+	while (anc && !node_chain_is_active(env->chain, anc))
+		anc = anc->prev;
+	*blocks = anc ? anc->height : -1;
+}
+
+static json_t *peer_json(struct node_rpc_env *env, const struct p2p_peer_info *p)
+{
+	char services[17];
+	int64_t sh, sb;
+	json_t *inflight = json_array(), *o;
+
+	for (int i = 0; inflight && i < p->in_flight && i < P2P_MAX_IN_FLIGHT; i++)
+		json_array_append_new(inflight, json_integer(height_of(env, p->in_flight_hash[i])));
+	snprintf(services, sizeof(services), "%016llx", (unsigned long long)p->services);
+	synced(env, p, &sh, &sb);
+	o = json_pack("{s:i, s:s, s:s, s:s, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:s, "
+		      "s:b, s:i, s:s, s:I, s:I, s:o, s:b, s:o, s:o}",
+		      "id", p->id, "addr", p->addr, "addrbind", p->addr_bind, "services", services,
+		      "servicesnames", services_names(p->services), "relaytxes", p->relay,
+		      "lastsend", (json_int_t)p->last_send, "lastrecv", (json_int_t)p->last_recv,
+		      "bytessent", (json_int_t)p->bytes_sent, "bytesrecv", (json_int_t)p->bytes_recv,
+		      "conntime", (json_int_t)p->connected_at, "timeoffset",
+		      (json_int_t)p->time_offset, "version", p->version, "subver", p->user_agent,
+		      "inbound", p->inbound, "startingheight", p->start_height, "connection_type",
+		      p->conn_type, "synced_headers", (json_int_t)sh,
+		      "synced_blocks", (json_int_t)sb, "inflight", inflight, "handshaked",
+		      p->handshaked, "bytessent_per_msg", per_msg(p->sent_per_msg),
+		      "bytesrecv_per_msg", per_msg(p->recv_per_msg));
+	/* Core leaves pingtime out until a ping was answered. */
+	if (o && p->ping_usec >= 0)
+		json_object_set_new(o, "pingtime", json_real(p->ping_usec / 1e6));
+	return o;
 }
 
 static size_t list_peers(struct node_rpc_env *env, struct p2p_peer_info **out)
@@ -55,7 +126,7 @@ static json_t *getpeerinfo(struct node_rpc_env *env, json_t *params, struct rpc_
 	json_t *out = json_array();
 
 	for (size_t i = 0; out && i < n; i++)
-		json_array_append_new(out, peer_json(&peers[i]));
+		json_array_append_new(out, peer_json(env, &peers[i]));
 	free(peers);
 	return out ? out : rpc_fail(e, RPC_OUT_OF_MEMORY, "out of memory");
 }
@@ -98,8 +169,8 @@ static json_t *getnetworkinfo(struct node_rpc_env *env, json_t *params, struct r
 	int in, out;
 
 	count_peers(env, &in, &out);
-	return json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:b, s:o, s:I}", "version", FLINT_VERSION,
-			 "subversion", "/Flint:0.1.0/", "protocolversion", P2P_PROTOCOL_VERSION,
+	return json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:b, s:o, s:I}", "version", FLINT_VERSION_NUMBER,
+			 "subversion", FLINT_USER_AGENT, "protocolversion", P2P_PROTOCOL_VERSION,
 			 "connections", in + out, "connections_in", in, "connections_out", out,
 			 "networkactive", env->net && p2p_net_is_active(env->net), "relayfee",
 			 rpc_amount(env->min_relay_fee), "timeoffset",
@@ -262,18 +333,6 @@ static json_t *settimeoffset(struct node_rpc_env *env, json_t *params, struct rp
 	return json_integer(off);
 }
 
-static json_t *help(struct node_rpc_env *env, json_t *params, struct rpc_error *e)
-{
-	const struct rpc_method *tables[] = {rpc_chain_methods, rpc_tx_methods, rpc_address_methods,
-					     rpc_net_methods};
-	json_t *out = json_array();
-
-	for (size_t t = 0; out && t < sizeof(tables) / sizeof(tables[0]); t++)
-		for (const struct rpc_method *m = tables[t]; m->name; m++)
-			json_array_append_new(out, json_string(m->name));
-	return out ? out : rpc_fail(e, RPC_OUT_OF_MEMORY, "out of memory");
-}
-
 const struct rpc_method rpc_net_methods[] = {
 	{"getpeerinfo", getpeerinfo, 0, 0},
 	{"getconnectioncount", getconnectioncount, 0, 0},
@@ -288,6 +347,6 @@ const struct rpc_method rpc_net_methods[] = {
 	{"stop", stop, 0, 0},
 	{"uptime", uptime, 0, 0},
 	{"settimeoffset", settimeoffset, 1, 1},
-	{"help", help, 0, 1},
+	{"help", rpc_help, 0, 1},
 	{NULL, NULL, 0, 0},
 };

@@ -62,8 +62,7 @@ static const struct node_blockidx *find_confirmed(struct node_rpc_env *env, json
 		}
 		idx = rc ? node_chain_lookup(env->chain, block) : NULL;
 		if (!idx)
-			rpc_fail(e, RPC_INVALID_ADDRESS_OR_KEY, "No such mempool or blockchain "
-				 "transaction. Use gettransaction for wallet transactions.");
+			rpc_fail(e, RPC_INVALID_ADDRESS_OR_KEY, "No such mempool or blockchain transaction");
 	}
 	if (!idx)
 		return NULL;
@@ -263,47 +262,28 @@ static json_t *getmempoolinfo(struct node_rpc_env *env, json_t *params, struct r
 			 rpc_amount(env->min_relay_fee));
 }
 
-struct pool_walk {
-	struct node_rpc_env *env;
-	json_t *out;
-	bool verbose;
-};
-
-static json_t *entry_json(struct node_rpc_env *env, const struct node_mempool_entry *me)
-{
-	json_t *deps = json_array();
-
-	for (size_t i = 0; deps && i < me->tx.n_in; i++)
-		if (node_mempool_get(env->mempool, me->tx.in[i].prevout.txid))
-			json_array_append_new(deps, rpc_hash(me->tx.in[i].prevout.txid));
-	return json_pack("{s:I, s:I, s:o, s:I, s:o}", "vsize", (json_int_t)me->tx.size, "size",
-			 (json_int_t)me->tx.size, "fee", rpc_amount(me->fee), "time",
-			 (json_int_t)me->time, "depends", deps);
-}
-
 static void walk_entry(void *ctx, const struct node_mempool_entry *me)
 {
-	struct pool_walk *w = ctx;
 	char hex[65];
 
 	util_hex_encode_rev(hex, me->tx.txid, 32);
-	if (w->verbose)
-		json_object_set_new(w->out, hex, entry_json(w->env, me));
-	else
-		json_array_append_new(w->out, json_string(hex));
+	json_array_append_new(ctx, json_string(hex));
 }
 
 static json_t *getrawmempool(struct node_rpc_env *env, json_t *params, struct rpc_error *e)
 {
-	struct pool_walk w = {env, NULL, false};
+	bool verbose;
+	json_t *out;
 
-	if (rpc_param_bool(params, 0, "verbose", false, &w.verbose, e) < 0)
+	if (rpc_param_bool(params, 0, "verbose", false, &verbose, e) < 0)
 		return NULL;
-	w.out = w.verbose ? json_object() : json_array();
-	if (!w.out)
+	if (verbose)
+		return rpc_mempool_verbose(env, e);
+	out = json_array();
+	if (!out)
 		return rpc_fail(e, RPC_OUT_OF_MEMORY, "out of memory");
-	node_mempool_foreach(env->mempool, walk_entry, &w);
-	return w.out;
+	node_mempool_foreach(env->mempool, walk_entry, out);
+	return out;
 }
 
 struct rates {

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/hex.h"
 
@@ -53,6 +54,7 @@ static void on_version(struct peer *p, const uint8_t *d, size_t len)
 		return;
 	}
 	p->got_version = true;
+	p->time_offset = (int64_t)p->ver.timestamp - (int64_t)time(NULL);
 	if (p->inbound)
 		p2p_send_version(p);
 	p2p_send(p, "verack", NULL, 0);

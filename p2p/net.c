@@ -25,6 +25,7 @@
 #include <openssl/rand.h>
 
 #include "consensus/hash.h"
+#include "util/version.h"
 
 int64_t p2p_mono_s(void)
 {
@@ -58,7 +59,7 @@ void p2p_options_default(struct p2p_options *o, const struct cons_params *p)
 	o->ping_timeout = 20;
 	o->stall_timeout = 30;
 	o->max_in_flight = 16;
-	o->user_agent = "/Flint:0.1/";
+	o->user_agent = FLINT_USER_AGENT;
 }
 
 /* ---- bans ---- */
@@ -235,6 +236,21 @@ void p2p_disconnect(struct peer *p, const char *reason)
 	event_active(p->net->reap, EV_TIMEOUT, 0);
 }
 
+/* Adds bytes to command's slot of tab; once every slot is taken, to "*other*" in the last. */
+static void count_msg(struct p2p_msg_bytes *tab, const char *command, uint64_t bytes)
+{
+	int i;
+
+	for (i = 0; i < P2P_MSG_KINDS - 1 && tab[i].command[0]; i++)
+		if (strcmp(tab[i].command, command) == 0)
+			break;
+	if (i == P2P_MSG_KINDS - 1 && strcmp(tab[i].command, command) != 0)
+		command = "*other*";
+	if (!tab[i].command[0])
+		snprintf(tab[i].command, sizeof(tab[i].command), "%s", command);
+	tab[i].bytes += bytes;
+}
+
 void p2p_send(struct peer *p, const char *command, const uint8_t *payload, size_t len)
 {
 	struct cons_writer w;
@@ -246,6 +262,8 @@ void p2p_send(struct peer *p, const char *command, const uint8_t *payload, size_
 	if (!w.oom && bufferevent_write(p->bev, w.data, w.len) == 0) {
 		p->bytes_sent += w.len;
 		p->net->total_sent += w.len;
+		p->last_send = time(NULL);
+		count_msg(p->sent_per_msg, command, w.len);
 	}
 	cons_writer_release(&w);
 }
@@ -278,6 +296,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 		}
 		p->bytes_recv += P2P_HEADER_SIZE + f.length;
 		p->net->total_recv += P2P_HEADER_SIZE + f.length;
+		p->last_recv = time(NULL);
+		count_msg(p->recv_per_msg, f.command, P2P_HEADER_SIZE + f.length);
 		p2p_handle(p, f.command, payload, f.length);
 		evbuffer_drain(in, P2P_HEADER_SIZE + f.length);
 	}
@@ -699,6 +719,47 @@ void p2p_net_totals(const struct p2p_net *n, uint64_t *recv, uint64_t *sent)
 	*sent = n->total_sent;
 }
 
+/* Our end of p's socket as ip:port, "" if unknown. */
+static void local_address(char *out, size_t len, const struct peer *p)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char ip[INET6_ADDRSTRLEN];
+	const void *a = NULL;
+	int port = 0;
+
+	out[0] = 0;
+	if (getsockname(bufferevent_getfd(p->bev), (struct sockaddr *)&ss, &sl) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		a = &((const struct sockaddr_in *)&ss)->sin_addr;
+		port = ntohs(((const struct sockaddr_in *)&ss)->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		a = &((const struct sockaddr_in6 *)&ss)->sin6_addr;
+		port = ntohs(((const struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	if (a && inet_ntop(ss.ss_family, a, ip, sizeof(ip)))
+		snprintf(out, len, "%s:%d", ip, port);
+}
+
+/* The fields of Bitcoin Core's getpeerinfo beyond the first few. */
+static void peer_info_more(struct p2p_peer_info *i, const struct peer *p)
+{
+	for (int k = 0; k < p->n_inflight && k < P2P_MAX_IN_FLIGHT; k++)
+		memcpy(i->in_flight_hash[k], p->inflight[k].hash, 32);
+	i->has_best = p->has_best;
+	memcpy(i->best, p->best, 32);
+	i->services = p->ver.services;
+	i->relay = p->ver.relay;
+	i->time_offset = p->time_offset;
+	i->last_send = p->last_send;
+	i->last_recv = p->last_recv;
+	local_address(i->addr_bind, sizeof(i->addr_bind), p);
+	i->conn_type = p->inbound ? "inbound" : p->auto_out ? "outbound-full-relay" : "manual";
+	memcpy(i->sent_per_msg, p->sent_per_msg, sizeof(i->sent_per_msg));
+	memcpy(i->recv_per_msg, p->recv_per_msg, sizeof(i->recv_per_msg));
+}
+
 size_t p2p_net_peers(const struct p2p_net *n, struct p2p_peer_info *out, size_t max)
 {
 	size_t k = 0;
@@ -722,6 +783,7 @@ size_t p2p_net_peers(const struct p2p_net *n, struct p2p_peer_info *out, size_t 
 			i->bytes_recv = p->bytes_recv;
 			i->connected_at = p->connected_at;
 			i->in_flight = p->n_inflight;
+			peer_info_more(i, p);
 		}
 		k++;
 	}

@@ -115,6 +115,17 @@ void p2p_net_announce_tx(struct p2p_net *n, const uint8_t txid[32], int from_pee
 /* Turns all networking off and on (setnetworkactive). */
 void p2p_net_set_active(struct p2p_net *n, bool active);
 
+/* Blocks requested from one peer at a time, at most (p2p_options.max_in_flight is lower). */
+#define P2P_MAX_IN_FLIGHT 32
+/* Message commands whose bytes are counted apart per peer; the rest add up as "*other*". */
+#define P2P_MSG_KINDS 24
+
+/* Bytes of one command's messages, header included (Bitcoin Core's *_per_msg). */
+struct p2p_msg_bytes {
+	char command[P2P_COMMAND_SIZE + 1];   /* empty: unused slot */
+	uint64_t bytes;
+};
+
 /* Peer information for getpeerinfo and metrics. */
 struct p2p_peer_info {
 	int id;
@@ -129,6 +140,16 @@ struct p2p_peer_info {
 	uint64_t bytes_sent, bytes_recv;
 	int64_t connected_at;
 	int in_flight;
+	uint8_t in_flight_hash[P2P_MAX_IN_FLIGHT][32];  /* the first in_flight are requested */
+	bool has_best;
+	uint8_t best[32];            /* the last header it announced or sent, if has_best */
+	uint64_t services;           /* from its version message */
+	bool relay;                  /* its version's relay flag: it wants transactions */
+	int64_t time_offset;         /* its version's timestamp minus our clock then */
+	int64_t last_send, last_recv;  /* wall clock of the last whole message; 0 none */
+	char addr_bind[64];          /* our end of the connection, ip:port */
+	const char *conn_type;       /* "inbound", "manual" or "outbound-full-relay" */
+	struct p2p_msg_bytes sent_per_msg[P2P_MSG_KINDS], recv_per_msg[P2P_MSG_KINDS];
 };
 /* Fills at most max entries; returns the number of connected peers. */
 size_t p2p_net_peers(const struct p2p_net *n, struct p2p_peer_info *out, size_t max);

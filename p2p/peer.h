@@ -16,8 +16,6 @@ struct bufferevent;
 struct evconnlistener;
 struct event;
 
-#define P2P_MAX_IN_FLIGHT 32
-
 struct inflight {
 	uint8_t hash[32];
 	int64_t requested;           /* monotonic seconds */
@@ -51,6 +49,9 @@ struct peer {
 	int64_t started_s;           /* monotonic */
 	int64_t last_block_s;        /* when it last gave us a new block; 0 never */
 	uint64_t bytes_sent, bytes_recv;
+	int64_t last_send, last_recv;  /* wall clock of the last whole message */
+	int64_t time_offset;         /* its version's timestamp minus our clock */
+	struct p2p_msg_bytes sent_per_msg[P2P_MSG_KINDS], recv_per_msg[P2P_MSG_KINDS];
 	bool has_best;
 	uint8_t best[32];            /* most recent header it announced or sent */
 	struct inflight inflight[P2P_MAX_IN_FLIGHT];

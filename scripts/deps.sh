@@ -3,8 +3,10 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails, so
 # that `make` never half-builds against a partial toolchain.
 set -e
+# python3-bitcoinlib: an RPC client Flint did not write, for test_outside_client.sh.
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libssl-dev libsecp256k1-dev \
-libleveldb-dev libevent-dev libjansson-dev libcmocka-dev python3"
+libleveldb-dev libevent-dev libjansson-dev libcmocka-dev python3 \
+python3-bitcoinlib"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

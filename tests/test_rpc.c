@@ -19,6 +19,7 @@
 
 #include "consensus/base58.h"
 #include "node/rpc.h"
+#include "node/rpc_internal.h"
 #include "tests/support/builder.h"
 #include "util/hex.h"
 
@@ -145,7 +146,7 @@ static int setup(void **state)
 	f->env = (struct node_rpc_env){.chain = f->c, .mempool = f->mp, .relay = &f->relay,
 				       .started = 1, .max_mempool = 1000000, .min_relay_fee = 1000,
 				       .stop = fx_stop, .set_time_offset = fx_set_offset,
-				       .time_offset = fx_offset, .ctx = f};
+				       .time_offset = fx_offset, .ctx = f, .datadir = f->dir};
 	*state = f;
 	/* 101 blocks to our key: block 1's coinbase is mature at the next height. */
 	snprintf(params, sizeof(params), "[101, \"%s\"]", f->addr);
@@ -225,7 +226,7 @@ static void test_rpc_protocol_errors(void **state)
 	assert_int_equal(err_code(f, "getblockhash", "[]"), -1);          /* too few */
 	assert_int_equal(err_code(f, "getblockcount", "[1]"), -1);        /* too many */
 	assert_int_equal(err_code(f, "getblockhash", "[\"ten\"]"), -3);   /* wrong type */
-	assert_int_equal(err_code(f, "getblockhash", "{\"height\":1}"), -32600);
+	assert_int_equal(err_code(f, "getblockhash", "\"one\""), -32600);
 }
 
 static void test_rpc_batch(void **state)
@@ -260,6 +261,12 @@ static void test_rpc_chain_info(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "bestblockhash")),
 			    json_string_value(best));
 	assert_string_equal(json_string_value(best), json_string_value(h101));
+	/* What is on disk: 101 blocks are more than 10 kB, even while in LevelDB's log. */
+	assert_true(json_integer_value(json_object_get(r, "size_on_disk")) > 10000);
+	assert_true(json_real_value(json_object_get(r, "verificationprogress")) == 1.0);
+	assert_true(json_is_array(json_object_get(r, "warnings")));
+	assert_string_equal(json_string_value(json_object_get(r, "bits")), "207fffff");
+	assert_int_equal(strlen(json_string_value(json_object_get(r, "target"))), 64);
 	assert_int_equal(ok_int(f, "getblockcount", NULL), 101);
 	assert_int_equal(err_code(f, "getblockhash", "[102]"), -8);
 	assert_int_equal(err_code(f, "getblockhash", "[-1]"), -8);
@@ -284,6 +291,10 @@ static void test_rpc_getblock(void **state)
 	assert_int_equal(json_array_size(json_object_get(b, "tx")), 1);
 	assert_true(json_is_string(json_object_get(b, "previousblockhash")));
 	assert_true(json_is_string(json_object_get(b, "nextblockhash")));
+	assert_int_equal(json_integer_value(json_object_get(b, "strippedsize")),
+			 json_integer_value(json_object_get(b, "size")));
+	assert_int_equal(json_integer_value(json_object_get(b, "weight")),
+			 4 * json_integer_value(json_object_get(b, "size")));
 	snprintf(params, sizeof(params), "[\"%s\", 0]", json_string_value(h));
 	hex = ok(f, "getblock", params);
 	assert_int_equal(strlen(json_string_value(hex)), 2 * json_integer_value(
@@ -402,7 +413,20 @@ static void test_rpc_send_and_confirm(void **state)
 	assert_string_equal(json_string_value(json_array_get(r, 0)), txid);
 	json_decref(r);
 	r = ok(f, "getrawmempool", "[true]");
-	assert_true(json_real_value(json_object_get(json_object_get(r, txid), "fee")) == 1.0);
+	{
+		json_t *me = json_object_get(r, txid), *fees = json_object_get(me, "fees");
+		assert_true(json_real_value(json_object_get(fees, "base")) == 1.0);
+		assert_true(json_real_value(json_object_get(fees, "modified")) == 1.0);
+		assert_int_equal(json_integer_value(json_object_get(me, "height")), 101);
+		assert_int_equal(json_integer_value(json_object_get(me, "weight")),
+				 4 * json_integer_value(json_object_get(me, "vsize")));
+		assert_int_equal(json_integer_value(json_object_get(me, "ancestorcount")), 1);
+		assert_int_equal(json_integer_value(json_object_get(me, "descendantcount")), 1);
+		assert_string_equal(json_string_value(json_object_get(me, "wtxid")), txid);
+		/* Fields Bitcoin Core has removed. */
+		assert_null(json_object_get(me, "fee"));
+		assert_null(json_object_get(me, "size"));
+	}
 	json_decref(r);
 	r = ok(f, "getmempoolinfo", NULL);
 	assert_int_equal(json_integer_value(json_object_get(r, "size")), 1);
@@ -558,7 +582,17 @@ static void test_rpc_control(void **state)
 	assert_int_equal(err_code(f, "settimeoffset", "[999999999]"), -8);
 	assert_true(ok_int(f, "uptime", NULL) > 0);
 	r = ok(f, "help", NULL);
-	assert_true(json_array_size(r) > 30);
+	assert_non_null(strstr(json_string_value(r), "== Blockchain ==\ngetbestblockhash\n"));
+	assert_non_null(strstr(json_string_value(r), "\ngetblock \"blockhash\" ( verbosity )\n"));
+	assert_non_null(strstr(json_string_value(r), "\n== Network ==\n"));
+	json_decref(r);
+	r = ok(f, "help", "[\"getblock\"]");
+	assert_non_null(strstr(json_string_value(r), "getblock \"blockhash\" ( verbosity )\n"));
+	assert_non_null(strstr(json_string_value(r), "\nArguments:\n1. blockhash"));
+	assert_non_null(strstr(json_string_value(r), "\nResult:\n"));
+	json_decref(r);
+	r = ok(f, "help", "[\"nosuch\"]");
+	assert_string_equal(json_string_value(r), "help: unknown command: nosuch");
 	json_decref(r);
 	assert_false(f->stopped);
 	json_decref(ok(f, "stop", NULL));
@@ -606,20 +640,157 @@ static void test_rpc_junk_params(void **state)
 		"[\"0000000000000000000000000000000000000000000000000000000000000000\", \"x\"]",
 		"[1, 2, 3, 4, 5]", "[\"a\", -5, false]", "[0, \"\", null, {}]",
 	};
-	json_t *names = ok(f, "help", NULL), *name;
-	size_t i;
+	const struct rpc_method *tables[] = {rpc_chain_methods, rpc_tx_methods,
+					     rpc_address_methods, rpc_net_methods};
 
-	json_array_foreach(names, i, name) {
-		for (size_t j = 0; j < sizeof(junk) / sizeof(junk[0]); j++) {
-			json_t *r = call(f, json_string_value(name), junk[j]);
-			assert_true(json_is_object(r));
-			assert_true(json_object_get(r, "result") || json_object_get(r, "error"));
-			json_decref(r);
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (const struct rpc_method *m = tables[t]; m->name; m++) {
+			if (strcmp(m->name, "stop") == 0)
+				continue;
+			for (size_t j = 0; j < sizeof(junk) / sizeof(junk[0]); j++) {
+				json_t *r = call(f, m->name, junk[j]);
+				assert_true(json_is_object(r));
+				assert_true(json_object_get(r, "result") ||
+					    json_object_get(r, "error"));
+				json_decref(r);
+			}
 		}
-	}
-	json_decref(names);
 	/* The chain is still there and answers. */
 	assert_true(ok_int(f, "getblockcount", NULL) >= 100);
+}
+
+/* A tx spending output 0 of the tx with hex txid, paying value to our key; malloc'd hex. */
+static char *spend_txid_hex(struct fx *f, const char *parent, int64_t value, char txid[65])
+{
+	struct cons_outpoint op;
+	struct cons_tx tx;
+	struct cons_writer w;
+	char *hex;
+
+	assert_int_equal(util_hex_decode_rev(op.txid, 32, parent), 0);
+	op.n = 0;
+	tb_spend(f->secp, &tx, &op, &f->key, value, f->key.pkh);
+	util_hex_encode_rev(txid, tx.txid, 32);
+	cons_writer_init(&w);
+	cons_tx_write(&w, &tx);
+	hex = malloc(2 * w.len + 1);
+	util_hex_encode(hex, w.data, w.len);
+	cons_writer_release(&w);
+	cons_tx_release(&tx);
+	return hex;
+}
+
+static double num_at(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(o, a);
+
+	return json_number_value(b ? json_object_get(v, b) : v);
+}
+
+/* A parent and child in the pool: Core's family fields; then mined: getblock 2's fees. */
+static void test_rpc_mempool_family(void **state)
+{
+	struct fx *f = *state;
+	char a[65], b[65], params[4200], *ha = spend_hex(f, 1, 49 * CONS_COIN, a);
+	char *hb = spend_txid_hex(f, a, 47 * CONS_COIN, b);
+	json_t *r, *ea, *eb, *blk, *txs;
+
+	snprintf(params, sizeof(params), "[\"%s\"]", ha);
+	json_decref(ok(f, "sendrawtransaction", params));
+	snprintf(params, sizeof(params), "[\"%s\"]", hb);
+	json_decref(ok(f, "sendrawtransaction", params));
+	r = ok(f, "getrawmempool", "[true]");
+	ea = json_object_get(r, a);
+	eb = json_object_get(r, b);
+	assert_true(num_at(ea, "descendantcount", NULL) == 2 && num_at(ea, "ancestorcount", NULL) == 1);
+	assert_true(num_at(eb, "descendantcount", NULL) == 1 && num_at(eb, "ancestorcount", NULL) == 2);
+	assert_true(num_at(ea, "descendantsize", NULL) == num_at(ea, "vsize", NULL) +
+		    num_at(eb, "vsize", NULL));
+	assert_true(num_at(eb, "ancestorsize", NULL) == num_at(ea, "descendantsize", NULL));
+	assert_true(num_at(ea, "fees", "descendant") == 3.0 && num_at(ea, "fees", "ancestor") == 1.0);
+	assert_true(num_at(eb, "fees", "ancestor") == 3.0 && num_at(eb, "fees", "base") == 2.0);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(ea, "spentby"), 0)), b);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(eb, "depends"), 0)), a);
+	assert_int_equal(json_array_size(json_object_get(ea, "depends")), 0);
+	assert_int_equal(json_array_size(json_object_get(eb, "spentby")), 0);
+	json_decref(r);
+	snprintf(params, sizeof(params), "[1, \"%s\"]", f->addr);
+	r = ok(f, "generatetoaddress", params);
+	snprintf(params, sizeof(params), "[\"%s\", 2]", json_string_value(json_array_get(r, 0)));
+	json_decref(r);
+	blk = ok(f, "getblock", params);
+	txs = json_object_get(blk, "tx");
+	assert_int_equal(json_array_size(txs), 3);
+	assert_null(json_object_get(json_array_get(txs, 0), "fee"));     /* the coinbase */
+	assert_true(num_at(json_array_get(txs, 1), "fee", NULL) == 1.0);
+	assert_true(num_at(json_array_get(txs, 2), "fee", NULL) == 2.0);  /* its input in the block */
+	assert_true(num_at(json_array_get(txs, 1), "weight", NULL) ==
+		    4 * num_at(json_array_get(txs, 1), "vsize", NULL));
+	json_decref(blk);
+	free(ha);
+	free(hb);
+}
+
+/* Every method has its parameter names and help written down, and help lists it. */
+static void test_rpc_help_every_method(void **state)
+{
+	struct fx *f = *state;
+	const struct rpc_method *tables[] = {rpc_chain_methods, rpc_tx_methods,
+					     rpc_address_methods, rpc_net_methods};
+	json_t *all = ok(f, "help", NULL);
+
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (const struct rpc_method *m = tables[t]; m->name; m++) {
+			char line[128], params[160];
+			json_t *one;
+			if (!rpc_has_doc(m->name))
+				fail_msg("%s has no entry in rpc_help.c", m->name);
+			snprintf(line, sizeof(line), "\n%s", m->name);
+			assert_non_null(strstr(json_string_value(all), line));
+			snprintf(params, sizeof(params), "[\"%s\"]", m->name);
+			one = ok(f, "help", params);
+			assert_int_equal(strncmp(json_string_value(one), m->name, strlen(m->name)), 0);
+			json_decref(one);
+		}
+	json_decref(all);
+}
+
+/* JSON-RPC named parameters, mapped by each method's parameter names, as Core maps them. */
+static void test_rpc_named_params(void **state)
+{
+	struct fx *f = *state;
+	json_t *h = ok(f, "getblockhash", "{\"height\": 5}"), *pos, *named, *r;
+	char params[256];
+
+	pos = ok(f, "getblockhash", "[5]");
+	assert_string_equal(json_string_value(h), json_string_value(pos));
+	snprintf(params, sizeof(params), "{\"verbosity\": 0, \"blockhash\": \"%s\"}",
+		 json_string_value(h));
+	named = ok(f, "getblock", params);
+	snprintf(params, sizeof(params), "[\"%s\", 0]", json_string_value(h));
+	json_decref(pos);
+	pos = ok(f, "getblock", params);
+	assert_string_equal(json_string_value(named), json_string_value(pos));
+	json_decref(named);
+	json_decref(pos);
+	/* A later parameter alone: the ones before it are null, so take their defaults. */
+	r = ok(f, "getrawmempool", "{\"verbose\": true}");
+	assert_true(json_is_object(r));
+	json_decref(r);
+	assert_int_equal(ok_int(f, "getblockcount", "{}"), 101);
+	{
+		json_t *rep = call(f, "getblock", "{\"blockhash\": \"00\", \"colour\": 1}");
+		json_t *e = json_object_get(rep, "error");
+		assert_int_equal(json_integer_value(json_object_get(e, "code")), -8);
+		assert_string_equal(json_string_value(json_object_get(e, "message")),
+				    "Unknown named parameter colour");
+		json_decref(rep);
+	}
+	assert_int_equal(err_code(f, "getblockcount", "{\"x\": 1}"), -8);
+	r = ok(f, "help", "{\"command\": \"getblock\"}");
+	assert_int_equal(strncmp(json_string_value(r), "getblock", 8), 0);
+	json_decref(r);
+	json_decref(h);
 }
 
 int main(void)
@@ -640,6 +811,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rpc_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_amount_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_junk_params, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpc_help_every_method, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpc_named_params, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpc_mempool_family, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -403,6 +403,33 @@ static void test_wallet_plan_refuses_absurd(void **state)
 	free(c);
 }
 
+/* importkey with another chain's key (or Bitcoin's) says whose key it is. */
+static void test_wallet_import_other_chain(void **state)
+{
+	struct wal_wallet w;
+	char err[256], wif[CONS_WIF_MAX];
+	uint8_t sec[32], raw[34];
+
+	memset(sec, 0x33, sizeof(sec));
+	assert_int_equal(wal_create(&w, P, NULL, err, sizeof(err)), 0);
+	cons_wif_encode(wif, cons_params_by_name("testnet")->wif_version, sec);
+	assert_int_equal(wal_import(&w, wif, err, sizeof(err)), -1);
+	assert_string_equal(err, "this is a testnet key; the wallet is for regtest");
+	cons_wif_encode(wif, 0x80, sec);
+	assert_int_equal(wal_import(&w, wif, err, sizeof(err)), -1);
+	assert_string_equal(err, "this is a Bitcoin mainnet key; the wallet is for regtest");
+	/* Uncompressed: no 0x01 suffix. */
+	raw[0] = P->wif_version;
+	memcpy(raw + 1, sec, 32);
+	assert_int_equal(cons_base58check_encode(wif, sizeof(wif), raw, 33), 0);
+	assert_int_equal(wal_import(&w, wif, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "uncompressed regtest key"));
+	assert_int_equal(wal_import(&w, "notakey", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a WIF key"));
+	assert_int_equal(w.n_keys, 0);
+	wal_release(&w);
+}
+
 /* A plain wallet of n fixed keys, so signatures (RFC6979) are the same every run. */
 static void fixed_wallet(struct wal_wallet *w, size_t n)
 {
@@ -648,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_wallet_build_payment_many_inputs),
 		cmocka_unit_test(test_wallet_build_payment_without_change),
 		cmocka_unit_test(test_wallet_coins_collect),
+		cmocka_unit_test(test_wallet_import_other_chain),
 	};
 
 	P = cons_params_by_name("regtest");

@@ -125,6 +125,38 @@ const struct wal_key *wal_new_key(struct wal_wallet *w, bool change, char *err, 
 	return rc == 0 ? &w->keys[w->n_keys - 1] : NULL;
 }
 
+/* Says why wif is not a key for chain p: whose key it is, when that can be told. */
+static void wif_mismatch(const struct cons_params *p, const char *wif, char *err, size_t errlen)
+{
+	/* Bitcoin's version bytes, for keys brought from Bitcoin software. */
+	static const struct { uint8_t version; const char *name; } bitcoin[] = {
+		{0x80, "Bitcoin mainnet"}, {0xef, "Bitcoin testnet or regtest"},
+	};
+	const struct cons_params *const *all = cons_params_all();
+	uint8_t sec[32];
+	bool compressed;
+	char whose[64] = "";
+
+	if (cons_wif_decode(sec, &compressed, p->wif_version, wif) == 0) {
+		snprintf(err, errlen, "this is an uncompressed %s key; the wallet takes compressed "
+			 "keys only", p->name);
+		goto out;
+	}
+	for (size_t i = 0; all[i] && !whose[0]; i++)
+		if (all[i] != p && cons_wif_decode(sec, &compressed, all[i]->wif_version, wif) == 0)
+			snprintf(whose, sizeof(whose), "%s", all[i]->name);
+	for (size_t i = 0; i < sizeof(bitcoin) / sizeof(bitcoin[0]) && !whose[0]; i++)
+		if (cons_wif_decode(sec, &compressed, bitcoin[i].version, wif) == 0)
+			snprintf(whose, sizeof(whose), "%s", bitcoin[i].name);
+	if (whose[0])
+		snprintf(err, errlen, "this is a %s key; the wallet is for %s", whose, p->name);
+	else
+		snprintf(err, errlen, "not a WIF key (bad Base58Check or length); the wallet takes "
+			 "compressed %s keys", p->name);
+out:
+	OPENSSL_cleanse(sec, sizeof(sec));
+}
+
 int wal_import(struct wal_wallet *w, const char *wif, char *err, size_t errlen)
 {
 	uint8_t sec[32];
@@ -136,7 +168,8 @@ int wal_import(struct wal_wallet *w, const char *wif, char *err, size_t errlen)
 		return -1;
 	}
 	if (cons_wif_decode(sec, &compressed, w->params->wif_version, wif) < 0 || !compressed) {
-		errf(err, errlen, "not a compressed %s WIF key", w->params->name);
+		OPENSSL_cleanse(sec, sizeof(sec));
+		wif_mismatch(w->params, wif, err, errlen);
 		return -1;
 	}
 	rc = add_secret(w, sec, false, err, errlen);

@@ -56,6 +56,34 @@ check "tree --dot is Graphviz" has "ex tree --dot --depth 6" "^digraph flint {"
 check "tree --dot hangs the branch off block 106" has "ex tree --dot --depth 6" "\"$(echo "$OLD107" | cut -c1-16)\" -> \"$(rpc getblockhash 106 | cut -c1-16)\""
 check "watch --count 1 prints a summary" has "ex watch --count 1" "^height      109"
 
+# A side branch longer than the window, with its tip inside it and its fork
+# point far below: invalidate 102, mine 70 blocks (102'..171'), go back to the
+# old chain and outgrow it (to 172); 102'..171' stays a 70-block valid fork off
+# block 101.
+OLD102=$(rpc getblockhash 102)
+rpc invalidateblock "$OLD102" >/dev/null
+rpc generatetoaddress 70 "$ADDR" >/dev/null
+LONG171=$(rpc getbestblockhash)
+LONG102=$(rpc getblockhash 102)
+rpc reconsiderblock "$OLD102" >/dev/null
+rpc invalidateblock "$LONG102" >/dev/null
+rpc generatetoaddress 63 "$ADDR" >/dev/null
+rpc reconsiderblock "$LONG102" >/dev/null
+B101=$(rpc getblockhash 101 | cut -c1-16)
+short() { echo "$1" | cut -c1-16; }
+check "the long fork is a 70-block side branch" has "ex tips" "$LONG171 *70 *valid-fork"
+ex tree --depth 12 > "$TMP/tree12"
+check "tree --depth 12 keeps the fork whose fork point is below the window" grep -q "^| o 171 *$(short "$LONG171") *<- valid-fork$" "$TMP/tree12"
+check "its blocks are drawn at their true heights, down to 102" grep -q "^| o 102 *$(short "$LONG102")$" "$TMP/tree12"
+check "and it hangs off block 101" sh -c "grep -A2 '^| o 102 ' '$TMP/tree12' | sed -n 3p | grep -q '^\* 101 *$B101$'"
+check "the active chain is drawn down to the fork" sh -c "grep -c '^\* ' '$TMP/tree12' | grep -qx 72"
+check "no side block but the tip has a status" sh -c "[ \$(grep -c '^| o .*<-' '$TMP/tree12') -eq 1 ]"
+check "a window that holds the fork point: the 70 blocks at their true heights" sh -c "'$FLINT_BIN/flint-explorer' --chain regtest --datadir '$TMP/n0' --rpc $RPCADDR tree --depth 80 | grep -q '^| o 171 *$(short "$LONG171") *<- valid-fork$'"
+ex tree --dot --depth 12 > "$TMP/tree12.dot"
+check "tree --dot hangs the long branch off 101" grep -q "\"$(short "$LONG102")\" -> \"$B101\"" "$TMP/tree12.dot"
+check "tree --dot: no empty label line on a side block" sh -c "! grep -q 'n\", style=dashed' '$TMP/tree12.dot'"
+check "tree --dot labels the side tip with its height and status" grep -q "label=\"171.n$(short "$LONG171").nvalid-fork\"" "$TMP/tree12.dot"
+
 start_flintd "$TMP/n1.out" --chain regtest --datadir "$TMP/n1" --bind 127.0.0.52 --port $((BASE + 1)) \
 	--connect "127.0.0.51:$BASE" --maxoutbound 0
 check "peers lists the inbound peer" wait_for 30 has "ex peers" "127.0.0.52.* in "

@@ -28,7 +28,7 @@ TXID=$(sed -n 1p "$TMP/spends" | cut -d' ' -f1)
 TX=$(sed -n 1p "$TMP/spends" | cut -d' ' -f2)
 
 node 0 --maxoutbound 0
-node 1 --connect "$(addr 0)" --rpcuser alice --rpcpassword s3cret
+node 1 --connect "$(addr 0)" --rpcuser alice --rpcpassword s3cret --ping-interval 1
 check "cookie written" wait_for 20 test -s "$COOKIE"
 check "cookie readable by its owner only" sh -c "[ \"\$(stat -c %a '$COOKIE')\" = 600 ]"
 check "no cookie with --rpcuser" sh -c "! test -e '$TMP/n1/regtest/.cookie'"
@@ -67,6 +67,32 @@ check "submitblock of a known block: duplicate" is "rpc0 submitblock $(rpc0 getb
 
 # Network control.
 check "getpeerinfo lists node 1" has "rpc0 getpeerinfo" "127.0.0.61"
+# Bitcoin Core's getpeerinfo fields, read from both ends of the connection.
+# peer0 / peer1 EXPR: a Python expression over p, node 0's / node 1's only peer.
+peer0() { rpc0 getpeerinfo | python3 -c "import json, sys; p = json.load(sys.stdin)[0]; sys.exit(0 if ($1) else 1)"; }
+peer1() { rpc1 getpeerinfo | python3 -c "import json, sys; p = json.load(sys.stdin)[0]; sys.exit(0 if ($1) else 1)"; }
+check "connection_type inbound" peer0 'p["connection_type"] == "inbound" and p["inbound"]'
+check "connection_type manual (--connect)" peer1 'p["connection_type"] == "manual" and not p["inbound"]'
+check "inflight is a list of heights" peer0 'isinstance(p["inflight"], list) and all(isinstance(h, int) for h in p["inflight"])'
+check "no banscore (Core removed it)" peer0 '"banscore" not in p'
+check "no pingtime before a ping was answered" peer0 '"pingtime" not in p'
+check "pingtime once node 1's ping was answered" wait_for 15 peer1 '0 < p["pingtime"] < 5'
+check "services as hex and names" peer0 'p["services"] == "0000000000000001" and p["servicesnames"] == ["NETWORK"]'
+check "relaytxes, lastsend, lastrecv, conntime, timeoffset" peer0 'p["relaytxes"] is True and p["lastsend"] >= p["conntime"] > 0 and p["lastrecv"] > 0 and abs(p["timeoffset"]) < 5'
+check "addrbind is our end" peer0 'p["addrbind"] == "'"$(addr 0)"'"'
+check "synced_headers and synced_blocks at node 1" peer1 'p["synced_headers"] == 110 and p["synced_blocks"] == 110'
+check "bytessent_per_msg adds up to bytessent" peer0 'sum(p["bytessent_per_msg"].values()) == p["bytessent"] and p["bytessent_per_msg"]["verack"] == 24'
+check "bytesrecv_per_msg adds up to bytesrecv" peer0 'sum(p["bytesrecv_per_msg"].values()) == p["bytesrecv"] and "getheaders" in p["bytesrecv_per_msg"]'
+check "one version string: the version message's and getnetworkinfo's" sh -c "[ \"\$('$TOOLS/rpc' --chain regtest --datadir '$TMP/n0' --rpc $(rpcaddr 0) getnetworkinfo | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"subversion\"])')\" = /Flint:0.1.0/ ]"
+check "node 1 sees node 0's user agent as /Flint:0.1.0/" peer1 'p["subver"] == "/Flint:0.1.0/"'
+# Named parameters and help over HTTP.
+check "named params: getblockhash {height}" is "http0 POST / '$AUTH' '{\"method\":\"getblockhash\",\"params\":{\"height\":5},\"id\":1}' | sed 1d" "{\"result\":\"$(rpc0 getblockhash 5)\",\"error\":null,\"id\":1}"
+check "named params: unknown name is -8" has "http0 POST / '$AUTH' '{\"method\":\"getblock\",\"params\":{\"hash\":\"00\"},\"id\":1}'" '"code":-8,"message":"Unknown named parameter hash"'
+check "help is text grouped by category" has "rpc0 help" "== Network =="
+check "help getpeerinfo describes it" has "rpc0 help getpeerinfo" "connection_type"
+# Every file of the chain counts, LevelDB's log too (its size estimate read 0 here).
+DBFILES=$(find "$TMP/n0/regtest/chaindb" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+check "size_on_disk counts the chain's files (>= $DBFILES bytes)" sh -c "[ \$('$TOOLS/rpc' --chain regtest --datadir '$TMP/n0' --rpc $(rpcaddr 0) getblockchaininfo | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"size_on_disk\"])') -ge $DBFILES ]"
 check "setban drops the peer" sh -c "'$TOOLS/rpc' --chain regtest --datadir '$TMP/n0' --rpc $(rpcaddr 0) setban 127.0.0.61 add 600 >/dev/null"
 check "banned peer disconnected" wait_for 20 is "rpc0 getconnectioncount" 0
 check "listbanned shows it" has "rpc0 listbanned" '"address": "127.0.0.61"'
