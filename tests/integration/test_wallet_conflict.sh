@@ -46,7 +46,8 @@ rpc1 setnetworkactive false >/dev/null
 check "partitioned" wait_for 20 is "rpc0 getconnectioncount" 0
 T1=$($W1 --wallet "$TMP/a.json" send "$B" 10 2>/dev/null)
 T3=$($W1 --wallet "$TMP/d.json" send "$B" 5 2>/dev/null)
-T2=$($W0 --wallet "$TMP/a.json" send "$C" 20 2>/dev/null)
+T2=$($W0 --wallet "$TMP/a.json" send "$C" 20 2>"$TMP/t2.err")
+FEE2=$(sed -n 's/.*fee \([0-9.]*\).*/\1/p' "$TMP/t2.err")
 check "three payments sent" sh -c "[ ${#T1} = 64 ] && [ ${#T2} = 64 ] && [ ${#T3} = 64 ]"
 rpc1 generatetoaddress 2 "$Z" >/dev/null
 rpc0 generatetoaddress 4 "$Z" >/dev/null
@@ -58,5 +59,40 @@ STALE=$(rpc1 getbestblockhash)
 rpc1 setnetworkactive true >/dev/null
 check "healed: node 1 reorganises onto node 0's chain" wait_for 30 is "rpc1 getbestblockhash" "$(rpc0 getbestblockhash)"
 check "the node finds the stale payment" has "rpc1 getrawtransaction $T1 true" '"in_active_chain": false'
-check "in its stale block" has "rpc1 getrawtransaction $T1 true" "\"blockhash\": \"$(rpc1 getblockhash 102 >/dev/null; rpc1 getblock "$STALE" | field previousblockhash)\""
+STALE102=$(rpc1 getblock "$STALE" | field previousblockhash)
+check "in its stale block, 102 of the losing side" has "rpc1 getrawtransaction $T1 true" "\"blockhash\": \"$STALE102\""
+flat() { "$@" | tr -d ' \n'; }
+check "the node names the tx that spent its input" has "flat rpc1 getrawtransaction $T1 true" "\"conflicts\":\[{\"vin\":0,\"txid\":\"$T2\""
+check "and when it was disconnected" has "rpc1 getrawtransaction $T1 true" '"disconnected_time": [0-9]'
+
+# The wallet: the winner confirmed, the loser conflicted by it, 4 blocks deep.
+check "A: the winning payment confirmed (4)" has "$W1 --wallet $TMP/a.json history" "^ *4  $T2 .*confirmed (4)"
+check "A: the losing payment conflicted, -4, by the winner in block 102" has "$W1 --wallet $TMP/a.json history" \
+	"^ *-4  $T1 .*conflicted: double-spent by $T2 in block 102"
+check "history --json carries the state and the replacing tx" sh -c "$W1 --wallet $TMP/a.json --json history | grep '\"txid\": \"$T1\"' | grep -q '\"confirmations\": -4, .*\"state\": \"conflicted\", .*\"blocks\": \[{\"hash\": \"$STALE102\", \"height\": 102}\], \"conflict\": {\"txid\": \"$T2\"'"
+check "B: the 10 it received is conflicted" has "$W1 --wallet $TMP/b.json history" "^ *-4  $T1 *10.00000000 .*conflicted"
+check "B: the 5 of the losing side is back in the mempool" has "$W1 --wallet $TMP/b.json history" \
+	"^ *0  $T3 *5.00000000 .*returned to the mempool by a reorganisation (was in block 102)"
+check "B's balance never counts the conflicted 10" has "$W1 --wallet $TMP/b.json balance" "^confirmed    0.00000000"
+check "only the returned 5 is unconfirmed" has "$W1 --wallet $TMP/b.json balance" "^unconfirmed  5.00000000"
+
+# The explorer.
+check "explorer tx: the stale block and the replacing tx" has "$E1 tx $T1" \
+	"^stale         was in block 102 ($STALE102), now on a side branch since the reorganisation at [0-9-]* [0-9:]* UTC; its input was spent by $T2 in block 102"
+check "explorer address lists it the same way" has "$E1 address $B" "^$T1  was in block 102 ($STALE102), now on a side branch since"
+check "explorer address --json: under stale" has "flat $E1 --json address $B" "\"stale\":\[{\"txid\":\"$T1\""
+
+# The returned payment confirms again; balances exact to the base unit.
+rpc1 generatetoaddress 1 "$Z" >/dev/null
+check "node 0 follows" wait_for 30 is "count 0" 106
+check "B: the returned 5 confirmed (1)" has "$W0 --wallet $TMP/b.json history" "^ *1  $T3 .*confirmed (1)"
+check "B: still conflicted, -5 now" has "$W1 --wallet $TMP/b.json history" "^ *-5  $T1 .*conflicted: double-spent by $T2"
+check "a node that never saw it: the wallet remembers it, conflicted" has "$W0 --wallet $TMP/b.json history" \
+	"^ *0  $T1 .*conflicted: was in block 102, an input is spent elsewhere"
+check "B: exactly 5 confirmed" has "$W0 --wallet $TMP/b.json balance" "^confirmed    5.00000000"
+check "C: exactly 20" has "$W0 --wallet $TMP/c.json balance" "^confirmed    20.00000000"
+# A: coinbases of blocks 2-7 are mature at 107; block 2's paid C 20 plus FEE2.
+WANT=$(echo "$FEE2" | awk '{printf "%.8f", 300 - 20 - $1}')
+check "A: 300 - 20 - fee ($FEE2), to the base unit" has "$W0 --wallet $TMP/a.json balance" "^confirmed    $WANT"
+check "the history sidecar is the wallet's, mode 0600" sh -c "[ \"\$(stat -c %a '$TMP/a.json.history')\" = 600 ]"
 finish
