@@ -287,6 +287,8 @@ static void stale_line(char *out, size_t len, json_t *tx)
 	if (c)
 		snprintf(spent, sizeof(spent), "its input was spent by %s in block %lld",
 			 str(c, "txid"), num(c, "height"));
+	else if (json_object_get(json_array_get(json_object_get(tx, "vin"), 0), "coinbase"))
+		snprintf(spent, sizeof(spent), "its new coins exist only on that branch");
 	else
 		snprintf(spent, sizeof(spent), "no transaction of the active chain spends its inputs");
 	snprintf(out, len, "was in block %lld (%s), now on a side branch%s; %s", num(tx, "height"),
