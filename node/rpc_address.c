@@ -190,7 +190,8 @@ static int collect_txids(struct node_rpc_env *env, const struct addrs *a, int64_
 		rpc_fail(e, RPC_OUT_OF_MEMORY, "out of memory");
 		return -1;
 	}
-	qsort(w->v, w->n, sizeof(*w->v), by_height);
+	if (w->n)                   /* qsort(NULL, 0) is undefined */
+		qsort(w->v, w->n, sizeof(*w->v), by_height);
 	for (size_t i = 0; i < w->n; i++)
 		if (k == 0 || by_height(&w->v[k - 1], &w->v[i]) != 0)
 			w->v[k++] = w->v[i];

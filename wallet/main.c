@@ -462,14 +462,20 @@ static void history_path(const struct app *a, char *out, size_t len)
 	snprintf(out, len, "%s.history", a->path);
 }
 
-static void load_history(struct app *a, struct wal_history *h)
+/* Reads the sidecar; -1 (after a warning) if it is unreadable and !fatal. */
+static int load_history(struct app *a, struct wal_history *h, bool fatal)
 {
 	char path[720], err[900];
 
 	history_path(a, path, sizeof(path));
 	wal_history_init(h);
-	if (wal_history_load(h, path, err, sizeof(err)) < 0)
+	if (wal_history_load(h, path, err, sizeof(err)) == 0)
+		return 0;
+	if (fatal)
 		die("%s", err);
+	fprintf(stderr, "flint-wallet: warning: %s; the payment is not remembered\n", err);
+	wal_history_release(h);
+	return -1;
 }
 
 /* Saving the memory is best effort once a payment is out: a warning, not a failure. */
@@ -489,7 +495,8 @@ static void remember_payment(struct app *a, const struct wal_coins *cs,
 	struct wal_history h;
 	struct wal_hist_tx *t;
 
-	load_history(a, &h);
+	if (load_history(a, &h, false) < 0)
+		return;                 /* the payment is out: a broken memory must not fail it */
 	t = wal_history_get(&h, txid);
 	if (t) {
 		t->net = plan->change - plan->in_total + (wal_find_pkh(&a->w, dest) ? plan->amount : 0);
@@ -699,14 +706,15 @@ static int cmd_history(struct app *a)
 	struct wal_obs o;
 
 	open_wallet(a, false);
-	load_history(a, &h);
+	(void)load_history(a, &h, true);
 	gather(a, &h);
 	for (size_t i = 0; i < h.n; i++) {
 		observe(a, &h.v[i], &o);
 		wal_hist_classify(&h.v[i], &o);
 	}
 	save_history(a, &h);
-	qsort(h.v, h.n, sizeof(*h.v), by_age);
+	if (h.n)
+		qsort(h.v, h.n, sizeof(*h.v), by_age);
 	printf(a->json ? "[\n" : "%13s  %-64s  %16s  %12s  %s\n", "confirmations", "txid",
 	       "amount", "fee", "state");
 	for (size_t i = 0; i < h.n; i++)

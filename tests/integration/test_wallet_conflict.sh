@@ -95,4 +95,11 @@ check "C: exactly 20" has "$W0 --wallet $TMP/c.json balance" "^confirmed    20.0
 WANT=$(echo "$FEE2" | awk '{printf "%.8f", 300 - 20 - $1}')
 check "A: 300 - 20 - fee ($FEE2), to the base unit" has "$W0 --wallet $TMP/a.json balance" "^confirmed    $WANT"
 check "the history sidecar is the wallet's, mode 0600" sh -c "[ \"\$(stat -c %a '$TMP/a.json.history')\" = 600 ]"
+
+# A damaged memory: history refuses it with the fix, a payment still goes out.
+echo '{"version": 1, "txs": [' > "$TMP/c.json.history"
+check "a damaged history file is refused with a message" has "$W0 --wallet $TMP/c.json history" \
+	"is not a wallet history file (move it away to start afresh)"
+T4=$($W0 --wallet "$TMP/c.json" send "$B" 1 2>"$TMP/t4.err")
+check "a payment still goes out, with a warning" sh -c "[ ${#T4} = 64 ] && grep -q 'warning: .*the payment is not remembered' '$TMP/t4.err'"
 finish
