@@ -670,6 +670,88 @@ static void gather(struct app *a, struct wal_history *h)
 	json_decref(pool);
 }
 
+/* Side-branch blocks history reads, at most, to find the wallet's transactions in them. */
+#define SIDE_SCAN_BLOCKS 200
+
+/* True if tx (getblock verbosity 2) pays the wallet or spends a remembered tx's output to it. */
+static bool touches_wallet(struct app *a, const struct wal_history *h, json_t *tx)
+{
+	struct client_error e;
+	size_t i;
+	json_t *io;
+
+	json_array_foreach(json_object_get(tx, "vout"), i, io) {
+		const char *addr = json_string_value(json_object_get(json_object_get(io,
+			"scriptPubKey"), "address"));
+		if (addr && wal_find(&a->w, addr))
+			return true;
+	}
+	json_array_foreach(json_object_get(tx, "vin"), i, io) {
+		const char *prev = json_string_value(json_object_get(io, "txid"));
+		int64_t in = 0, mine = 0;
+		json_t *ptx;
+		if (!prev || !wal_history_find(h, prev))
+			continue;
+		ptx = client_call(a->c, "getrawtransaction", json_pack("[s, b]", prev, 1), &e);
+		(void)add_output(a, json_array_get(json_object_get(ptx, "vout"),
+			(size_t)json_integer_value(json_object_get(io, "vout"))), &in, &mine);
+		json_decref(ptx);
+		if (mine > 0)
+			return true;
+	}
+	return false;
+}
+
+/* Remembers the wallet's txs of block b (getblock verbosity 2), with b as a block they were in. */
+static void remember_block(struct app *a, struct wal_history *h, json_t *b)
+{
+	const char *hash = json_string_value(json_object_get(b, "hash"));
+	int64_t height = json_integer_value(json_object_get(b, "height"));
+	size_t i;
+	json_t *tx;
+
+	json_array_foreach(json_object_get(b, "tx"), i, tx) {
+		const char *txid = json_string_value(json_object_get(tx, "txid"));
+		struct wal_hist_tx *t;
+		if (!txid || !hash || !touches_wallet(a, h, tx))
+			continue;
+		t = wal_history_get(h, txid);
+		if (!t)
+			die("%s", "out of memory, or too many transactions to remember");
+		wal_hist_seen(t, hash, height);
+	}
+}
+
+/*
+ * The wallet's transactions in side branches (every tip of getchaintips but
+ * the active and invalid ones, newest blocks first, SIDE_SCAN_BLOCKS at
+ * most): a payment a reorganisation undid before any history run saw it.
+ */
+static void scan_side_branches(struct app *a, struct wal_history *h)
+{
+	json_t *tips = rpc(a, "getchaintips", NULL), *tip;
+	struct client_error e;
+	size_t i, read = 0;
+
+	json_array_foreach(tips, i, tip) {
+		const char *status = json_string_value(json_object_get(tip, "status"));
+		char hash[65];
+		int64_t len = json_integer_value(json_object_get(tip, "branchlen"));
+		if (!status || strcmp(status, "active") == 0 || strcmp(status, "invalid") == 0)
+			continue;
+		copy_hash(hash, json_object_get(tip, "hash"));
+		for (int64_t k = 0; k < len && hash[0] && read < SIDE_SCAN_BLOCKS; k++, read++) {
+			json_t *b = client_call(a->c, "getblock", json_pack("[s, i]", hash, 2), &e);
+			if (!b)
+				break;              /* a header without its block */
+			remember_block(a, h, b);
+			copy_hash(hash, json_object_get(b, "previousblockhash"));
+			json_decref(b);
+		}
+	}
+	json_decref(tips);
+}
+
 static void print_row(const struct app *a, const struct wal_hist_tx *r, bool last)
 {
 	char net[32], fee[32], state[200];
@@ -708,6 +790,7 @@ static int cmd_history(struct app *a)
 	open_wallet(a, false);
 	(void)load_history(a, &h, true);
 	gather(a, &h);
+	scan_side_branches(a, &h);
 	for (size_t i = 0; i < h.n; i++) {
 		observe(a, &h.v[i], &o);
 		wal_hist_classify(&h.v[i], &o);

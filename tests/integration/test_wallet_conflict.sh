@@ -76,6 +76,11 @@ check "B: the 5 of the losing side is back in the mempool" has "$W1 --wallet $TM
 check "B's balance never counts the conflicted 10" has "$W1 --wallet $TMP/b.json balance" "^confirmed    0.00000000"
 check "only the returned 5 is unconfirmed" has "$W1 --wallet $TMP/b.json balance" "^unconfirmed  5.00000000"
 
+# A copy of B's keys that never ran history: the side branch still tells it.
+cp "$TMP/b.json" "$TMP/b2.json"
+check "a wallet that saw nothing before the heal finds the conflicted 10 in the side branch" \
+	has "$W1 --wallet $TMP/b2.json history" "^ *-4  $T1 *10.00000000 .*conflicted: double-spent by $T2 in block 102"
+
 # The explorer.
 check "explorer tx: the stale block and the replacing tx" has "$E1 tx $T1" \
 	"^stale         was in block 102 ($STALE102), now on a side branch since the reorganisation at [0-9-]* [0-9:]* UTC; its input was spent by $T2 in block 102"
