@@ -138,8 +138,10 @@ static const struct node_blockidx *find_spender(struct node_rpc_env *env,
 		struct cons_block b;
 		bool hit = false;
 		cons_block_init(&b);
-		if (!at || node_chain_read_block(env->chain, at, &b) != 1)
+		if (!at || node_chain_read_block(env->chain, at, &b) != 1) {
+			cons_block_release(&b);
 			continue;
+		}
 		for (size_t i = 1; i < b.n_tx && !hit; i++)
 			for (uint32_t j = 0; j < b.tx[i].n_in && !hit; j++)
 				if (same_outpoint(&b.tx[i].in[j].prevout, op)) {

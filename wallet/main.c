@@ -593,9 +593,9 @@ static bool an_input_spent(struct app *a, const struct wal_hist_tx *t)
 		if (sscanf(t->inputs[i], "%64[0-9a-f]:%u", prev, &n) != 2)
 			continue;
 		r = client_call(a->c, "gettxout", json_pack("[s, i, b]", prev, (int)n, 1), &e);
-		if (!r && e.code == CLIENT_ERR_CONNECT)
+		if (!r && (e.code == CLIENT_ERR_CONNECT || e.code == CLIENT_ERR_AUTH))
 			die("%s", e.message);
-		if (!r || json_is_null(r)) {
+		if (r && json_is_null(r)) {         /* gettxout's answer for a spent output */
 			json_decref(r);
 			return true;
 		}
