@@ -515,7 +515,9 @@ static int disconnect_tip(struct node_chain *c)
 
 	if (how < 0)
 		return -1;
-	if (stor_disconnect_block(c->db, &b, tip->height, err, sizeof(err)) < 0) {
+	/* Its transactions stay findable (getrawtransaction), in the disconnect's batch. */
+	if (stor_disconnect_block(c->db, &b, tip->height, err, sizeof(err)) < 0 ||
+	    stor_stale_record(c->db, &b, node_chain_now(c), err, sizeof(err)) < 0) {
 		done_block(how, &b);
 		set_fatal(c, err);
 		return -1;

@@ -27,8 +27,10 @@ static const char usage[] =
 	"  summary               chain, tip, peers, mempool and mining at a glance\n"
 	"  blocks [N]            the last N blocks (default 10)\n"
 	"  block HASH|HEIGHT     one block and its transactions\n"
-	"  tx TXID               one transaction, confirmed or in the mempool\n"
-	"  address ADDRESS       balance, unspent outputs and transactions of an address\n"
+	"  tx TXID               one transaction, confirmed, in the mempool, or in a block a\n"
+	"                        reorganisation took off the active chain\n"
+	"  address ADDRESS       balance, unspent outputs and transactions of an address,\n"
+	"                        and those of its transactions side branches hold\n"
 	"  mempool               transactions waiting for a block\n"
 	"  peers                 connected peers\n"
 	"  tips                  every chain tip the node knows (forks)\n"
@@ -268,18 +270,52 @@ static int cmd_block(struct ex *x, const char *arg)
 	return 0;
 }
 
+/*
+ * What became of a tx of a side-branch block (getrawtransaction says
+ * in_active_chain false): "was in block H (HASH), now on a side branch since
+ * the reorganisation at TIME; its input was spent by TXID in block H'".
+ */
+static void stale_line(char *out, size_t len, json_t *tx)
+{
+	json_t *c = json_array_get(json_object_get(tx, "conflicts"), 0);
+	char when[32], since[100] = "", spent[200];
+
+	if (json_object_get(tx, "disconnected_time")) {
+		utc(when, num(tx, "disconnected_time"));
+		snprintf(since, sizeof(since), " since the reorganisation at %s UTC", when);
+	}
+	if (c)
+		snprintf(spent, sizeof(spent), "its input was spent by %s in block %lld",
+			 str(c, "txid"), num(c, "height"));
+	else if (json_object_get(json_array_get(json_object_get(tx, "vin"), 0), "coinbase"))
+		snprintf(spent, sizeof(spent), "its new coins exist only on that branch");
+	else
+		snprintf(spent, sizeof(spent), "no transaction of the active chain spends its inputs");
+	snprintf(out, len, "was in block %lld (%s), now on a side branch%s; %s", num(tx, "height"),
+		 str(tx, "blockhash"), since, spent);
+}
+
+static bool is_stale(json_t *tx)
+{
+	return json_is_false(json_object_get(tx, "in_active_chain"));
+}
+
 static void print_tx(json_t *tx)
 {
 	size_t i;
 	json_t *io;
-	char amt[32];
+	char amt[32], line[400];
 
 	printf("tx %s\n", str(tx, "txid"));
-	if (json_object_get(tx, "blockhash"))
+	if (is_stale(tx)) {
+		stale_line(line, sizeof(line), tx);
+		printf("stale         %s\n", line);
+	} else if (json_object_get(tx, "blockhash")) {
 		printf("confirmed     in block %lld (%s), %lld confirmations\n", num(tx, "height"),
 		       str(tx, "blockhash"), num(tx, "confirmations"));
-	else
+	} else {
 		printf("unconfirmed   in the mempool\n");
+	}
 	printf("size          %lld bytes\n\ninputs\n", num(tx, "size"));
 	json_array_foreach(json_object_get(tx, "vin"), i, io) {
 		if (json_object_get(io, "coinbase"))
@@ -311,10 +347,94 @@ static int cmd_tx(struct ex *x, const char *arg)
 	return 0;
 }
 
+/* Side-branch blocks the address view reads, at most, to find the address's stale txs. */
+#define STALE_SCAN_BLOCKS 200
+
+static bool pays(json_t *tx, const char *addr)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(json_object_get(tx, "vout"), i, o)
+		if (strcmp(str(json_object_get(o, "scriptPubKey"), "address"), addr) == 0)
+			return true;
+	return false;
+}
+
+/* True if tx spends an output paying addr (of a tx getrawtransaction still finds). */
+static bool spends_from(struct ex *x, json_t *tx, const char *addr)
+{
+	struct client_error e;
+	size_t i;
+	json_t *in;
+
+	json_array_foreach(json_object_get(tx, "vin"), i, in) {
+		json_t *prev, *out;
+		bool hit;
+		if (!json_object_get(in, "txid"))
+			continue;
+		prev = client_call(x->c, "getrawtransaction", json_pack("[s, b]", str(in, "txid"), 1), &e);
+		out = json_array_get(json_object_get(prev, "vout"), (size_t)num(in, "vout"));
+		hit = strcmp(str(json_object_get(out, "scriptPubKey"), "address"), addr) == 0;
+		json_decref(prev);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
+/* Adds to list the node's view of tx (getrawtransaction) if it is still only on a side branch. */
+static void add_if_stale(struct ex *x, json_t *list, const char *txid)
+{
+	struct client_error e;
+	json_t *now, *o;
+	size_t i;
+
+	json_array_foreach(list, i, o)
+		if (strcmp(str(o, "txid"), txid) == 0)
+			return;                 /* the same tx in two stale blocks */
+	now = client_call(x->c, "getrawtransaction", json_pack("[s, b]", txid, 1), &e);
+	if (now && is_stale(now))
+		json_array_append(list, now);
+	json_decref(now);
+}
+
+/*
+ * The address's transactions that only side branches hold: the blocks of
+ * every non-active tip (getchaintips), newest first, STALE_SCAN_BLOCKS at most.
+ */
+static json_t *stale_txs(struct ex *x, const char *addr)
+{
+	json_t *tips = rpc(x, "getchaintips", NULL), *list = json_array(), *tip;
+	size_t i, read = 0;
+
+	json_array_foreach(tips, i, tip) {
+		const char *hash = str(tip, "hash");
+		json_t *b = NULL;
+		if (strcmp(str(tip, "status"), "active") == 0)
+			continue;
+		for (long long k = 0; k < num(tip, "branchlen") && read < STALE_SCAN_BLOCKS; k++, read++) {
+			size_t j;
+			json_t *tx, *prev;
+			prev = b;
+			b = rpc1(x, "getblock", "[\"%s\", 2]", hash);
+			json_decref(prev);
+			json_array_foreach(json_object_get(b, "tx"), j, tx)
+				if (pays(tx, addr) || spends_from(x, tx, addr))
+					add_if_stale(x, list, str(tx, "txid"));
+			hash = str(b, "previousblockhash");
+		}
+		json_decref(b);
+	}
+	json_decref(tips);
+	return list;
+}
+
 static void print_address(const char *addr, json_t *o)
 {
 	json_t *bal = json_object_get(o, "balance"), *u;
 	size_t i;
+	char line[400];
 
 	printf("address       %s\n", addr);
 	printf("balance       %.8f (%.8f immature)\n", num(bal, "balance") / 1e8,
@@ -325,6 +445,13 @@ static void print_address(const char *addr, json_t *o)
 	json_array_foreach(json_object_get(o, "utxos"), i, u)
 		printf("%-64s  %4lld  %7lld  %16.8f\n", str(u, "txid"), num(u, "outputIndex"),
 		       num(u, "height"), num(u, "satoshis") / 1e8);
+	if (json_array_size(json_object_get(o, "stale")) == 0)
+		return;
+	printf("\ntransactions a reorganisation took off the active chain\n");
+	json_array_foreach(json_object_get(o, "stale"), i, u) {
+		stale_line(line, sizeof(line), u);
+		printf("%s  %s\n", str(u, "txid"), line);
+	}
 }
 
 static int cmd_address(struct ex *x, const char *arg)
@@ -337,6 +464,7 @@ static int cmd_address(struct ex *x, const char *arg)
 	json_object_set_new(o, "balance", rpc1(x, "getaddressbalance", "[\"%s\"]", arg));
 	json_object_set_new(o, "utxos", rpc1(x, "getaddressutxos", "[\"%s\"]", arg));
 	json_object_set_new(o, "txids", rpc1(x, "getaddresstxids", "[\"%s\"]", arg));
+	json_object_set_new(o, "stale", stale_txs(x, arg));
 	if (x->json)
 		print_json(o);
 	else

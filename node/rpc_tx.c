@@ -21,6 +21,9 @@ static const struct cons_params *params_of(struct node_rpc_env *env)
 
 /* ---- getrawtransaction ---- */
 
+/* How many active blocks above a side branch's fork are read to find a conflicting tx. */
+#define RPC_CONFLICT_SCAN 1000
+
 /* Finds txid in block idx; 1 found (tx filled), 0 not there, -1 error. */
 static int tx_in_block(struct node_rpc_env *env, const struct node_blockidx *idx,
 		       const uint8_t txid[32], struct cons_tx *tx)
@@ -38,10 +41,35 @@ static int tx_in_block(struct node_rpc_env *env, const struct node_blockidx *idx
 	return rc;
 }
 
-/* Locates a confirmed tx through the index (or in the given block). */
+/*
+ * A tx of a disconnected block, through the stale index (storage/chainstate.h):
+ * *idx is its block if that is stored and still off the active chain (NULL if
+ * not), *time when it was disconnected. 0, or -1 with e set.
+ */
+static int find_stale(struct node_rpc_env *env, const uint8_t txid[32],
+		      const struct node_blockidx **idx, int64_t *time, struct rpc_error *e)
+{
+	uint8_t block[32];
+	char err[256];
+	int rc = stor_stale_get(node_chain_storage(env->chain), txid, block, time, err,
+				sizeof(err));
+
+	*idx = NULL;
+	if (rc < 0) {
+		rpc_fail(e, RPC_DATABASE_ERROR, "%s", err);
+		return -1;
+	}
+	if (rc == 1)
+		*idx = node_chain_lookup(env->chain, block);
+	if (*idx && node_chain_is_active(env->chain, *idx))
+		*idx = NULL;
+	return 0;
+}
+
+/* Locates a confirmed tx through the index (or in the given block), else a stale one. */
 static const struct node_blockidx *find_confirmed(struct node_rpc_env *env, json_t *params,
 						  const uint8_t txid[32], struct cons_tx *tx,
-						  struct rpc_error *e)
+						  int64_t *stale_time, struct rpc_error *e)
 {
 	const struct node_blockidx *idx;
 	uint8_t block[32];
@@ -61,6 +89,8 @@ static const struct node_blockidx *find_confirmed(struct node_rpc_env *env, json
 			return NULL;
 		}
 		idx = rc ? node_chain_lookup(env->chain, block) : NULL;
+		if (!idx && find_stale(env, txid, &idx, stale_time, e) < 0)
+			return NULL;
 		if (!idx)
 			rpc_fail(e, RPC_INVALID_ADDRESS_OR_KEY, "No such mempool or blockchain transaction");
 	}
@@ -79,14 +109,84 @@ int rpc_lookup_tx(struct node_rpc_env *env, const uint8_t txid[32], struct cons_
 		  struct rpc_error *e)
 {
 	json_t *none = json_array();
-	const struct node_blockidx *idx = none ? find_confirmed(env, none, txid, tx, e) : NULL;
+	int64_t stale = -1;
+	const struct node_blockidx *idx = none ? find_confirmed(env, none, txid, tx, &stale, e) :
+		NULL;
 
 	json_decref(none);
-	return idx ? 0 : -1;
+	return idx && stale < 0 ? 0 : -1;
+}
+
+static bool same_outpoint(const struct cons_outpoint *a, const struct cons_outpoint *b)
+{
+	return a->n == b->n && memcmp(a->txid, b->txid, 32) == 0;
+}
+
+/* The active block above fork (a block of the active chain) whose tx spends op: its tx's txid. */
+static const struct node_blockidx *find_spender(struct node_rpc_env *env,
+						const struct node_blockidx *fork,
+						const struct cons_outpoint *op, uint8_t spender[32])
+{
+	const struct node_blockidx *tip = node_chain_tip(env->chain);
+	int64_t from = fork ? fork->height + 1 : 0;
+
+	if (tip->height - from >= RPC_CONFLICT_SCAN)
+		from = tip->height - RPC_CONFLICT_SCAN + 1;
+	for (int64_t h = from; h <= tip->height; h++) {
+		const struct node_blockidx *at = node_chain_at(env->chain, h);
+		struct cons_block b;
+		bool hit = false;
+		cons_block_init(&b);
+		if (!at || node_chain_read_block(env->chain, at, &b) != 1) {
+			cons_block_release(&b);
+			continue;
+		}
+		for (size_t i = 1; i < b.n_tx && !hit; i++)
+			for (uint32_t j = 0; j < b.tx[i].n_in && !hit; j++)
+				if (same_outpoint(&b.tx[i].in[j].prevout, op)) {
+					memcpy(spender, b.tx[i].txid, 32);
+					hit = true;
+				}
+		cons_block_release(&b);
+		if (hit)
+			return at;
+	}
+	return NULL;
+}
+
+/*
+ * What a tx of the side-branch block idx has become: its inputs that a tx of
+ * the active chain spends, each with that tx and its block.
+ */
+static json_t *conflicts_json(struct node_rpc_env *env, const struct cons_tx *tx,
+			      const struct node_blockidx *idx)
+{
+	const struct node_blockidx *fork = idx, *tip = node_chain_tip(env->chain);
+	json_t *list = json_array();
+
+	while (fork && !node_chain_is_active(env->chain, fork))
+		fork = fork->prev;
+	for (uint32_t j = 0; list && j < tx->n_in && !cons_tx_is_coinbase(tx); j++) {
+		const struct cons_outpoint *op = &tx->in[j].prevout;
+		const struct node_blockidx *at;
+		struct cons_coin coin;
+		uint8_t spender[32];
+		if (stor_coin_get(node_chain_storage(env->chain), op, &coin) != 0)
+			continue;       /* still unspent (or unreadable): no conflict to show */
+		at = find_spender(env, fork, op, spender);
+		if (!at)
+			continue;
+		json_array_append_new(list, json_pack("{s:i, s:o, s:o, s:I, s:I}", "vin", (int)j,
+			"txid", rpc_hash(spender), "blockhash", rpc_hash(at->hash), "height",
+			(json_int_t)at->height, "confirmations",
+			(json_int_t)(tip->height - at->height + 1)));
+	}
+	return list;
 }
 
 static json_t *tx_reply(struct node_rpc_env *env, const struct cons_tx *tx,
-			const struct node_blockidx *idx, bool verbose)
+			const struct node_blockidx *idx, bool verbose, bool given,
+			int64_t stale_time)
 {
 	json_t *o;
 
@@ -100,11 +200,17 @@ static json_t *tx_reply(struct node_rpc_env *env, const struct cons_tx *tx,
 	if (o && idx) {
 		bool active = node_chain_is_active(env->chain, idx);
 		int64_t conf = active ? node_chain_tip(env->chain)->height - idx->height + 1 : 0;
+		if (given || !active)
+			json_object_set_new(o, "in_active_chain", json_boolean(active));
 		json_object_set_new(o, "blockhash", rpc_hash(idx->hash));
 		json_object_set_new(o, "confirmations", json_integer(conf));
 		json_object_set_new(o, "time", json_integer(idx->hdr.time));
 		json_object_set_new(o, "blocktime", json_integer(idx->hdr.time));
 		json_object_set_new(o, "height", json_integer(idx->height));
+		if (stale_time >= 0)
+			json_object_set_new(o, "disconnected_time", json_integer(stale_time));
+		if (!active)
+			json_object_set_new(o, "conflicts", conflicts_json(env, tx, idx));
 	}
 	return o;
 }
@@ -112,24 +218,26 @@ static json_t *tx_reply(struct node_rpc_env *env, const struct cons_tx *tx,
 static json_t *getrawtransaction(struct node_rpc_env *env, json_t *params, struct rpc_error *e)
 {
 	uint8_t txid[32];
-	bool verbose;
+	bool verbose, given = json_array_size(params) > 2 &&
+		!json_is_null(json_array_get(params, 2));
 	const struct node_mempool_entry *me;
 	const struct node_blockidx *idx;
+	int64_t stale = -1;
 	struct cons_tx tx;
 	json_t *res;
 
 	if (rpc_param_hash(params, 0, "txid", txid, e) < 0 ||
 	    rpc_param_bool(params, 1, "verbose", false, &verbose, e) < 0)
 		return NULL;
-	me = json_array_size(params) > 2 ? NULL : node_mempool_get(env->mempool, txid);
+	me = given ? NULL : node_mempool_get(env->mempool, txid);
 	if (me) {
-		res = tx_reply(env, &me->tx, NULL, verbose);
+		res = tx_reply(env, &me->tx, NULL, verbose, false, -1);
 	} else {
 		cons_tx_init(&tx);
-		idx = find_confirmed(env, params, txid, &tx, e);
+		idx = find_confirmed(env, params, txid, &tx, &stale, e);
 		if (!idx)
 			return NULL;
-		res = tx_reply(env, &tx, idx, verbose);
+		res = tx_reply(env, &tx, idx, verbose, given, stale);
 		cons_tx_release(&tx);
 	}
 	return res ? res : rpc_fail(e, RPC_OUT_OF_MEMORY, "out of memory");

@@ -23,6 +23,8 @@ struct stor_chain {
 	bool unsynced;                 /* blocks or index records written since the last flush */
 	size_t dbcache;
 	secp256k1_context *secp;
+	uint64_t stale_next;           /* the stale index's next sequence number */
+	bool stale_loaded;             /* stale_next has been read from the database */
 };
 
 static void errf(char *err, size_t errlen, const char *fmt, const char *arg)
@@ -715,4 +717,120 @@ uint64_t stor_chain_disk_size(struct stor_chain *c)
 	uint8_t lo = 0, hi = 0xff;
 
 	return stor_db_size(c->db, &lo, 1, &hi, 1);
+}
+
+/* ---- the stale transaction index ---- */
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	cons_put_le32(p, (uint32_t)v);
+	cons_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)cons_le32(p) | (uint64_t)cons_le32(p + 4) << 32;
+}
+
+static void stale_seq_key(uint8_t key[9], uint64_t seq)
+{
+	key[0] = STOR_KEY_STALE_SEQ;
+	stor_put_be32(key + 1, (uint32_t)(seq >> 32));
+	stor_put_be32(key + 5, (uint32_t)seq);
+}
+
+static int stale_load(struct stor_chain *c, char *err, size_t errlen)
+{
+	uint8_t key = STOR_KEY_STALE, *val;
+	size_t len;
+	int rc;
+
+	if (c->stale_loaded)
+		return 0;
+	rc = stor_db_get(c->db, &key, 1, &val, &len, err, errlen);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 && len != 8) {
+		free(val);
+		errf(err, errlen, "%s", "corrupt stale tx index counter");
+		return -1;
+	}
+	c->stale_next = rc == 1 ? le64(val) : 0;
+	if (rc == 1)
+		free(val);
+	c->stale_loaded = true;
+	return 0;
+}
+
+/* Queues the removal of entry seq (flushed, as STOR_STALE_MAX guarantees), if still present. */
+static int stale_forget(struct stor_chain *c, uint64_t seq, char *err, size_t errlen)
+{
+	uint8_t skey[9], tkey[33], *txid, *val;
+	size_t len, vlen;
+	int rc;
+
+	stale_seq_key(skey, seq);
+	rc = stor_db_get(c->db, skey, sizeof(skey), &txid, &len, err, errlen);
+	if (rc <= 0)
+		return rc;
+	stor_batch_del(c->pending, skey, sizeof(skey));
+	if (len != 32) {
+		free(txid);
+		return 0;
+	}
+	key33(tkey, STOR_KEY_STALE, txid);
+	free(txid);
+	rc = stor_db_get(c->db, tkey, sizeof(tkey), &val, &vlen, err, errlen);
+	if (rc <= 0)
+		return rc;
+	if (vlen == 48 && le64(val + 40) == seq)   /* not recorded again since */
+		stor_batch_del(c->pending, tkey, sizeof(tkey));
+	free(val);
+	return 0;
+}
+
+int stor_stale_record(struct stor_chain *c, const struct cons_block *b, int64_t time,
+		      char *err, size_t errlen)
+{
+	uint8_t key = STOR_KEY_STALE, tkey[33], skey[9], val[48], next[8];
+
+	if (stale_load(c, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < b->n_tx; i++) {
+		uint64_t seq = c->stale_next++;
+		if (seq >= STOR_STALE_MAX && stale_forget(c, seq - STOR_STALE_MAX, err, errlen) < 0)
+			return -1;
+		memcpy(val, b->hash, 32);
+		put_le64(val + 32, (uint64_t)time);
+		put_le64(val + 40, seq);
+		key33(tkey, STOR_KEY_STALE, b->tx[i].txid);
+		stor_batch_put(c->pending, tkey, sizeof(tkey), val, sizeof(val));
+		stale_seq_key(skey, seq);
+		stor_batch_put(c->pending, skey, sizeof(skey), b->tx[i].txid, 32);
+	}
+	put_le64(next, c->stale_next);
+	stor_batch_put(c->pending, &key, 1, next, sizeof(next));
+	return 0;
+}
+
+int stor_stale_get(struct stor_chain *c, const uint8_t txid[32], uint8_t block[32],
+		   int64_t *time, char *err, size_t errlen)
+{
+	uint8_t key[33], *val;
+	size_t vlen;
+	int rc;
+
+	key33(key, STOR_KEY_STALE, txid);
+	rc = stor_db_get(c->db, key, sizeof(key), &val, &vlen, err, errlen);
+	if (rc <= 0)
+		return rc;
+	if (vlen != 48) {
+		free(val);
+		errf(err, errlen, "%s", "corrupt stale tx index record");
+		return -1;
+	}
+	memcpy(block, val, 32);
+	*time = (int64_t)le64(val + 32);
+	free(val);
+	return 1;
 }

@@ -164,6 +164,30 @@ int stor_addr_utxos(struct stor_chain *c, const uint8_t pkh[20],
 		    void *ctx, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /*
+ * The stale transaction index: where the transactions of disconnected
+ * blocks can still be found. Storage only keeps it; the node decides what
+ * to record. At most STOR_STALE_MAX transactions are remembered, the
+ * oldest recorded forgotten first (a transaction recorded again moves to
+ * the newest place). STOR_STALE_MAX must exceed the transactions of one
+ * block (a 1 MB block holds under 17,000), so that the entries a record
+ * forgets are always flushed ones.
+ */
+#define STOR_STALE_MAX 100000
+/*
+ * Queues, in the pending batch of the disconnect that just removed b (call
+ * it right after stor_disconnect_block, before the next flush), that every
+ * transaction of b is in block b, disconnected at time. 0, or -1 with err.
+ */
+int stor_stale_record(struct stor_chain *c, const struct cons_block *b, int64_t time,
+		      char *err, size_t errlen) __attribute__((warn_unused_result));
+/*
+ * The flushed stale index's entry for txid: 1 with the block's hash and
+ * the disconnection time, 0 if none, -1 error.
+ */
+int stor_stale_get(struct stor_chain *c, const uint8_t txid[32], uint8_t block[32],
+		   int64_t *time, char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/*
  * Deletes the whole chain state (coins, undo, heights, indexes, tip) and
  * clears the VALID bit of every index record, keeping bodies and headers:
  * the first step of --reindex. 0 / -1.

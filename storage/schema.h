@@ -15,6 +15,11 @@
  *   'T'                          -> chain tip marker: hash of the block the
  *                                   coin set and indexes reflect
  *   'G'                          -> genesis hash: which chain this database holds
+ *   'S'                          -> stale tx index: u64 next sequence number
+ *   'S' txid[32]                 -> stale tx index: hash[32] of the side-branch block
+ *                                   holding txid, u64 time it was disconnected, u64 seq
+ *   's' seq[8]                   -> txid[32]: the stale index's order, to forget the
+ *                                   oldest entry beyond STOR_STALE_MAX
  *
  * Values use Bitcoin-style little-endian integers. This header only
  * describes bytes; it does no I/O.
@@ -42,6 +47,8 @@
 #define STOR_KEY_ADDRUTXO 'a'
 #define STOR_KEY_TIP 'T'
 #define STOR_KEY_GENESIS 'G'
+#define STOR_KEY_STALE 'S'
+#define STOR_KEY_STALE_SEQ 's'
 
 #define STOR_COIN_KEY_LEN 37
 #define STOR_COIN_VAL_LEN 33

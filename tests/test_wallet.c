@@ -2,7 +2,8 @@
  * Tests for the wallet library: amounts, the file round trip, encryption,
  * refused files, a write killed before its rename (wallet.c); fees, coin
  * selection and signed payments exact to the base unit (spend.c); coins and
- * balances from address-index answers (coins.c).
+ * balances from address-index answers (coins.c); the states of remembered
+ * transactions through a reorganisation and the history file (history.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include "consensus/script.h"
 #include "consensus/sig.h"
 #include "wallet/coins.h"
+#include "wallet/history.h"
 #include "wallet/spend.h"
 #include "wallet/wallet.h"
 
@@ -654,6 +656,193 @@ static void test_wallet_coins_collect(void **state)
 	wal_release(&w);
 }
 
+/* ---- history.c ---- */
+
+static const char H1[] = "1111111111111111111111111111111111111111111111111111111111111111";
+static const char H2[] = "2222222222222222222222222222222222222222222222222222222222222222";
+static const char H3[] = "3333333333333333333333333333333333333333333333333333333333333333";
+static const char TX[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+static const char TY[] = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+static struct wal_obs obs(enum wal_obs_kind kind, const char *block, int64_t height,
+			  int64_t conf)
+{
+	struct wal_obs o;
+
+	memset(&o, 0, sizeof(o));
+	o.kind = kind;
+	if (block)
+		snprintf(o.block, sizeof(o.block), "%s", block);
+	o.height = height;
+	o.confirmations = conf;
+	return o;
+}
+
+/* A payment's life through a partition: mempool, confirmed 2 deep, conflicted at the heal. */
+static void test_wallet_history_conflicted_by_reorg(void **state)
+{
+	struct wal_hist_tx t;
+	struct wal_obs o;
+	char line[200];
+
+	memset(&t, 0, sizeof(t));
+	o = obs(WAL_OBS_MEMPOOL, NULL, 0, 0);
+	wal_hist_classify(&t, &o);
+	assert_int_equal(t.state, WAL_TX_MEMPOOL);
+	assert_int_equal(t.confirmations, 0);
+	o = obs(WAL_OBS_ACTIVE, H1, 102, 2);
+	wal_hist_classify(&t, &o);
+	assert_int_equal(t.state, WAL_TX_CONFIRMED);
+	assert_int_equal(t.confirmations, 2);
+	wal_hist_describe(line, sizeof(line), &t);
+	assert_string_equal(line, "confirmed (2)");
+	/* The heal: its block is stale; the other side's payment, 4 deep, spent its input. */
+	o = obs(WAL_OBS_STALE, H1, 102, 0);
+	snprintf(o.conflict_txid, sizeof(o.conflict_txid), "%s", TY);
+	snprintf(o.conflict_block, sizeof(o.conflict_block), "%s", H2);
+	o.conflict_height = 102;
+	o.conflict_confirmations = 4;
+	wal_hist_classify(&t, &o);
+	assert_int_equal(t.state, WAL_TX_CONFLICTED);
+	assert_int_equal(t.confirmations, -4);          /* Core's count: -(depth of the winner) */
+	assert_string_equal(t.conflict_txid, TY);
+	assert_string_equal(t.conflict_block, H2);
+	assert_int_equal(t.n_blocks, 1);                /* the same block is remembered once */
+	assert_string_equal(t.blocks[0].hash, H1);
+	wal_hist_describe(line, sizeof(line), &t);
+	assert_string_equal(line, "conflicted: double-spent by bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+			    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb in block 102");
+	assert_string_equal(wal_tx_state_name(t.state), "conflicted");
+	/* A node without the evidence: remembered blocks and a spent input still say conflicted. */
+	o = obs(WAL_OBS_MISSING, NULL, 0, 0);
+	o.inputs_spent = true;
+	wal_hist_classify(&t, &o);
+	assert_int_equal(t.state, WAL_TX_CONFLICTED);
+	assert_int_equal(t.confirmations, 0);
+	assert_string_equal(t.conflict_txid, "");
+}
+
+static void test_wallet_history_returned_and_confirmed_again(void **state)
+{
+	struct wal_hist_tx t;
+	struct wal_obs o;
+	char line[200];
+
+	memset(&t, 0, sizeof(t));
+	o = obs(WAL_OBS_ACTIVE, H1, 102, 1);
+	wal_hist_classify(&t, &o);
+	o = obs(WAL_OBS_MEMPOOL, NULL, 0, 0);       /* its block disconnected, no conflict */
+	wal_hist_classify(&t, &o);
+	assert_int_equal(t.state, WAL_TX_RETURNED);
+	assert_int_equal(t.confirmations, 0);
+	wal_hist_describe(line, sizeof(line), &t);
+	assert_string_equal(line, "returned to the mempool by a reorganisation (was in block 102)");
+	o = obs(WAL_OBS_ACTIVE, H3, 106, 1);
+	wal_hist_classify(&t, &o);
+	assert_int_equal(t.state, WAL_TX_CONFIRMED);
+	assert_int_equal(t.n_blocks, 2);
+	assert_string_equal(t.blocks[1].hash, H3);
+}
+
+static void test_wallet_history_abandoned_and_dropped(void **state)
+{
+	struct wal_hist_tx t;
+	struct wal_obs o;
+
+	memset(&t, 0, sizeof(t));
+	o = obs(WAL_OBS_MISSING, NULL, 0, 0);
+	o.inputs_spent = true;                   /* never confirmed, inputs spent elsewhere */
+	wal_hist_classify(&t, &o);
+	assert_int_equal(t.state, WAL_TX_ABANDONED);
+	o.inputs_spent = false;
+	wal_hist_classify(&t, &o);
+	assert_int_equal(t.state, WAL_TX_DROPPED);
+	/* A stale block whose inputs the node finds unspent: not conflicted. */
+	o = obs(WAL_OBS_STALE, H1, 50, 0);
+	wal_hist_classify(&t, &o);
+	assert_int_equal(t.state, WAL_TX_DROPPED);
+	o.inputs_spent = true;
+	wal_hist_classify(&t, &o);
+	assert_int_equal(t.state, WAL_TX_CONFLICTED);
+}
+
+static void test_wallet_history_blocks_bounded(void **state)
+{
+	struct wal_hist_tx t;
+	char hash[65];
+
+	memset(&t, 0, sizeof(t));
+	for (int i = 0; i < WAL_HIST_BLOCKS + 3; i++) {
+		snprintf(hash, sizeof(hash), "%064x", i);
+		wal_hist_seen(&t, hash, i);
+	}
+	assert_int_equal(t.n_blocks, WAL_HIST_BLOCKS);
+	assert_int_equal(t.blocks[0].height, 3);        /* the oldest forgotten */
+	wal_hist_seen(&t, "short", 1);                  /* not a hash: ignored */
+	assert_int_equal(t.n_blocks, WAL_HIST_BLOCKS);
+}
+
+static void test_wallet_history_file_round_trip(void **state)
+{
+	struct wal_history h, back;
+	struct wal_hist_tx *t;
+	char path[200], err[300];
+	struct stat st;
+	FILE *f;
+
+	tmp_path(path, sizeof(path));
+	wal_history_init(&h);
+	assert_int_equal(wal_history_load(&h, path, err, sizeof(err)), 0);   /* none yet: empty */
+	assert_int_equal(h.n, 0);
+	assert_null(wal_history_get(&h, "not a txid"));
+	t = wal_history_get(&h, TX);
+	assert_non_null(t);
+	t->net = -1000000225;
+	t->fee = 225;
+	t->fee_known = true;
+	snprintf(t->inputs[0], sizeof(t->inputs[0]), "%s:1", TY);
+	t->n_inputs = 1;
+	wal_hist_seen(t, H1, 102);
+	assert_ptr_equal(wal_history_get(&h, TX), t);
+	assert_non_null(wal_history_get(&h, TY));
+	assert_int_equal(wal_history_save(&h, path, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	wal_history_init(&back);
+	assert_int_equal(wal_history_load(&back, path, err, sizeof(err)), 0);
+	assert_int_equal(back.n, 2);
+	t = wal_history_find(&back, TX);
+	assert_non_null(t);
+	assert_int_equal(t->net, -1000000225);
+	assert_true(t->fee_known);
+	assert_int_equal(t->fee, 225);
+	assert_int_equal(t->n_blocks, 1);
+	assert_string_equal(t->blocks[0].hash, H1);
+	assert_int_equal(t->blocks[0].height, 102);
+	assert_int_equal(t->n_inputs, 1);
+	assert_false(wal_history_find(&back, TY)->fee_known);
+	wal_history_release(&back);
+	/* A damaged file is refused with a message, never half read. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"version\": 1, \"txs\": [{\"txid\": \"zz\"}]}", f);
+	fclose(f);
+	wal_history_init(&back);
+	assert_int_equal(wal_history_load(&back, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "malformed"));
+	wal_history_release(&back);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[1, 2", f);
+	fclose(f);
+	wal_history_init(&back);
+	assert_int_equal(wal_history_load(&back, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a wallet history file"));
+	wal_history_release(&back);
+	wal_history_release(&h);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,6 +865,11 @@ int main(void)
 		cmocka_unit_test(test_wallet_build_payment_without_change),
 		cmocka_unit_test(test_wallet_coins_collect),
 		cmocka_unit_test(test_wallet_import_other_chain),
+		cmocka_unit_test(test_wallet_history_conflicted_by_reorg),
+		cmocka_unit_test(test_wallet_history_returned_and_confirmed_again),
+		cmocka_unit_test(test_wallet_history_abandoned_and_dropped),
+		cmocka_unit_test(test_wallet_history_blocks_bounded),
+		cmocka_unit_test(test_wallet_history_file_round_trip),
 	};
 
 	P = cons_params_by_name("regtest");

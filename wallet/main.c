@@ -21,6 +21,7 @@
 #include "consensus/tx.h"
 #include "util/hex.h"
 #include "wallet/coins.h"
+#include "wallet/history.h"
 #include "wallet/spend.h"
 #include "wallet/wallet.h"
 
@@ -48,7 +49,11 @@ static const char usage[] =
 	"  addresses             every address of the wallet\n"
 	"  balance               confirmed, unconfirmed and immature coins\n"
 	"  send ADDRESS AMOUNT   pay AMOUNT coins (up to 8 decimals); prints the txid\n"
-	"  history               the wallet's transactions, oldest first\n"
+	"  history               the wallet's transactions, oldest first, each with its\n"
+	"                        state: in the mempool, confirmed (N), returned to the\n"
+	"                        mempool by a reorganisation, conflicted (negative\n"
+	"                        confirmations, with the tx that replaced it), abandoned;\n"
+	"                        remembered in <wallet>.history (doc/wallet-history.md)\n"
 	"  dumpkey ADDRESS       the address's secret key (WIF)\n"
 	"  importkey WIF         add a secret key\n"
 	"\n"
@@ -396,6 +401,9 @@ static void report(const struct app *a, const struct cons_tx *tx, const struct w
 		printf("%s\n", a->dry_run ? hex : txid);
 }
 
+static void remember_payment(struct app *a, const struct wal_coins *cs,
+			     const struct wal_plan *plan, const uint8_t dest[20], const char *txid);
+
 /* Signs the planned payment and sends it (or, in a dry run, only shows it). */
 static void pay(struct app *a, struct wal_coins *cs, struct wal_plan *plan, const uint8_t dest[20],
 		int64_t rate)
@@ -420,6 +428,7 @@ static void pay(struct app *a, struct wal_coins *cs, struct wal_plan *plan, cons
 		r = rpc(a, "sendrawtransaction", json_pack("[s]", hex));
 		if (!json_is_string(r) || strcmp(json_string_value(r), txid) != 0)
 			die("%s", "the node answered sendrawtransaction with another txid");
+		remember_payment(a, cs, plan, dest, txid);
 	}
 	report(a, &tx, plan, rate, txid, a->dry_run || a->json ? hex : NULL);
 	json_decref(r);
@@ -449,13 +458,61 @@ static int cmd_send(struct app *a, const char *addr, const char *amount_s)
 
 /* ---- history ---- */
 
-struct row {
-	char txid[65];
-	int64_t confirmations;
-	int64_t net;             /* to the wallet, minus what it spent */
-	int64_t fee;             /* meaningful when fee_known */
-	bool coinbase, fee_known;
-};
+static void history_path(const struct app *a, char *out, size_t len)
+{
+	snprintf(out, len, "%s.history", a->path);
+}
+
+/* Reads the sidecar; -1 (after a warning) if it is unreadable and !fatal. */
+static int load_history(struct app *a, struct wal_history *h, bool fatal)
+{
+	char path[720], err[900];
+
+	history_path(a, path, sizeof(path));
+	wal_history_init(h);
+	if (wal_history_load(h, path, err, sizeof(err)) == 0)
+		return 0;
+	if (fatal)
+		die("%s", err);
+	fprintf(stderr, "flint-wallet: warning: %s; the payment is not remembered\n", err);
+	wal_history_release(h);
+	return -1;
+}
+
+/* Saving the memory is best effort once a payment is out: a warning, not a failure. */
+static void save_history(struct app *a, const struct wal_history *h)
+{
+	char path[720], err[900];
+
+	history_path(a, path, sizeof(path));
+	if (wal_history_save(h, path, err, sizeof(err)) < 0)
+		fprintf(stderr, "flint-wallet: warning: %s\n", err);
+}
+
+/* Remembers a payment just sent: its amounts and inputs, before any block holds it. */
+static void remember_payment(struct app *a, const struct wal_coins *cs,
+			     const struct wal_plan *plan, const uint8_t dest[20], const char *txid)
+{
+	struct wal_history h;
+	struct wal_hist_tx *t;
+
+	if (load_history(a, &h, false) < 0)
+		return;                 /* the payment is out: a broken memory must not fail it */
+	t = wal_history_get(&h, txid);
+	if (t) {
+		t->net = plan->change - plan->in_total + (wal_find_pkh(&a->w, dest) ? plan->amount : 0);
+		t->fee = plan->fee;
+		t->fee_known = true;
+		for (size_t i = 0; i < plan->n_in && i < WAL_HIST_INPUTS; i++) {
+			char prev[65];
+			util_hex_encode_rev(prev, cs->v[i].op.txid, 32);
+			snprintf(t->inputs[i], sizeof(t->inputs[i]), "%s:%u", prev, cs->v[i].op.n);
+			t->n_inputs = i + 1;
+		}
+		save_history(a, &h);
+	}
+	wal_history_release(&h);
+}
 
 /* Adds output value v (in coins) to *all and, if it pays the wallet, to *mine; -1 if absurd. */
 static int add_output(struct app *a, json_t *out, int64_t *all, int64_t *mine)
@@ -472,130 +529,283 @@ static int add_output(struct app *a, json_t *out, int64_t *all, int64_t *mine)
 	return *all <= cap ? 0 : -1;   /* each sum stays within the cap: no overflow */
 }
 
-static void sum_inputs(struct app *a, struct row *r, json_t *vin, int64_t *all, int64_t *mine)
+/* Sums the inputs' values and remembers them as "txid:n"; fee_known cleared if one is unknown. */
+static void sum_inputs(struct app *a, struct wal_hist_tx *t, json_t *vin, int64_t *all,
+		       int64_t *mine)
 {
 	struct client_error e;
 	size_t i;
 	json_t *io;
 
+	t->n_inputs = 0;
 	json_array_foreach(vin, i, io) {
 		const char *prev = json_string_value(json_object_get(io, "txid"));
 		json_t *n = json_object_get(io, "vout"), *tx = NULL;
 		if (json_object_get(io, "coinbase")) {
-			r->coinbase = true;
+			t->coinbase = true;
 			continue;
 		}
+		if (prev && json_is_integer(n) && t->n_inputs < WAL_HIST_INPUTS && strlen(prev) == 64)
+			snprintf(t->inputs[t->n_inputs++], sizeof(t->inputs[0]), "%s:%lld", prev,
+				 (long long)json_integer_value(n));
 		if (prev && json_is_integer(n))
 			tx = client_call(a->c, "getrawtransaction", json_pack("[s, b]", prev, 1), &e);
 		if (!tx || add_output(a, json_array_get(json_object_get(tx, "vout"),
 							(size_t)json_integer_value(n)), all, mine) < 0)
-			r->fee_known = false;
+			t->fee_known = false;
 		json_decref(tx);
 	}
 }
 
-static void fill_row(struct app *a, const char *txid, struct row *r)
+/* The amounts of tx (getrawtransaction's verbose answer) for the wallet, into t. */
+static void fill_amounts(struct app *a, json_t *tx, struct wal_hist_tx *t)
 {
-	json_t *tx = rpc(a, "getrawtransaction", json_pack("[s, b]", txid, 1)), *io;
 	int64_t in_all = 0, in_mine = 0, out_all = 0, out_mine = 0;
 	size_t i;
+	json_t *io;
 
-	memset(r, 0, sizeof(*r));
-	snprintf(r->txid, sizeof(r->txid), "%s", txid);
-	r->fee_known = true;
-	sum_inputs(a, r, json_object_get(tx, "vin"), &in_all, &in_mine);
+	t->fee_known = true;
+	t->coinbase = false;
+	sum_inputs(a, t, json_object_get(tx, "vin"), &in_all, &in_mine);
 	json_array_foreach(json_object_get(tx, "vout"), i, io)
 		if (add_output(a, io, &out_all, &out_mine) < 0)
-			die("the node's transaction %s has impossible amounts", txid);
-	r->confirmations = json_integer_value(json_object_get(tx, "confirmations"));
-	r->net = out_mine - in_mine;
-	r->fee = in_all - out_all;
+			die("the node's transaction %s has impossible amounts", t->txid);
+	t->net = out_mine - in_mine;
+	t->fee = in_all - out_all;
 	/* Only a payment from the wallet has a fee of its own to show. */
-	r->fee_known = r->fee_known && !r->coinbase && in_mine > 0;
-	json_decref(tx);
+	t->fee_known = t->fee_known && !t->coinbase && in_mine > 0;
 }
 
-static int by_string(const void *x, const void *y)
+static void copy_hash(char out[65], json_t *v)
 {
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
+	const char *s = json_string_value(v);
+
+	snprintf(out, 65, "%s", s && strlen(s) == 64 ? s : "");
+}
+
+/* True if the node says an input t remembers is spent (in a block or its mempool). */
+static bool an_input_spent(struct app *a, const struct wal_hist_tx *t)
+{
+	for (size_t i = 0; i < t->n_inputs; i++) {
+		char prev[65];
+		unsigned n;
+		struct client_error e;
+		json_t *r;
+		if (sscanf(t->inputs[i], "%64[0-9a-f]:%u", prev, &n) != 2)
+			continue;
+		r = client_call(a->c, "gettxout", json_pack("[s, i, b]", prev, (int)n, 1), &e);
+		if (!r && (e.code == CLIENT_ERR_CONNECT || e.code == CLIENT_ERR_AUTH))
+			die("%s", e.message);
+		if (r && json_is_null(r)) {         /* gettxout's answer for a spent output */
+			json_decref(r);
+			return true;
+		}
+		json_decref(r);
+	}
+	return false;
+}
+
+/* What the node says of t now (getrawtransaction, and gettxout for its inputs if needed). */
+static void observe(struct app *a, struct wal_hist_tx *t, struct wal_obs *o)
+{
+	struct client_error e;
+	json_t *tx = client_call(a->c, "getrawtransaction", json_pack("[s, b]", t->txid, 1), &e);
+	json_t *c;
+
+	memset(o, 0, sizeof(*o));
+	if (!tx && e.code != -5)
+		die("%s", e.message);
+	if (!tx) {
+		o->kind = WAL_OBS_MISSING;
+		o->inputs_spent = an_input_spent(a, t);
+		return;
+	}
+	fill_amounts(a, tx, t);
+	copy_hash(o->block, json_object_get(tx, "blockhash"));
+	o->height = json_integer_value(json_object_get(tx, "height"));
+	o->confirmations = json_integer_value(json_object_get(tx, "confirmations"));
+	c = json_array_get(json_object_get(tx, "conflicts"), 0);
+	if (!o->block[0])
+		o->kind = WAL_OBS_MEMPOOL;
+	else if (json_is_false(json_object_get(tx, "in_active_chain")))
+		o->kind = WAL_OBS_STALE;
+	else
+		o->kind = WAL_OBS_ACTIVE;
+	if (o->kind == WAL_OBS_STALE && c) {
+		copy_hash(o->conflict_txid, json_object_get(c, "txid"));
+		copy_hash(o->conflict_block, json_object_get(c, "blockhash"));
+		o->conflict_height = json_integer_value(json_object_get(c, "height"));
+		o->conflict_confirmations = json_integer_value(json_object_get(c, "confirmations"));
+	} else if (o->kind == WAL_OBS_STALE) {
+		o->inputs_spent = an_input_spent(a, t);
+	}
+	json_decref(tx);
 }
 
 static int by_age(const void *x, const void *y)
 {
-	const struct row *a = x, *b = y;
+	const struct wal_hist_tx *a = x, *b = y;
 
 	if (a->confirmations != b->confirmations)
 		return a->confirmations < b->confirmations ? 1 : -1;
 	return strcmp(a->txid, b->txid);
 }
 
-/* Every txid touching the wallet, confirmed or in the pool, sorted and each once. */
-static const char **wallet_txids(json_t *ids, json_t *pool, size_t *n)
+/* Every txid the node's address index and mempool hold for the wallet, into h. */
+static void gather(struct app *a, struct wal_history *h)
 {
-	const char **v = malloc((json_array_size(ids) + json_array_size(pool) + 1) * sizeof(*v));
-	size_t i, k = 0;
+	json_t *ids = addr_call(a, "getaddresstxids");
+	json_t *pool = addr_call(a, "getaddressmempool");
+	size_t i;
 	json_t *o;
 
-	if (!v)
-		die("%s", "out of memory");
 	json_array_foreach(ids, i, o)
-		if (json_is_string(o))
-			v[k++] = json_string_value(o);
-	json_array_foreach(pool, i, o)
-		if (json_is_string(json_object_get(o, "txid")))
-			v[k++] = json_string_value(json_object_get(o, "txid"));
-	qsort(v, k, sizeof(*v), by_string);
-	*n = 0;
-	for (i = 0; i < k; i++)
-		if (*n == 0 || strcmp(v[*n - 1], v[i]) != 0)
-			v[(*n)++] = v[i];
-	return v;
+		if (json_is_string(o) && !wal_history_get(h, json_string_value(o)))
+			die("%s", "out of memory, or too many transactions to remember");
+	json_array_foreach(pool, i, o) {
+		const char *txid = json_string_value(json_object_get(o, "txid"));
+		if (txid && !wal_history_get(h, txid))
+			die("%s", "out of memory, or too many transactions to remember");
+	}
+	json_decref(ids);
+	json_decref(pool);
 }
 
-static void print_row(const struct app *a, const struct row *r, bool last)
+/* Side-branch blocks history reads, at most, to find the wallet's transactions in them. */
+#define SIDE_SCAN_BLOCKS 200
+
+/* True if tx (getblock verbosity 2) pays the wallet or spends a remembered tx's output to it. */
+static bool touches_wallet(struct app *a, const struct wal_history *h, json_t *tx)
 {
-	char net[32], fee[32];
+	struct client_error e;
+	size_t i;
+	json_t *io;
+
+	json_array_foreach(json_object_get(tx, "vout"), i, io) {
+		const char *addr = json_string_value(json_object_get(json_object_get(io,
+			"scriptPubKey"), "address"));
+		if (addr && wal_find(&a->w, addr))
+			return true;
+	}
+	json_array_foreach(json_object_get(tx, "vin"), i, io) {
+		const char *prev = json_string_value(json_object_get(io, "txid"));
+		int64_t in = 0, mine = 0;
+		json_t *ptx;
+		if (!prev || !wal_history_find(h, prev))
+			continue;
+		ptx = client_call(a->c, "getrawtransaction", json_pack("[s, b]", prev, 1), &e);
+		(void)add_output(a, json_array_get(json_object_get(ptx, "vout"),
+			(size_t)json_integer_value(json_object_get(io, "vout"))), &in, &mine);
+		json_decref(ptx);
+		if (mine > 0)
+			return true;
+	}
+	return false;
+}
+
+/* Remembers the wallet's txs of block b (getblock verbosity 2), with b as a block they were in. */
+static void remember_block(struct app *a, struct wal_history *h, json_t *b)
+{
+	const char *hash = json_string_value(json_object_get(b, "hash"));
+	int64_t height = json_integer_value(json_object_get(b, "height"));
+	size_t i;
+	json_t *tx;
+
+	json_array_foreach(json_object_get(b, "tx"), i, tx) {
+		const char *txid = json_string_value(json_object_get(tx, "txid"));
+		struct wal_hist_tx *t;
+		if (!txid || !hash || !touches_wallet(a, h, tx))
+			continue;
+		t = wal_history_get(h, txid);
+		if (!t)
+			die("%s", "out of memory, or too many transactions to remember");
+		wal_hist_seen(t, hash, height);
+	}
+}
+
+/*
+ * The wallet's transactions in side branches (every tip of getchaintips but
+ * the active and invalid ones, newest blocks first, SIDE_SCAN_BLOCKS at
+ * most): a payment a reorganisation undid before any history run saw it.
+ */
+static void scan_side_branches(struct app *a, struct wal_history *h)
+{
+	json_t *tips = rpc(a, "getchaintips", NULL), *tip;
+	struct client_error e;
+	size_t i, read = 0;
+
+	json_array_foreach(tips, i, tip) {
+		const char *status = json_string_value(json_object_get(tip, "status"));
+		char hash[65];
+		int64_t len = json_integer_value(json_object_get(tip, "branchlen"));
+		if (!status || strcmp(status, "active") == 0 || strcmp(status, "invalid") == 0)
+			continue;
+		copy_hash(hash, json_object_get(tip, "hash"));
+		for (int64_t k = 0; k < len && hash[0] && read < SIDE_SCAN_BLOCKS; k++, read++) {
+			json_t *b = client_call(a->c, "getblock", json_pack("[s, i]", hash, 2), &e);
+			if (!b)
+				break;              /* a header without its block */
+			remember_block(a, h, b);
+			copy_hash(hash, json_object_get(b, "previousblockhash"));
+			json_decref(b);
+		}
+	}
+	json_decref(tips);
+}
+
+static void print_row(const struct app *a, const struct wal_hist_tx *r, bool last)
+{
+	char net[32], fee[32], state[200];
 
 	wal_format_amount(net, r->net);
 	if (r->fee_known)
 		wal_format_amount(fee, r->fee);
 	else
 		snprintf(fee, sizeof(fee), a->json ? "null" : r->coinbase ? "coinbase" : "-");
-	if (a->json)
-		printf("  {\"txid\": \"%s\", \"confirmations\": %lld, \"amount\": %s, \"fee\": %s, "
-		       "\"coinbase\": %s}%s\n", r->txid, (long long)r->confirmations, net, fee,
-		       r->coinbase ? "true" : "false", last ? "" : ",");
+	wal_hist_describe(state, sizeof(state), r);
+	if (!a->json) {
+		printf("%13lld  %-64s  %16s  %12s  %s\n", (long long)r->confirmations, r->txid, net,
+		       fee, state);
+		return;
+	}
+	printf("  {\"txid\": \"%s\", \"confirmations\": %lld, \"amount\": %s, \"fee\": %s, "
+	       "\"coinbase\": %s, \"state\": \"%s\", \"description\": \"%s\", \"blocks\": [",
+	       r->txid, (long long)r->confirmations, net, fee, r->coinbase ? "true" : "false",
+	       wal_tx_state_name(r->state), state);
+	for (size_t i = 0; i < r->n_blocks; i++)
+		printf("%s{\"hash\": \"%s\", \"height\": %lld}", i ? ", " : "", r->blocks[i].hash,
+		       (long long)r->blocks[i].height);
+	if (r->conflict_txid[0])
+		printf("], \"conflict\": {\"txid\": \"%s\", \"blockhash\": \"%s\", \"height\": %lld}}%s\n",
+		       r->conflict_txid, r->conflict_block, (long long)r->conflict_height,
+		       last ? "" : ",");
 	else
-		printf("%13lld  %-64s  %16s  %12s\n", (long long)r->confirmations, r->txid, net, fee);
+		printf("], \"conflict\": null}%s\n", last ? "" : ",");
 }
 
 static int cmd_history(struct app *a)
 {
-	json_t *ids, *pool;
-	const char **txids;
-	struct row *rows;
-	size_t n;
+	struct wal_history h;
+	struct wal_obs o;
 
 	open_wallet(a, false);
-	ids = addr_call(a, "getaddresstxids");
-	pool = addr_call(a, "getaddressmempool");
-	txids = wallet_txids(ids, pool, &n);
-	rows = calloc(n + 1, sizeof(*rows));
-	if (!rows)
-		die("%s", "out of memory");
-	for (size_t i = 0; i < n; i++)
-		fill_row(a, txids[i], &rows[i]);
-	qsort(rows, n, sizeof(*rows), by_age);
-	printf(a->json ? "[\n" : "%13s  %-64s  %16s  %12s\n", "confirmations", "txid", "amount",
-	       "fee");
-	for (size_t i = 0; i < n; i++)
-		print_row(a, &rows[i], i + 1 == n);
+	(void)load_history(a, &h, true);
+	gather(a, &h);
+	scan_side_branches(a, &h);
+	for (size_t i = 0; i < h.n; i++) {
+		observe(a, &h.v[i], &o);
+		wal_hist_classify(&h.v[i], &o);
+	}
+	save_history(a, &h);
+	if (h.n)
+		qsort(h.v, h.n, sizeof(*h.v), by_age);
+	printf(a->json ? "[\n" : "%13s  %-64s  %16s  %12s  %s\n", "confirmations", "txid",
+	       "amount", "fee", "state");
+	for (size_t i = 0; i < h.n; i++)
+		print_row(a, &h.v[i], i + 1 == h.n);
 	if (a->json)
 		printf("]\n");
-	free(rows);
-	free(txids);
-	json_decref(ids);
-	json_decref(pool);
+	wal_history_release(&h);
 	return 0;
 }
 

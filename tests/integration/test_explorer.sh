@@ -48,6 +48,10 @@ check "the confirmed tx" has "ex tx $TXID" "confirmed     in block 106"
 CB2=$(rpc getblock "$(rpc getblockhash 2)" | python3 -c 'import json, sys; print(json.load(sys.stdin)["tx"][0])')
 check "a coinbase shows as new coins" has "ex tx $CB2" "coinbase (new coins)"
 check "address: its coinbase outputs" has "ex address $ADDR" "^transactions"
+CB107=$(rpc getblock "$OLD107" | python3 -c 'import json, sys; print(json.load(sys.stdin)["tx"][0])')
+check "a tx of a block the fork disconnected: stale, with its block" has "ex tx $CB107" \
+	"^stale         was in block 107 ($OLD107), now on a side branch since the reorganisation at [0-9-]* [0-9:]* UTC; its new coins exist only on that branch"
+check "address: the side branch's coinbase listed as stale" has "ex address $ADDR" "^$CB107  was in block 107"
 check "tips: the side branch" has "ex tips" "$OLD108 *2 *valid-fork"
 check "tips: the active tip" has "ex tips" "$TIP *0 *active"
 check "tree marks the active tip" has "ex tree --depth 6" "^\\* 109 .*<- active tip"
