@@ -29,6 +29,12 @@ check "-rpcconnect and -rpcport" \
 check "a number argument goes as JSON" is "cli0 getblockhash 0" \
 	"$(cli0 getblock "$(cli0 getblockhash 0)" | grep '"hash"' | cut -d'"' -f4)"
 check "a string argument stays a string" is "cli0 getblockheader $(cli0 getblockhash 5) false | wc -c" 161
+check "-named sends NAME=VALUE as named parameters" is "cli0 -named getblockhash height=5" "$(cli0 getblockhash 5)"
+check "-named converts by the parameter's name" \
+	has "cli0 -named getblock blockhash=$(cli0 getblockhash 5) verbosity=1" '"height": 5,'
+check "-named: an unknown name is the node's -8" has "cli0 -named getblockhash tall=5 2>&1" 'Unknown named parameter tall'
+check "-named: an argument without '=' is refused" has "cli0 -named getblockhash 5 2>&1" "no '=' in named argument"
+check "help METHOD is the node's text" has "cli0 help getblockhash" '^getblockhash height'
 check "a negative number is an argument, not an option" has "cli0 getblockhash -1 2>&1" 'out of range'
 check "results are indented two spaces" has "cli0 getblockchaininfo" '^  "chain": "regtest",$'
 check "a string result prints bare" is "cli0 getbestblockhash | wc -c" 65
