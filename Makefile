@@ -50,7 +50,7 @@ LDFLAGS = $(SANFLAGS) -pthread
 LDLIBS  = $(PKG_LIBS) -lm
 
 # Layers, highest first: the link order.
-LAYERS  = testnet wallet client node p2p storage consensus util
+LAYERS  = testnet wallet explorer client node p2p storage consensus util
 LAYER_LIBS = $(foreach l,$(LAYERS),$(BUILD)/lib$(l).a)
 # The layer graph (README, Layout): each layer and every layer it may use.
 # tests/check_layers.sh holds the built objects to it in `make test`; a
@@ -59,10 +59,10 @@ LAYER_LIBS = $(foreach l,$(LAYERS),$(BUILD)/lib$(l).a)
 # only (p2p/protocol.c), not the connections.
 LAYER_USES = util= consensus=util storage=consensus,util p2p=consensus,util \
              node=storage,p2p,consensus,util client=consensus,util \
-             wallet=client,consensus,util testnet=client,p2p/protocol,consensus,util
+             wallet=client,consensus,util explorer=client,consensus,util testnet=client,p2p/protocol,consensus,util
 PROGRAM_USES = flintd:node/flintd.o=node,storage,p2p,consensus,util \
                flint-cli:client/cli.o=client,consensus,util \
-               flint-explorer:node/explorer.o=client,consensus,util \
+               flint-explorer:explorer/main.o=explorer,client,consensus,util \
                flint-wallet:wallet/main.o=wallet,client,consensus,util \
                flint-testnet:testnet/main.o=testnet,client,consensus,util
 comma := ,
@@ -76,7 +76,7 @@ program_libs = $(foreach l,$(LAYERS),$(if $(filter $(l),$(foreach u,$(call progr
 	$(u) $(call uses_of,$(u)))),$(BUILD)/lib$(l).a))
 # Program entry points live beside their layer but not in its library:
 # bin/NAME is built from the main named here.
-PROGRAMS_MAP = flintd:node/flintd.c flint-explorer:node/explorer.c \
+PROGRAMS_MAP = flintd:node/flintd.c flint-explorer:explorer/main.c \
                flint-wallet:wallet/main.c flint-testnet:testnet/main.c \
                flint-cli:client/cli.c
 PROGRAM_MAINS = $(foreach p,$(PROGRAMS_MAP),$(word 2,$(subst :, ,$(p))))
