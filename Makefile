@@ -96,6 +96,8 @@ testnet: all
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+# Only this file may use the SHA extensions; hash.c calls it after checking the CPU.
+$(BUILD)/consensus/sha256_shani.o: CFLAGS += $(if $(filter x86_64 i%86,$(shell uname -m)),-msha -msse4.1)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(LAYER_LIBS)
 	$(CC) $(LDFLAGS) $< $(SUPPORT_OBJ) $(LAYER_LIBS) $(CMOCKA_LIBS) $(LDLIBS) -o $@
