@@ -56,6 +56,17 @@ void cons_sha256d_pairs(uint8_t *out, const uint8_t *in, size_t n)
 	}
 }
 
+void cons_sha256d_x2(uint8_t out0[32], uint8_t out1[32], const void *m0, size_t len0,
+		     const void *m1, size_t len1)
+{
+	if (cons_sha_ni_available()) {
+		cons_shani_sha256d_x2(out0, out1, m0, len0, m1, len1);
+	} else {
+		cons_sha256d(out0, m0, len0);
+		cons_sha256d(out1, m1, len1);
+	}
+}
+
 bool cons_sha_ni_available(void)
 {
 #if defined(__x86_64__) || defined(__i386__)

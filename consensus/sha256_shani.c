@@ -16,6 +16,7 @@
 #include "consensus/sha256_shani.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 
@@ -220,6 +221,77 @@ SHANI void cons_shani_d64x2(uint8_t out[64], const uint8_t in[128])
 	digest_store(out + 32, t0, t1);
 }
 
+/*
+ * Block k of a message of len bytes as SHA-256 pads it, as four message
+ * groups: a full block is read in place, the last one or two are built in
+ * buf (the 0x80 byte, zeros, the length in bits).
+ */
+SHANI static inline void msg_block(__m128i w[4], uint8_t buf[64], const uint8_t *msg, size_t len,
+				   size_t k)
+{
+	const uint8_t *p = buf;
+
+	if (64 * k + 64 <= len) {
+		p = msg + 64 * k;
+	} else {
+		size_t have = len > 64 * k ? len - 64 * k : 0;
+		uint64_t bits = (uint64_t)len * 8;
+
+		memset(buf, 0, 64);
+		if (have)
+			memcpy(buf, msg + 64 * k, have);
+		if (64 * k <= len)
+			buf[have] = 0x80;
+		if (have < 56)
+			for (int i = 0; i < 8; i++)
+				buf[63 - i] = (uint8_t)(bits >> (8 * i));
+	}
+	for (int i = 0; i < 4; i++)
+		w[i] = bswap32x4(_mm_loadu_si128((const __m128i *)(p + 16 * i)));
+}
+
+/* Blocks SHA-256 makes of len bytes: the message, 0x80 and an 8-byte length. */
+static inline size_t n_blocks(size_t len)
+{
+	return (len + 9 + 63) / 64;
+}
+
+SHANI void cons_shani_sha256d_x2(uint8_t out0[32], uint8_t out1[32], const uint8_t *m0,
+				 size_t len0, const uint8_t *m1, size_t len1)
+{
+	__m128i s0, s1, t0, t1, iv0, iv1, w[4], v[4];
+	uint8_t buf0[64], buf1[64];
+	size_t nb0 = n_blocks(len0), nb1 = n_blocks(len1);
+
+	state_load(&iv0, &iv1, IV);
+	s0 = t0 = iv0;
+	s1 = t1 = iv1;
+	for (size_t k = 0; k < nb0 || k < nb1; k++) {
+		if (k < nb0 && k < nb1) {
+			msg_block(w, buf0, m0, len0, k);
+			msg_block(v, buf1, m1, len1, k);
+			COMPRESS2(s0, s1, w[0], w[1], w[2], w[3], t0, t1, v[0], v[1], v[2], v[3]);
+		} else if (k < nb0) {
+			msg_block(w, buf0, m0, len0, k);
+			COMPRESS1(s0, s1, w[0], w[1], w[2], w[3]);
+		} else {
+			msg_block(v, buf1, m1, len1, k);
+			COMPRESS1(t0, t1, v[0], v[1], v[2], v[3]);
+		}
+	}
+
+	/* The second hash, of the 32-byte digests, as for a header. */
+	state_words(&w[0], &w[1], s0, s1);
+	state_words(&v[0], &v[1], t0, t1);
+	w[2] = v[2] = PAD_FIRST;
+	w[3] = v[3] = PAD_LEN(256);
+	s0 = t0 = iv0;
+	s1 = t1 = iv1;
+	COMPRESS2(s0, s1, w[0], w[1], w[2], w[3], t0, t1, v[0], v[1], v[2], v[3]);
+	digest_store(out0, s0, s1);
+	digest_store(out1, t0, t1);
+}
+
 #else /* no SHA-NI on this architecture: hash.c never calls these */
 
 void cons_shani_header2(uint8_t out0[32], uint8_t out1[32], const uint32_t mid[8],
@@ -235,6 +307,12 @@ void cons_shani_header1(uint8_t out[32], const uint32_t mid[8], const uint8_t ta
 }
 
 void cons_shani_d64x2(uint8_t out[64], const uint8_t in[128])
+{
+	abort();
+}
+
+void cons_shani_sha256d_x2(uint8_t out0[32], uint8_t out1[32], const uint8_t *m0,
+			   size_t len0, const uint8_t *m1, size_t len1)
 {
 	abort();
 }

@@ -355,6 +355,25 @@ static void test_sha256d_pairs_matches_sha256d(void **state)
 	assert_memory_equal(in + 32 * 8, want, 32);
 }
 
+/* Two messages at once, every pair of lengths across the padding edges, equal SHA-256d. */
+static void test_sha256d_x2_matches_sha256d(void **state)
+{
+	uint8_t buf[300], a[32], b[32], want[32];
+	uint32_t x = 99;
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)next_rand(&x);
+	for (size_t l0 = 0; l0 <= 200; l0++) {
+		for (size_t l1 = 0; l1 <= 140; l1 += 1 + l0 % 7) {
+			cons_sha256d_x2(a, b, buf, l0, buf + 17, l1);
+			cons_sha256d(want, buf, l0);
+			assert_memory_equal(a, want, 32);
+			cons_sha256d(want, buf + 17, l1);
+			assert_memory_equal(b, want, 32);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_header_hasher_shani_path_random_headers),
 		cmocka_unit_test(test_header_hasher_picks_path_from_cpu),
 		cmocka_unit_test(test_sha256d_pairs_matches_sha256d),
+		cmocka_unit_test(test_sha256d_x2_matches_sha256d),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
