@@ -11,6 +11,9 @@
 #include "consensus/sha256_shani.h"
 
 #include <string.h>
+#if defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#include <cpuid.h>
+#endif
 #include <openssl/ripemd.h>
 #include <openssl/sha.h>
 
@@ -69,10 +72,17 @@ void cons_sha256d_x2(uint8_t out0[32], uint8_t out1[32], const void *m0, size_t 
 
 bool cons_sha_ni_available(void)
 {
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(__clang__)
 	/* libgcc's copy of CPUID, filled in before main: no CPUID per call. */
 	return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") &&
 	       __builtin_cpu_supports("ssse3");
+#elif defined(__x86_64__) || defined(__i386__)
+	/* clang (the fuzz build) has no "sha" for that builtin: ask CPUID itself. */
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSSE3) || !(c & bit_SSE4_1))
+		return false;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
 #else
 	return false;
 #endif
