@@ -119,6 +119,7 @@ test: all $(TEST_BIN) $(TOOL_BIN)
 	@FLINT_BIN=$(BIN) FLINT_TOOLS=$(BUILD)/tools sh tests/run.sh $(TEST_BIN) $(TEST_SCRIPTS)
 
 bench: all $(BENCH_BIN)
+	@FLINT_BENCH_DEPS=1 sh scripts/deps.sh
 	@for b in $(BENCH_BIN); do FLINT_BIN=$(BIN) $$b || exit 1; done
 
 # Fuzzing needs clang's libFuzzer; the targets link the consensus sources
