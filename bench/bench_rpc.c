@@ -49,10 +49,11 @@
 #include "util/hex.h"
 
 #define SPENDS 4000                     /* UTXOs for the mempool figure */
-#define ACCEPT_1 1200                   /* spends sent by one client */
-#define ACCEPT_8 2400                   /* spends sent by eight */
+#define RUNS 3                          /* alternating runs of figure and limit, medians */
+#define ACCEPT_1 400                    /* spends sent by one client, each run */
+#define ACCEPT_8 800                    /* spends sent by eight, each run */
 #define SYNC_BLOCKS 100000
-#define AB_REQUESTS 20000
+#define AB_REQUESTS 10000
 #define WAIT_SECONDS 300
 
 struct node {
@@ -405,7 +406,7 @@ static void read_cookie(const struct node *n, char *out, size_t len)
 static void bench_rpc_rate(struct node *n)
 {
 	char auth[300];
-	double fig[2], lim[2];
+	double fig[2][RUNS], lim[2][RUNS], fm, flo, fhi, lm, llo, lhi;
 	int clients[2] = {1, 8}, status;
 	pid_t bare;
 
@@ -417,17 +418,22 @@ static void bench_rpc_rate(struct node *n)
 	read_cookie(n, auth, sizeof(auth));
 	bare = bare_server(port_base + 20);
 	usleep(200000);
-	for (int i = 0; i < 2; i++) {
-		fig[i] = ab_rate(n->rpcport, auth, clients[i]);
-		lim[i] = ab_rate(port_base + 20, auth, clients[i]);
+	for (int r = 0; r < RUNS; r++) {
+		for (int i = 0; i < 2; i++) {
+			fig[i][r] = ab_rate(n->rpcport, auth, clients[i]);
+			lim[i][r] = ab_rate(port_base + 20, auth, clients[i]);
+		}
 	}
 	kill(bare, SIGKILL);
 	waitpid(bare, &status, 0);
-	for (int i = 0; i < 2; i++)
-		printf("rpc-rate: %.0f getblockcount/s with %d keep-alive client%s (ab, %d requests) | "
-		       "limit %.0f/s (the same ab against a bare libevent HTTP server) | ratio %.2f\n",
-		       fig[i], clients[i], clients[i] > 1 ? "s" : "", AB_REQUESTS, lim[i],
-		       fig[i] / lim[i]);
+	for (int i = 0; i < 2; i++) {
+		bench_stats(fig[i], RUNS, &fm, &flo, &fhi);
+		bench_stats(lim[i], RUNS, &lm, &llo, &lhi);
+		printf("rpc-rate: %.0f getblockcount/s with %d keep-alive client%s (ab, %d requests; "
+		       "median of %d, %.0f..%.0f) | limit %.0f/s (the same ab against a bare libevent "
+		       "HTTP server; %.0f..%.0f) | ratio %.2f\n", fm, clients[i],
+		       clients[i] > 1 ? "s" : "", AB_REQUESTS, RUNS, flo, fhi, lm, llo, lhi, fm / lm);
+	}
 }
 
 /* --- latency while syncing, and memory --------------------------------- */
@@ -497,32 +503,39 @@ static void bench_mempool(long bare_kib)
 	uint8_t msg[32];
 	struct node n;
 	char **hex;
-	double one, eight, lim;
+	double one[RUNS], eight[RUNS], lim[RUNS], om, olo, ohi, em, elo, ehi, lm, llo, lhi;
 	long before, after, hwm;
 	int k;
 
 	node_setup(&n, 3, "mempool");
 	build_chain(&n, (int)P->coinbase_maturity + 3, SPENDS);
 	k = make_spends(&n, &hex, &sig, msg, &pub);
-	if (k < ACCEPT_1 + ACCEPT_8)
+	if (k < RUNS * (ACCEPT_1 + ACCEPT_8))
 		die("too few outputs to spend", NULL);
 	node_start(&n, NULL);
 	wait_for(&n, "getblockcount", (long)P->coinbase_maturity + 3);
 	before = proc_kib(n.pid, "VmRSS:");
-	lim = verify_rate(&sig, msg, &pub);
-	one = accept_run(&n, hex, 0, ACCEPT_1, 1);
-	lim = (lim + verify_rate(&sig, msg, &pub)) / 2;
-	eight = accept_run(&n, hex, ACCEPT_1, ACCEPT_1 + ACCEPT_8, 8);
-	lim = (2 * lim + verify_rate(&sig, msg, &pub)) / 3;
+	for (int r = 0, at = 0; r < RUNS; r++) {
+		lim[r] = verify_rate(&sig, msg, &pub);
+		one[r] = accept_run(&n, hex, at, at + ACCEPT_1, 1);
+		at += ACCEPT_1;
+		eight[r] = accept_run(&n, hex, at, at + ACCEPT_8, 8);
+		at += ACCEPT_8;
+	}
 	after = proc_kib(n.pid, "VmRSS:");
 	hwm = proc_kib(n.pid, "VmHWM:");
-	printf("mempool-accept: %.0f tx/s with 1 client, %.0f tx/s with 8 (sendrawtransaction, "
-	       "1-in-1-out P2PKH; %d and %d txs) | limit %.0f/s (one core's raw "
-	       "secp256k1_ecdsa_verify) | ratio %.2f and %.2f (goal >= 0.5)\n",
-	       one, eight, ACCEPT_1, ACCEPT_8, lim, one / lim, eight / lim);
+	bench_stats(one, RUNS, &om, &olo, &ohi);
+	bench_stats(eight, RUNS, &em, &elo, &ehi);
+	bench_stats(lim, RUNS, &lm, &llo, &lhi);
+	printf("mempool-accept: %.0f tx/s with 1 client (%.0f..%.0f), %.0f tx/s with 8 (%.0f..%.0f) "
+	       "(sendrawtransaction, 1-in-1-out P2PKH; medians of %d runs of %d and %d txs) | "
+	       "limit %.0f/s (one core's raw secp256k1_ecdsa_verify; %.0f..%.0f) | ratio %.2f and "
+	       "%.2f (goal >= 0.5)\n", om, olo, ohi, em, elo, ehi, RUNS, ACCEPT_1, ACCEPT_8, lm, llo,
+	       lhi, om / lm, em / lm);
 	printf("memory-mempool: %ld KiB RSS with %d txs in the mempool, %ld KiB before them "
 	       "(%.2f KiB per tx; peak %ld KiB) | limit: a fresh idle flintd %ld KiB\n",
-	       after, ACCEPT_1 + ACCEPT_8, before, (double)(after - before) / (ACCEPT_1 + ACCEPT_8),
+	       after, RUNS * (ACCEPT_1 + ACCEPT_8), before,
+	       (double)(after - before) / (RUNS * (ACCEPT_1 + ACCEPT_8)),
 	       hwm, bare_kib);
 	bench_rpc_rate(&n);
 	node_stop(&n);
@@ -556,8 +569,8 @@ int main(void)
 		die("cannot run flintd (build it, or set FLINT_BIN)", flintd);
 	if (!mkdtemp(tmpdir))
 		die("mkdtemp failed", strerror(errno));
-	/* Ports above Linux's ephemeral range, apart from bench_net's. */
-	port_base = 60000 + (int)(getpid() % 40) * 25;
+	/* Ports above Linux's ephemeral range (to 60999) and bench_net's (to 64999). */
+	port_base = 65000 + (int)(getpid() % 20) * 25;
 	P = cons_params_by_name("regtest");
 	ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
 	tb_key(ctx, &key, 1);
