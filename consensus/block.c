@@ -40,7 +40,7 @@ void cons_header_hash(uint8_t out[32], const struct cons_header *h)
 	uint8_t raw[CONS_HEADER_SIZE];
 
 	cons_header_serialize(raw, h);
-	cons_sha256d(out, raw, sizeof(raw));
+	cons_sha256d_header(out, raw);
 }
 
 void cons_block_init(struct cons_block *b)

@@ -59,6 +59,14 @@ void cons_sha256d_pairs(uint8_t *out, const uint8_t *in, size_t n)
 	}
 }
 
+void cons_sha256d_header(uint8_t out[32], const uint8_t header[80])
+{
+	if (cons_sha_ni_available())
+		cons_shani_sha256d(out, header, 80);
+	else
+		cons_sha256d(out, header, 80);
+}
+
 void cons_sha256d_x2(uint8_t out0[32], uint8_t out1[32], const void *m0, size_t len0,
 		     const void *m1, size_t len1)
 {

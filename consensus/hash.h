@@ -24,6 +24,8 @@ void cons_sha256d_pair(uint8_t out[32], const uint8_t left[32], const uint8_t ri
  * nodes up to i are read.
  */
 void cons_sha256d_pairs(uint8_t *out, const uint8_t *in, size_t n);
+/* SHA-256d of an 80-byte header: a block hash (SHA-NI where the CPU has it). */
+void cons_sha256d_header(uint8_t out[32], const uint8_t header[80]);
 /* Two SHA-256d at once (txids of a block): out0 of m0 (len0 bytes), out1 of m1. */
 void cons_sha256d_x2(uint8_t out0[32], uint8_t out1[32], const void *m0, size_t len0,
 		     const void *m1, size_t len1);

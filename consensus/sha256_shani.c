@@ -292,6 +292,25 @@ SHANI void cons_shani_sha256d_x2(uint8_t out0[32], uint8_t out1[32], const uint8
 	digest_store(out1, t0, t1);
 }
 
+SHANI void cons_shani_sha256d(uint8_t out[32], const uint8_t *msg, size_t len)
+{
+	__m128i s0, s1, w[4];
+	uint8_t buf[64];
+	size_t nb = n_blocks(len);
+
+	state_load(&s0, &s1, IV);
+	for (size_t k = 0; k < nb; k++) {
+		msg_block(w, buf, msg, len, k);
+		COMPRESS1(s0, s1, w[0], w[1], w[2], w[3]);
+	}
+	state_words(&w[0], &w[1], s0, s1);
+	w[2] = PAD_FIRST;
+	w[3] = PAD_LEN(256);
+	state_load(&s0, &s1, IV);
+	COMPRESS1(s0, s1, w[0], w[1], w[2], w[3]);
+	digest_store(out, s0, s1);
+}
+
 #else /* no SHA-NI on this architecture: hash.c never calls these */
 
 void cons_shani_header2(uint8_t out0[32], uint8_t out1[32], const uint32_t mid[8],
@@ -313,6 +332,11 @@ void cons_shani_d64x2(uint8_t out[64], const uint8_t in[128])
 
 void cons_shani_sha256d_x2(uint8_t out0[32], uint8_t out1[32], const uint8_t *m0,
 			   size_t len0, const uint8_t *m1, size_t len1)
+{
+	abort();
+}
+
+void cons_shani_sha256d(uint8_t out[32], const uint8_t *msg, size_t len)
 {
 	abort();
 }

@@ -26,6 +26,8 @@ void cons_shani_header1(uint8_t out[32], const uint32_t mid[8], const uint8_t ta
 			uint32_t n);
 /* out[0..32) = SHA-256d(in[0..64)), out[32..64) = SHA-256d(in[64..128)). */
 void cons_shani_d64x2(uint8_t out[64], const uint8_t in[128]);
+/* out = SHA-256d(msg, len bytes): for headers, where a call to OpenSSL costs more. */
+void cons_shani_sha256d(uint8_t out[32], const uint8_t *msg, size_t len);
 /* out0 = SHA-256d(m0, len0 bytes), out1 = SHA-256d(m1, len1 bytes). */
 void cons_shani_sha256d_x2(uint8_t out0[32], uint8_t out1[32], const uint8_t *m0,
 			   size_t len0, const uint8_t *m1, size_t len1);

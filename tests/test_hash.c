@@ -355,7 +355,10 @@ static void test_sha256d_pairs_matches_sha256d(void **state)
 	assert_memory_equal(in + 32 * 8, want, 32);
 }
 
-/* Two messages at once, every pair of lengths across the padding edges, equal SHA-256d. */
+/*
+ * Headers one at a time, and two messages at once with every pair of
+ * lengths across the padding edges, equal OpenSSL's SHA-256d.
+ */
 static void test_sha256d_x2_matches_sha256d(void **state)
 {
 	uint8_t buf[300], a[32], b[32], want[32];
@@ -363,6 +366,11 @@ static void test_sha256d_x2_matches_sha256d(void **state)
 
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (uint8_t)next_rand(&x);
+	for (size_t i = 0; i + 80 <= sizeof(buf); i += 11) {
+		cons_sha256d_header(a, buf + i);
+		cons_sha256d(want, buf + i, 80);
+		assert_memory_equal(a, want, 32);
+	}
 	for (size_t l0 = 0; l0 <= 200; l0++) {
 		for (size_t l1 = 0; l1 <= 140; l1 += 1 + l0 % 7) {
 			cons_sha256d_x2(a, b, buf, l0, buf + 17, l1);
