@@ -2,10 +2,11 @@
  * The hashes of Bitcoin's formats: SHA-256, SHA-256d (block and tx ids,
  * checksums, merkle nodes), HASH160 (RIPEMD-160 of SHA-256, for addresses),
  * and a midstate header hasher for mining. All computed by OpenSSL, except
- * the two shapes that dominate mining and block checks (an 80-byte header
- * from its midstate, a 64-byte merkle node), which use the CPU's SHA
- * extensions when it has them (sha256_shani.c; chosen at run time, OpenSSL
- * otherwise). Pure functions, no I/O, no globals.
+ * the shapes that dominate mining and block checks (an 80-byte header, from
+ * its midstate or whole; 64-byte merkle nodes; a block's txids, two at a
+ * time), which use the CPU's SHA extensions when it has them
+ * (sha256_shani.c; chosen at run time, OpenSSL otherwise). Pure functions,
+ * no I/O, no globals.
  */
 #ifndef FLINT_CONSENSUS_HASH_H
 #define FLINT_CONSENSUS_HASH_H
