@@ -119,6 +119,8 @@ testnet: all
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+# Only this file may use the SHA extensions; hash.c calls it after checking the CPU.
+$(BUILD)/consensus/sha256_shani.o: CFLAGS += $(if $(filter x86_64 i%86,$(shell uname -m)),-msha -msse4.1)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(LAYER_LIBS)
 	$(CC) $(LDFLAGS) $< $(SUPPORT_OBJ) $(LAYER_LIBS) $(CMOCKA_LIBS) $(LDLIBS) -o $@
@@ -142,6 +144,7 @@ test: all $(TEST_BIN) $(TOOL_BIN)
 		sh tests/run.sh tests/check_layers.sh $(TEST_BIN) $(TEST_SCRIPTS)
 
 bench: all $(BENCH_BIN)
+	@FLINT_BENCH_DEPS=1 sh scripts/deps.sh
 	@for b in $(BENCH_BIN); do FLINT_BIN=$(BIN) $$b || exit 1; done
 
 # Fuzzing needs clang's libFuzzer; the targets link the consensus sources

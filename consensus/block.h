@@ -31,13 +31,20 @@ void cons_header_serialize(uint8_t out[CONS_HEADER_SIZE], const struct cons_head
 void cons_header_read(struct cons_header *h, struct cons_reader *r);
 void cons_header_hash(uint8_t out[32], const struct cons_header *h);
 
-/* Invariant after cons_block_read(): hash and size match the contents. */
+/*
+ * Invariant after cons_block_read(): hash and size match the contents.
+ * A read block holds its transactions in one allocation, arena (the tx
+ * array, their inputs and outputs, and a copy of their bytes that scripts
+ * are views into; each tx is borrowed, see tx.h), so reading allocates
+ * once per block, not per transaction. A built block has arena NULL.
+ */
 struct cons_block {
 	struct cons_header hdr;
 	size_t n_tx;
-	struct cons_tx *tx;     /* owned array of n_tx transactions */
+	struct cons_tx *tx;     /* owned array of n_tx transactions (may be in arena) */
 	uint8_t hash[32];
 	size_t size;            /* serialized bytes */
+	void *arena;            /* owned; NULL unless read */
 };
 
 void cons_block_init(struct cons_block *b);

@@ -42,7 +42,11 @@ struct cons_txout {
 /*
  * Invariant after cons_tx_read() or cons_tx_finalize(): txid and size match
  * the current contents. Editing a transaction invalidates both until the
- * next cons_tx_finalize().
+ * next cons_tx_finalize(). borrowed: in, out and the scripts belong to the
+ * block the transaction was read with (cons_block_read's one allocation),
+ * not to the transaction; release then only forgets them, and the builders
+ * below first give it contents of its own. cons_tx_copy always gives an
+ * owned copy.
  */
 struct cons_tx {
 	int32_t version;
@@ -52,6 +56,7 @@ struct cons_tx {
 	struct cons_txout *out;
 	uint8_t txid[32];
 	size_t size;            /* serialized bytes */
+	bool borrowed;
 };
 
 void cons_tx_init(struct cons_tx *tx);
@@ -65,6 +70,20 @@ void cons_tx_release(struct cons_tx *tx);
  * released.
  */
 int cons_tx_read(struct cons_tx *tx, struct cons_reader *r) __attribute__((warn_unused_result));
+/*
+ * For cons_block_read, which reads a block's transactions without an
+ * allocation each. cons_tx_scan: checks the next transaction in r as
+ * cons_tx_read would, advancing past it, and gives its input and output
+ * counts; 0, or -1 with r->err set. cons_tx_read_borrowed: reads it like
+ * cons_tx_read into caller arrays in (n_in entries) and out (n_out), with
+ * each script a view into r's bytes, which must be writable and outlive
+ * tx; sets tx->borrowed, but leaves txid to the caller (a block hashes its
+ * transactions two at a time, cons_sha256d_x2).
+ */
+int cons_tx_scan(struct cons_reader *r, size_t *n_in, size_t *n_out)
+	__attribute__((warn_unused_result));
+int cons_tx_read_borrowed(struct cons_tx *tx, struct cons_reader *r, struct cons_txin *in,
+			  struct cons_txout *out) __attribute__((warn_unused_result));
 /*
  * Parses exactly one transaction filling data (len bytes); trailing bytes are
  * an error. Returns 0, or -1 with *err (if not NULL) saying why.

@@ -7,6 +7,8 @@ set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libssl-dev libsecp256k1-dev \
 libleveldb-dev libevent-dev libjansson-dev libcmocka-dev python3 \
 python3-bitcoinlib"
+# Only `make bench` needs these (bench_rpc's load generator); make test does not.
+[ "$FLINT_BENCH_DEPS" = 1 ] && PKGS="$PKGS apache2-utils"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -4,6 +4,10 @@
  * from Bitcoin (the wiki's address walk-through pubkey, "hello"), and the
  * midstate header hasher against cons_sha256d on Bitcoin's genesis header
  * and two real mainnet headers (Bitcoin Core's bloom_tests.cpp blocks).
+ * The SHA-NI routines (one and two nonces at a time, merkle node pairs) are
+ * held to OpenSSL's plain SHA-256d on random headers and every nonce byte
+ * boundary, on both paths; on a CPU without the extensions the SHA-NI
+ * cases are skipped and say so.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -255,6 +259,129 @@ static void test_header_hasher_matches_sha256d_for_many_nonces(void **state)
 	}
 }
 
+/* A small deterministic generator: the same "random" inputs every run. */
+static uint32_t next_rand(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* Nonces at every byte boundary (0xff..ff and the next), the ends, and random ones. */
+static uint32_t test_nonce(size_t i, uint32_t *x)
+{
+	static const uint32_t edge[] = { 0, 1, 0xfe, 0xff, 0x100, 0x101, 0xffff, 0x10000,
+					 0xffffff, 0x1000000, 0x7fffffff, 0x80000000u,
+					 0xfffffffeu, 0xffffffffu };
+
+	return i < COUNT(edge) ? edge[i] : next_rand(x);
+}
+
+/* Both paths, one nonce and two at a time, equal SHA-256d of the full header. */
+static void check_paths_on_random_headers(bool shani)
+{
+	uint32_t x = 0x9e3779b9u;
+
+	for (int h = 0; h < 64; h++) {
+		struct cons_header_hasher hh;
+		uint8_t hdr[80], one[32], two[2][32], want[2][32];
+
+		for (int i = 0; i < 80; i++)
+			hdr[i] = (uint8_t)next_rand(&x);
+		cons_header_hasher_init(&hh, hdr);
+		hh.shani = shani;
+		for (size_t i = 0; i < 200; i++) {
+			uint32_t n0 = test_nonce(i, &x), n1 = test_nonce((i + 7) % 200, &x);
+
+			cons_put_le32(hdr + 76, n0);
+			cons_sha256d(want[0], hdr, sizeof(hdr));
+			cons_put_le32(hdr + 76, n1);
+			cons_sha256d(want[1], hdr, sizeof(hdr));
+			cons_header_hasher_hash(&hh, one, n0);
+			assert_memory_equal(one, want[0], 32);
+			cons_header_hasher_hash2(&hh, two[0], two[1], n0, n1);
+			assert_memory_equal(two[0], want[0], 32);
+			assert_memory_equal(two[1], want[1], 32);
+		}
+	}
+}
+
+static void test_header_hasher_openssl_path_random_headers(void **state)
+{
+	check_paths_on_random_headers(false);
+}
+
+static void test_header_hasher_shani_path_random_headers(void **state)
+{
+	if (!cons_sha_ni_available()) {
+		print_message("skipped: this CPU has no SHA extensions\n");
+		skip();
+	}
+	check_paths_on_random_headers(true);
+}
+
+/* init picks SHA-NI exactly when the CPU has it; the genesis hash comes out either way. */
+static void test_header_hasher_picks_path_from_cpu(void **state)
+{
+	struct cons_header_hasher hh;
+	uint8_t hdr[80], a[32], b[32];
+
+	genesis_header(hdr);
+	cons_header_hasher_init(&hh, hdr);
+	assert_int_equal(hh.shani, cons_sha_ni_available());
+	cons_header_hasher_hash2(&hh, a, b, 2083236893, 2083236893);
+	assert_hex_rev(a, 32, genesis_hash);
+	assert_hex_rev(b, 32, genesis_hash);
+}
+
+/* Merkle node batches equal SHA-256d of each 64 bytes, odd counts and in place too. */
+static void test_sha256d_pairs_matches_sha256d(void **state)
+{
+	uint8_t in[64 * 9], out[32 * 9], want[32];
+	uint32_t x = 7;
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)next_rand(&x);
+	for (size_t n = 0; n <= 9; n++) {
+		cons_sha256d_pairs(out, in, n);
+		for (size_t i = 0; i < n; i++) {
+			cons_sha256d(want, in + 64 * i, 64);
+			assert_memory_equal(out + 32 * i, want, 32);
+		}
+	}
+	cons_sha256d(want, in + 64 * 8, 64);
+	cons_sha256d_pairs(in, in, 9);
+	assert_memory_equal(in + 32 * 8, want, 32);
+}
+
+/*
+ * Headers one at a time, and two messages at once with every pair of
+ * lengths across the padding edges, equal OpenSSL's SHA-256d.
+ */
+static void test_sha256d_x2_matches_sha256d(void **state)
+{
+	uint8_t buf[300], a[32], b[32], want[32];
+	uint32_t x = 99;
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)next_rand(&x);
+	for (size_t i = 0; i + 80 <= sizeof(buf); i += 11) {
+		cons_sha256d_header(a, buf + i);
+		cons_sha256d(want, buf + i, 80);
+		assert_memory_equal(a, want, 32);
+	}
+	for (size_t l0 = 0; l0 <= 200; l0++) {
+		for (size_t l1 = 0; l1 <= 140; l1 += 1 + l0 % 7) {
+			cons_sha256d_x2(a, b, buf, l0, buf + 17, l1);
+			cons_sha256d(want, buf, l0);
+			assert_memory_equal(a, want, 32);
+			cons_sha256d(want, buf + 17, l1);
+			assert_memory_equal(b, want, 32);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +396,11 @@ int main(void)
 		cmocka_unit_test(test_header_hasher_genesis),
 		cmocka_unit_test(test_header_hasher_real_headers),
 		cmocka_unit_test(test_header_hasher_matches_sha256d_for_many_nonces),
+		cmocka_unit_test(test_header_hasher_openssl_path_random_headers),
+		cmocka_unit_test(test_header_hasher_shani_path_random_headers),
+		cmocka_unit_test(test_header_hasher_picks_path_from_cpu),
+		cmocka_unit_test(test_sha256d_pairs_matches_sha256d),
+		cmocka_unit_test(test_sha256d_x2_matches_sha256d),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
