@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <secp256k1.h>
 
+#include "consensus/script.h"
 #include "node/mempool.h"
 #include "tests/support/builder.h"
 
@@ -232,28 +233,284 @@ static void test_mempool_block_removes_confirmed_and_conflicts(void **state)
 	cons_tx_release(&c);
 }
 
+/* The memory one 1-in-1-out spend takes in the pool (they are all the same size). */
+static size_t one_tx_usage(struct fx *f)
+{
+	struct node_mempool *mp = node_mempool_new(f->p, 1000000, 1000);
+	struct cons_tx tx;
+	struct cons_state st;
+	size_t u;
+
+	spend_coin(f, &tx, 0, 10000, 1);
+	cons_state_init(&st);
+	assert_int_equal(node_mempool_accept(mp, f->secp, &f->view, &tx, 1000, NULL, &st), CONS_VALID);
+	u = node_mempool_usage(mp);
+	assert_true(u > tx.size);
+	node_mempool_free(mp);
+	cons_tx_release(&tx);
+	return u;
+}
+
 static void test_mempool_full_evicts_lowest_fee_rate(void **state)
 {
 	struct fx *f = *state;
 	struct cons_tx t[4];
 	struct cons_state st;
 	enum node_mempool_reject why;
+	size_t max = 2 * one_tx_usage(f) + 10;
 
 	for (int i = 0; i < 4; i++)
 		spend_coin(f, &t[i], i, 10000 * (i + 1), 1);
 	node_mempool_free(f->mp);
-	f->mp = node_mempool_new(f->p, 2 * t[0].size + 10, 1000);
+	f->mp = node_mempool_new(f->p, max, 1000);
 	assert_int_equal(accept(f, &t[1], NULL, &st), CONS_VALID);  /* fee 20000 */
 	assert_int_equal(accept(f, &t[2], NULL, &st), CONS_VALID);  /* fee 30000 */
 	assert_int_equal(accept(f, &t[0], &why, &st), CONS_INVALID); /* 10000: too cheap */
 	assert_int_equal(why, NODE_MP_FULL);
+	assert_null(node_mempool_get(f->mp, t[0].txid));
 	assert_int_equal(accept(f, &t[3], NULL, &st), CONS_VALID);  /* 40000 evicts 20000 */
 	assert_null(node_mempool_get(f->mp, t[1].txid));
 	assert_non_null(node_mempool_get(f->mp, t[2].txid));
 	assert_non_null(node_mempool_get(f->mp, t[3].txid));
-	assert_true(node_mempool_bytes(f->mp) <= 2 * t[0].size + 10);
+	assert_true(node_mempool_usage(f->mp) <= max);
 	for (int i = 0; i < 4; i++)
 		cons_tx_release(&t[i]);
+}
+
+/* Every input of every pool tx is a pool output or a chain coin. */
+static void check_inputs_exist(void *ctx, const struct node_mempool_entry *e)
+{
+	struct fx *f = ctx;
+	struct cons_coin coin;
+
+	for (size_t i = 0; i < e->tx.n_in; i++) {
+		const struct cons_outpoint *op = &e->tx.in[i].prevout;
+		assert_true(node_mempool_get(f->mp, op->txid) || chain_get(f, op, &coin) == 1);
+	}
+}
+
+/* Spends out 0 of parent (paid to key `from`) to key `to`, paying fee. */
+static void spend_tx(struct fx *f, struct cons_tx *tx, const struct cons_tx *parent, int from,
+		     int64_t fee, int to)
+{
+	struct cons_outpoint op = {.n = 0};
+
+	memcpy(op.txid, parent->txid, 32);
+	tb_spend(f->secp, tx, &op, &f->k[from], parent->out[0].value - fee, f->k[to].pkh);
+}
+
+static void test_mempool_eviction_spares_ancestors_of_the_candidate(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx c[4], d, e;
+	struct cons_state st;
+
+	/* A full pool: a cheap chain c0 <- c1 <- c2 <- c3, and d paying more. */
+	node_mempool_free(f->mp);
+	f->mp = node_mempool_new(f->p, 5 * one_tx_usage(f) + 200, 1000);
+	spend_coin(f, &c[0], 0, 1000, 1);
+	for (int i = 1; i < 4; i++)
+		spend_tx(f, &c[i], &c[i - 1], 1, 1000, 1);
+	spend_coin(f, &d, 1, 5000, 1);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(accept(f, &c[i], NULL, &st), CONS_VALID);
+	assert_int_equal(accept(f, &d, NULL, &st), CONS_VALID);
+	/*
+	 * c3's child pays well above d: the lowest fee rate alone (c0) would
+	 * go, and with it the child's own parent. Either the chain with its
+	 * child now outbids d, or the child is refused; never an orphan kept.
+	 */
+	spend_tx(f, &e, &c[3], 1, 30000, 2);
+	cons_state_init(&st);
+	enum cons_verdict v = node_mempool_accept(f->mp, f->secp, &f->view, &e, 1000, NULL, &st);
+	node_mempool_foreach(f->mp, check_inputs_exist, f);
+	if (v == CONS_VALID)
+		assert_non_null(node_mempool_get(f->mp, c[3].txid));
+	assert_int_equal(v, CONS_VALID);             /* the package, 34000 over 5 txs, beats d */
+	assert_null(node_mempool_get(f->mp, d.txid));
+	assert_int_equal(node_mempool_count(f->mp), 5);
+	for (int i = 0; i < 4; i++)
+		cons_tx_release(&c[i]);
+	cons_tx_release(&d);
+	cons_tx_release(&e);
+}
+
+static void test_mempool_eviction_refuses_a_candidate_it_trims(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx c[4], d, e;
+	struct cons_state st;
+	enum node_mempool_reject why;
+
+	node_mempool_free(f->mp);
+	f->mp = node_mempool_new(f->p, 5 * one_tx_usage(f) + 200, 1000);
+	spend_coin(f, &c[0], 0, 1000, 1);
+	for (int i = 1; i < 4; i++)
+		spend_tx(f, &c[i], &c[i - 1], 1, 1000, 1);
+	spend_coin(f, &d, 1, 50000, 1);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(accept(f, &c[i], NULL, &st), CONS_VALID);
+	assert_int_equal(accept(f, &d, NULL, &st), CONS_VALID);
+	/* A child too cheap to lift its chain above d: the chain goes, child and all. */
+	spend_tx(f, &e, &c[3], 1, 2000, 2);
+	assert_int_equal(accept(f, &e, &why, &st), CONS_INVALID);
+	assert_int_equal(why, NODE_MP_FULL);
+	node_mempool_foreach(f->mp, check_inputs_exist, f);
+	assert_null(node_mempool_get(f->mp, e.txid));
+	assert_non_null(node_mempool_get(f->mp, d.txid));
+	for (int i = 0; i < 4; i++)
+		cons_tx_release(&c[i]);
+	cons_tx_release(&d);
+	cons_tx_release(&e);
+}
+
+/* Accepts a chain of n spends from coin 0, each paying fee; returns how many entered. */
+static int accept_chain(struct fx *f, struct cons_tx *c, int n, int64_t fee,
+			enum node_mempool_reject *why, struct cons_state *st)
+{
+	int ok = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (i == 0)
+			spend_coin(f, &c[0], 0, fee, 1);
+		else
+			spend_tx(f, &c[i], &c[i - 1], 1, fee, 1);
+		if (accept(f, &c[i], why, st) == CONS_VALID)
+			ok++;
+	}
+	return ok;
+}
+
+static void test_mempool_chain_limits_as_core(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx c[30];
+	struct cons_state st;
+	enum node_mempool_reject why;
+
+	/* 25 ancestors, itself included: the 26th of a chain is refused, as by Core. */
+	assert_int_equal(accept_chain(f, c, 26, 1000, &why, &st), 25);
+	assert_int_equal(why, NODE_MP_CHAIN_LIMIT);
+	assert_string_equal(st.detail, "too-long-mempool-chain: too many unconfirmed ancestors "
+			    "[limit: 25]");
+	assert_false(cons_reject_punishable(st.code, false));
+	assert_null(node_mempool_get(f->mp, c[25].txid));
+	assert_int_equal(node_mempool_remove(f->mp, c[0].txid), 25);
+	for (int i = 0; i < 26; i++)
+		cons_tx_release(&c[i]);
+
+	/* Descendants and sizes, each alone. */
+	struct node_mempool_limits l = {100, 1000000, 5, 1000000};
+	node_mempool_set_limits(f->mp, &l);
+	assert_int_equal(accept_chain(f, c, 6, 1000, &why, &st), 5);
+	assert_int_equal(why, NODE_MP_CHAIN_LIMIT);
+	assert_non_null(strstr(st.detail, "descendant count"));
+	assert_int_equal(node_mempool_remove(f->mp, c[0].txid), 5);
+	for (int i = 0; i < 6; i++)
+		cons_tx_release(&c[i]);
+	l = (struct node_mempool_limits){100, 1000000, 100, 0};
+	l.descendant_size = 3 * 200;          /* a spend is about 191 bytes */
+	node_mempool_set_limits(f->mp, &l);
+	assert_int_equal(accept_chain(f, c, 4, 1000, &why, &st), 3);
+	assert_non_null(strstr(st.detail, "descendant size"));
+	assert_int_equal(node_mempool_remove(f->mp, c[0].txid), 3);
+	for (int i = 0; i < 4; i++)
+		cons_tx_release(&c[i]);
+	l = (struct node_mempool_limits){100, 3 * 200, 100, 1000000};
+	node_mempool_set_limits(f->mp, &l);
+	assert_int_equal(accept_chain(f, c, 4, 1000, &why, &st), 3);
+	assert_non_null(strstr(st.detail, "ancestor size"));
+	for (int i = 0; i < 4; i++)
+		cons_tx_release(&c[i]);
+}
+
+#define LONG_CHAIN 60000
+
+/* An unsigned 1-in-1-out tx (for node_mempool_add_unchecked, which checks nothing). */
+static void raw_spend(struct cons_tx *tx, const struct cons_outpoint *op, int64_t value,
+		      const uint8_t pkh[20])
+{
+	uint8_t script[CONS_P2PKH_SCRIPT_SIZE], sig[1] = {0};
+
+	cons_tx_init(tx);
+	tx->version = 1;
+	cons_script_p2pkh(script, pkh);
+	assert_int_equal(cons_tx_add_input(tx, op, sig, sizeof(sig), 0xffffffffu), 0);
+	assert_int_equal(cons_tx_add_output(tx, value, script, sizeof(script)), 0);
+	assert_int_equal(cons_tx_finalize(tx), 0);
+}
+
+/*
+ * A chain of LONG_CHAIN txs from coin 0, fees rising along it, entered
+ * tip first (as a reorg returns a parent after its children) so that
+ * building it costs O(n). Returns the txs.
+ */
+static struct cons_tx *long_chain(struct fx *f)
+{
+	struct cons_tx *c = calloc(LONG_CHAIN, sizeof(*c));
+	struct cons_outpoint op = f->ops[0];
+
+	assert_non_null(c);
+	for (int i = 0; i < LONG_CHAIN; i++) {
+		raw_spend(&c[i], &op, 40 * CONS_COIN - i, f->k[1].pkh);
+		memcpy(op.txid, c[i].txid, 32);
+		op.n = 0;
+	}
+	for (int i = LONG_CHAIN - 1; i >= 0; i--)
+		assert_int_equal(node_mempool_add_unchecked(f->mp, &c[i], 100 + i, 1000), 0);
+	assert_int_equal(node_mempool_count(f->mp), LONG_CHAIN);
+	return c;
+}
+
+static void free_chain(struct cons_tx *c)
+{
+	for (int i = 0; i < LONG_CHAIN; i++)
+		cons_tx_release(&c[i]);
+	free(c);
+}
+
+static void test_mempool_long_chain_removed_by_a_block_without_recursion(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx *c = long_chain(f), txs[1];
+	struct cons_block blk;
+	uint8_t prev[32] = {0};
+	size_t n;
+
+	node_mempool_descendants(node_mempool_get(f->mp, c[0].txid), &n, NULL, NULL);
+	assert_int_equal(n, LONG_CHAIN);
+	/* A block double-spends the root: all 60,000 go, with no stack per descendant. */
+	spend_coin(f, &txs[0], 0, 30000, 2);
+	tb_block(&blk, f->p, prev, TIP + 1, f->p->genesis_time + TIP + 1, f->p->genesis_bits,
+		 f->k[0].pkh, 1, txs, 1, 30000);
+	node_mempool_remove_block(f->mp, &blk);
+	assert_int_equal(node_mempool_count(f->mp), 0);
+	assert_int_equal(node_mempool_usage(f->mp), 0);
+	cons_block_release(&blk);
+	free_chain(c);
+}
+
+static void test_mempool_long_chain_evicted_when_full_without_recursion(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx *c, tx;
+	struct cons_state st;
+
+	size_t full;
+
+	/* The chain fills the pool; a better tx overflows it and the chain (lowest) goes whole. */
+	c = long_chain(f);
+	full = node_mempool_usage(f->mp);
+	free_chain(c);
+	node_mempool_free(f->mp);
+	f->mp = node_mempool_new(f->p, full + 100, 1000);
+	c = long_chain(f);
+	spend_coin(f, &tx, 1, 1000000, 1);
+	assert_int_equal(accept(f, &tx, NULL, &st), CONS_VALID);
+	assert_int_equal(node_mempool_count(f->mp), 1);
+	assert_non_null(node_mempool_get(f->mp, tx.txid));
+	free_chain(c);
+	cons_tx_release(&tx);
 }
 
 static void test_mempool_save_and_load(void **state)
@@ -303,6 +560,11 @@ int main(void)
 		T(test_mempool_rejects_low_fee_bad_sig_immature_coinbase),
 		T(test_mempool_block_removes_confirmed_and_conflicts),
 		T(test_mempool_full_evicts_lowest_fee_rate),
+		T(test_mempool_eviction_spares_ancestors_of_the_candidate),
+		T(test_mempool_eviction_refuses_a_candidate_it_trims),
+		T(test_mempool_chain_limits_as_core),
+		T(test_mempool_long_chain_removed_by_a_block_without_recursion),
+		T(test_mempool_long_chain_evicted_when_full_without_recursion),
 		T(test_mempool_save_and_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
