@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <secp256k1.h>
 
 #include "consensus/block_check.h"
@@ -123,6 +124,92 @@ static void test_template_takes_pool_txs_parents_first(void **state)
 	cons_tx_release(&child);
 }
 
+static void test_template_ranks_packages_by_fee_rate(void **state)
+{
+	struct fx *f = *state;
+	struct cons_outpoint op = {.n = 0};
+	struct cons_tx parent, child, other;
+	struct cons_block b;
+	struct cons_state st;
+
+	/* A cheap parent whose child pays for both outranks a tx that beats the parent alone. */
+	memcpy(op.txid, f->cbs[0], 32);
+	tb_spend(f->secp, &parent, &op, &f->key, 50 * CONS_COIN - 1000, f->key.pkh);
+	memcpy(op.txid, parent.txid, 32);
+	tb_spend(f->secp, &child, &op, &f->key, parent.out[0].value - 100000, f->key.pkh);
+	memcpy(op.txid, f->cbs[1], 32);
+	tb_spend(f->secp, &other, &op, &f->key, 50 * CONS_COIN - 20000, f->key.pkh);
+	pool_add(f, &parent);
+	pool_add(f, &other);
+	pool_add(f, &child);
+	cons_block_init(&b);
+	assert_int_equal(node_block_template(&b, f->c, f->mp, f->key.pkh, 7), 0);
+	assert_int_equal(b.n_tx, 4);
+	assert_memory_equal(b.tx[1].txid, parent.txid, 32);
+	assert_memory_equal(b.tx[2].txid, child.txid, 32);
+	assert_memory_equal(b.tx[3].txid, other.txid, 32);
+	tb_remine(&b, f->p);
+	cons_state_init(&st);
+	assert_int_equal(node_chain_accept_block(f->c, &b, NULL, &st), CONS_VALID);
+	cons_tx_release(&parent);
+	cons_tx_release(&child);
+	cons_tx_release(&other);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+#define RISING_CHAIN 4000
+
+static void test_template_of_a_long_rising_chain_is_fast(void **state)
+{
+	struct fx *f = *state;
+	struct cons_outpoint op = {.n = 0};
+	struct cons_tx *c = calloc(RISING_CHAIN, sizeof(*c));
+	uint8_t script[CONS_P2PKH_SCRIPT_SIZE], sig[1] = {0};
+	struct node_mempool_limits none = {SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX};
+	struct cons_block b;
+	int64_t fees = 0;
+	double t0;
+
+	/*
+	 * Fee rates rise along the chain, so each tx outranks its parent: the
+	 * old pass-per-parent selection took 5 s here. Unsigned txs entered
+	 * unchecked: only the template's order and time are tested.
+	 */
+	node_mempool_set_limits(f->mp, &none);
+	cons_script_p2pkh(script, f->key.pkh);
+	memcpy(op.txid, f->cbs[0], 32);
+	for (int i = 0; i < RISING_CHAIN; i++) {
+		cons_tx_init(&c[i]);
+		c[i].version = 1;
+		assert_int_equal(cons_tx_add_input(&c[i], &op, sig, 1, 0xffffffffu), 0);
+		assert_int_equal(cons_tx_add_output(&c[i], 40 * CONS_COIN - 1000 * i, script,
+						    sizeof(script)), 0);
+		assert_int_equal(cons_tx_finalize(&c[i]), 0);
+		assert_int_equal(node_mempool_add_unchecked(f->mp, &c[i], 100 + i, 0), 0);
+		memcpy(op.txid, c[i].txid, 32);
+		fees += 100 + i;
+	}
+	cons_block_init(&b);
+	t0 = now_s();
+	assert_int_equal(node_block_template(&b, f->c, f->mp, f->key.pkh, 1), 0);
+	assert_true(now_s() - t0 < 1.0);
+	assert_int_equal(b.n_tx, RISING_CHAIN + 1);
+	for (int i = 0; i < RISING_CHAIN; i++)
+		assert_memory_equal(b.tx[i + 1].txid, c[i].txid, 32);
+	assert_int_equal(b.tx[0].out[0].value, cons_block_subsidy(f->p, 102) + fees);
+	cons_block_release(&b);
+	for (int i = 0; i < RISING_CHAIN; i++)
+		cons_tx_release(&c[i]);
+	free(c);
+}
+
 static bool wait_found(struct node_miner *m, int ms)
 {
 	struct pollfd pfd = {node_miner_fd(m), POLLIN, 0};
@@ -197,6 +284,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_template_takes_pool_txs_parents_first),
+		T(test_template_ranks_packages_by_fee_rate),
+		T(test_template_of_a_long_rising_chain_is_fast),
 		T(test_miner_threads_solve_and_block_connects),
 		T(test_miner_new_job_replaces_old),
 	};
