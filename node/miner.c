@@ -40,6 +40,7 @@ struct cand {
 	size_t pkg_size, n_anc;         /* n_anc: all its in-pool ancestors, for order */
 	size_t pos;                     /* in the heap; SIZE_MAX when out */
 	bool in_block;
+	bool counted;                   /* pkg_fee and pkg_size are current */
 	uint64_t mark;
 	struct cand *next;              /* walk queue */
 };
@@ -168,18 +169,51 @@ static struct cand *ancestors(struct assembler *a, struct cand *x)
 }
 
 /*
- * Takes x (just put in the block) out of its descendants' packages. The
- * walk passes through descendants in the block (x's own package, added
- * with it) to reach those beyond.
+ * Sets x's package: itself and its ancestors not in the block. With one
+ * parent whose package is current, that is the parent's plus x (so a long
+ * chain costs O(1) per tx); otherwise an ancestor walk.
  */
-static void leave_descendants(struct assembler *a, struct cand *x)
+static void count_package(struct assembler *a, struct cand *x)
 {
-	struct cand *tail = x;
+	struct cand *p = x->e->n_parents == 1 ? cand_of(a, x->e->parents[0]) : NULL;
+
+	x->pkg_fee = x->e->fee;
+	x->pkg_size = x->e->tx.size;
+	if (p && (p->in_block || p->counted)) {
+		if (!p->in_block) {
+			x->pkg_fee += p->pkg_fee;
+			x->pkg_size += p->pkg_size;
+		}
+	} else {
+		for (struct cand *q = ancestors(a, x)->next; q; q = q->next) {
+			x->pkg_fee += q->e->fee;
+			x->pkg_size += q->e->tx.size;
+		}
+	}
+	x->counted = true;
+}
+
+/*
+ * Recounts the packages of the descendants of a package just put in the
+ * block (Core's modified entries). The walk passes through the package's
+ * own members to reach those beyond, and meets a tx only after its
+ * parent when it has one, so that parent's package is already current.
+ */
+static void leave_descendants(struct assembler *a, struct cand **pkg, size_t k)
+{
+	struct cand *head = NULL, *tail = NULL;
 	uint64_t epoch = ++a->epoch;
 
-	x->mark = epoch;
-	x->next = NULL;
-	for (struct cand *q = x; q; q = q->next) {
+	for (size_t i = 0; i < k; i++) {
+		pkg[i]->mark = epoch;
+		pkg[i]->next = NULL;
+		if (tail)
+			tail->next = pkg[i];
+		else
+			head = pkg[i];
+		tail = pkg[i];
+	}
+	for (struct cand *q = head; q; q = q->next) {
 		for (size_t i = 0; i < q->e->n_children; i++) {
 			struct cand *d = cand_of(a, q->e->children[i]);
 			if (!d || d->mark == epoch)
@@ -187,8 +221,7 @@ static void leave_descendants(struct assembler *a, struct cand *x)
 			enqueue(&tail, d, epoch);
 			if (d->in_block)
 				continue;
-			d->pkg_fee -= x->e->fee;
-			d->pkg_size -= x->e->tx.size;
+			count_package(a, d);
 			if (d->pos != SIZE_MAX)
 				heap_fix(a, d);
 		}
@@ -221,15 +254,16 @@ static int assembler_init(struct assembler *a, const struct node_mempool *mp)
 			j = (j + 1) & (a->cap - 1);
 		a->slots[j] = &a->c[i];
 	}
+	/* Arrival order: parents come first (but after a reorg), so most packages cost O(1). */
 	for (size_t i = 0; i < a->n; i++) {
 		struct cand *x = &a->c[i];
-		x->pkg_fee = x->e->fee;
-		x->pkg_size = x->e->tx.size;
-		for (struct cand *p = ancestors(a, x)->next; p; p = p->next) {
-			x->pkg_fee += p->e->fee;
-			x->pkg_size += p->e->tx.size;
-			x->n_anc++;
-		}
+		struct cand *p = x->e->n_parents == 1 ? cand_of(a, x->e->parents[0]) : NULL;
+		count_package(a, x);
+		if (p && p->counted && p != x)
+			x->n_anc = p->n_anc + 1;
+		else
+			for (struct cand *q = ancestors(a, x)->next; q; q = q->next)
+				x->n_anc++;
 		x->pos = a->heap_n;
 		a->heap[a->heap_n++] = x;
 	}
@@ -268,8 +302,7 @@ static int add_package(struct assembler *a, struct cons_block *b, struct cand *x
 		order[i]->in_block = true;
 		heap_drop(a, order[i]);
 	}
-	for (size_t i = 0; i < k; i++)
-		leave_descendants(a, order[i]);
+	leave_descendants(a, order, k);
 	return 0;
 }
 
