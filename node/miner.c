@@ -41,8 +41,8 @@ struct cand {
 	size_t pos;                     /* in the heap; SIZE_MAX when out */
 	bool in_block;
 	bool counted;                   /* pkg_fee and pkg_size are current */
-	uint64_t mark;
-	struct cand *next;              /* walk queue */
+	/* Walk queues: ancestors (UP) and descendants (DOWN), which may nest. */
+	struct { struct cand *next; uint64_t mark; } lane[2];
 };
 
 struct assembler {
@@ -139,11 +139,13 @@ static void heap_drop(struct assembler *a, struct cand *x)
 }
 
 /* Appends q to the walk queue ending at *tail unless this walk has it. */
-static void enqueue(struct cand **tail, struct cand *q, uint64_t epoch)
+enum { UP, DOWN };
+
+static void enqueue(struct cand **tail, struct cand *q, int l, uint64_t epoch)
 {
-	q->mark = epoch;
-	q->next = NULL;
-	(*tail)->next = q;
+	q->lane[l].mark = epoch;
+	q->lane[l].next = NULL;
+	(*tail)->lane[l].next = q;
 	*tail = q;
 }
 
@@ -156,13 +158,13 @@ static struct cand *ancestors(struct assembler *a, struct cand *x)
 	struct cand *tail = x;
 	uint64_t epoch = ++a->epoch;
 
-	x->mark = epoch;
-	x->next = NULL;
-	for (struct cand *q = x; q; q = q->next) {
+	x->lane[UP].mark = epoch;
+	x->lane[UP].next = NULL;
+	for (struct cand *q = x; q; q = q->lane[UP].next) {
 		for (size_t i = 0; i < q->e->n_parents; i++) {
 			struct cand *p = cand_of(a, q->e->parents[i]);
-			if (p && !p->in_block && p->mark != epoch)
-				enqueue(&tail, p, epoch);
+			if (p && !p->in_block && p->lane[UP].mark != epoch)
+				enqueue(&tail, p, UP, epoch);
 		}
 	}
 	return x;
@@ -185,7 +187,7 @@ static void count_package(struct assembler *a, struct cand *x)
 			x->pkg_size += p->pkg_size;
 		}
 	} else {
-		for (struct cand *q = ancestors(a, x)->next; q; q = q->next) {
+		for (struct cand *q = ancestors(a, x)->lane[UP].next; q; q = q->lane[UP].next) {
 			x->pkg_fee += q->e->fee;
 			x->pkg_size += q->e->tx.size;
 		}
@@ -205,20 +207,20 @@ static void leave_descendants(struct assembler *a, struct cand **pkg, size_t k)
 	uint64_t epoch = ++a->epoch;
 
 	for (size_t i = 0; i < k; i++) {
-		pkg[i]->mark = epoch;
-		pkg[i]->next = NULL;
+		pkg[i]->lane[DOWN].mark = epoch;
+		pkg[i]->lane[DOWN].next = NULL;
 		if (tail)
-			tail->next = pkg[i];
+			tail->lane[DOWN].next = pkg[i];
 		else
 			head = pkg[i];
 		tail = pkg[i];
 	}
-	for (struct cand *q = head; q; q = q->next) {
+	for (struct cand *q = head; q; q = q->lane[DOWN].next) {
 		for (size_t i = 0; i < q->e->n_children; i++) {
 			struct cand *d = cand_of(a, q->e->children[i]);
-			if (!d || d->mark == epoch)
+			if (!d || d->lane[DOWN].mark == epoch)
 				continue;
-			enqueue(&tail, d, epoch);
+			enqueue(&tail, d, DOWN, epoch);
 			if (d->in_block)
 				continue;
 			count_package(a, d);
@@ -262,7 +264,7 @@ static int assembler_init(struct assembler *a, const struct node_mempool *mp)
 		if (p && p->counted && p != x)
 			x->n_anc = p->n_anc + 1;
 		else
-			for (struct cand *q = ancestors(a, x)->next; q; q = q->next)
+			for (struct cand *q = ancestors(a, x)->lane[UP].next; q; q = q->lane[UP].next)
 				x->n_anc++;
 		x->pos = a->heap_n;
 		a->heap[a->heap_n++] = x;
@@ -292,7 +294,7 @@ static int add_package(struct assembler *a, struct cons_block *b, struct cand *x
 {
 	size_t k = 0;
 
-	for (struct cand *p = ancestors(a, x); p; p = p->next)
+	for (struct cand *p = ancestors(a, x); p; p = p->lane[UP].next)
 		order[k++] = p;
 	qsort(order, k, sizeof(*order), by_ancestor_count);
 	for (size_t i = 0; i < k; i++) {

@@ -17,6 +17,7 @@
 #include "consensus/script.h"
 #include "node/miner.h"
 #include "tests/support/builder.h"
+#include "util/hmap.h"
 
 struct fx {
 	char dir[64];
@@ -210,6 +211,92 @@ static void test_template_of_a_long_rising_chain_is_fast(void **state)
 	free(c);
 }
 
+#define DAG_TXS 8000
+#define CLUSTER 24
+
+/* Index of txid among the block's txs before position end, or -1. */
+static long find_before(const struct cons_block *b, size_t end, const uint8_t txid[32],
+			struct util_hmap *pos)
+{
+	size_t *at = util_hmap_get(pos, txid);
+
+	return at && *at < end ? (long)*at : -1;
+}
+
+static void test_template_of_a_random_dag_is_valid(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx *t = calloc(DAG_TXS, sizeof(*t));
+	struct cons_outpoint *free_ops = calloc(2 * DAG_TXS, sizeof(*free_ops));
+	uint8_t script[CONS_P2PKH_SCRIPT_SIZE], sig[1] = {0};
+	size_t n_free = 0, size = 0, *at = calloc(DAG_TXS + 1, sizeof(*at));
+	struct util_hmap pos;
+	struct cons_block b;
+	int64_t fees = 0;
+	uint32_t rng = 12345;
+
+	/*
+	 * Clusters of txs of 1-3 inputs, each a fresh coin or an unspent output
+	 * of an earlier tx of the cluster: diamonds, merges and splits.
+	 */
+	cons_script_p2pkh(script, f->key.pkh);
+	for (int i = 0; i < DAG_TXS; i++) {
+		struct cons_outpoint op = {.n = (uint32_t)i};
+		int n_in = 1 + (int)((rng = rng * 1103515245u + 12345u) >> 16) % 3;
+		cons_tx_init(&t[i]);
+		t[i].version = 1;
+		for (int k = 0; k < n_in; k++) {
+			rng = rng * 1103515245u + 12345u;
+			if (i % CLUSTER == 0)
+				n_free = 0;     /* a new cluster: within Core's limits, as a real pool */
+			if (n_free > 0 && (rng >> 16) % 4 != 0) {
+				size_t j = (rng >> 8) % n_free;
+				op = free_ops[j];
+				free_ops[j] = free_ops[--n_free];
+			} else {
+				memset(op.txid, 0xee, 32);
+				op.n = (uint32_t)(i * 4 + k);
+			}
+			assert_int_equal(cons_tx_add_input(&t[i], &op, sig, 1, 0xffffffffu), 0);
+		}
+		for (int k = 0; k < 2; k++)
+			assert_int_equal(cons_tx_add_output(&t[i], CONS_COIN, script, sizeof(script)), 0);
+		assert_int_equal(cons_tx_finalize(&t[i]), 0);
+		for (uint32_t k = 0; k < 2; k++) {
+			memcpy(free_ops[n_free].txid, t[i].txid, 32);
+			free_ops[n_free++].n = k;
+		}
+		rng = rng * 1103515245u + 12345u;
+		assert_int_equal(node_mempool_add_unchecked(f->mp, &t[i], 100 + (rng >> 16) % 100000, 0), 0);
+	}
+	cons_block_init(&b);
+	assert_int_equal(node_block_template(&b, f->c, f->mp, f->key.pkh, 1), 0);
+	assert_true(b.n_tx > 1 && b.n_tx < DAG_TXS + 1);   /* a full block: not all fit */
+	/* Each tx once, each in-pool parent before it, fees and size as claimed. */
+	util_hmap_init(&pos, 32);
+	for (size_t i = 1; i < b.n_tx; i++) {
+		const struct node_mempool_entry *e = node_mempool_get(f->mp, b.tx[i].txid);
+		assert_non_null(e);
+		assert_null(util_hmap_get(&pos, b.tx[i].txid));
+		for (size_t k = 0; k < e->n_parents; k++)
+			assert_true(find_before(&b, i, e->parents[k]->tx.txid, &pos) >= 1);
+		at[i] = i;
+		assert_int_equal(util_hmap_put(&pos, b.tx[i].txid, &at[i]), 0);
+		fees += e->fee;
+		size += e->tx.size;
+	}
+	assert_true(size <= f->p->max_block_size - 1000);
+	assert_true(b.size <= f->p->max_block_size);
+	assert_int_equal(b.tx[0].out[0].value, cons_block_subsidy(f->p, 102) + fees);
+	util_hmap_release(&pos);
+	cons_block_release(&b);
+	for (int i = 0; i < DAG_TXS; i++)
+		cons_tx_release(&t[i]);
+	free(t);
+	free(free_ops);
+	free(at);
+}
+
 static bool wait_found(struct node_miner *m, int ms)
 {
 	struct pollfd pfd = {node_miner_fd(m), POLLIN, 0};
@@ -286,6 +373,7 @@ int main(void)
 		T(test_template_takes_pool_txs_parents_first),
 		T(test_template_ranks_packages_by_fee_rate),
 		T(test_template_of_a_long_rising_chain_is_fast),
+		T(test_template_of_a_random_dag_is_valid),
 		T(test_miner_threads_solve_and_block_connects),
 		T(test_miner_new_job_replaces_old),
 	};
