@@ -138,9 +138,10 @@ static void report(struct node_chain *c, const char *name, int n, int len)
 	}
 	bench_stats(fig, RUNS, &fm, &flo, &fhi);
 	bench_stats(lim, RUNS, &lm, &llo, &lhi);
-	printf("template-%s: %.1f ms for %d pool txs in chains of %d, %zu taken (median of %d, "
-	       "%.1f..%.1f) | limit %.1f ms (sort by fee rate + copy the block) | ratio %.2f\n",
-	       name, fm * 1e3, n, len, n_tx, RUNS, flo * 1e3, fhi * 1e3, lm * 1e3, lm / fm);
+	printf("template-%s: %.1f ms for %d pool txs (%.1f MB of pool) in chains of %d, %zu taken "
+	       "(median of %d, %.1f..%.1f) | limit %.1f ms (sort by fee rate + copy the block) | "
+	       "ratio %.2f\n", name, fm * 1e3, n, (double)node_mempool_usage(mp) / 1e6, len, n_tx,
+	       RUNS, flo * 1e3, fhi * 1e3, lm * 1e3, lm / fm);
 	node_mempool_free(mp);
 }
 
