@@ -454,6 +454,55 @@ void node_mempool_remove_block(struct node_mempool *mp, const struct cons_block 
 	}
 }
 
+/* True if some input of e is neither a pool output nor a spendable coin of view. */
+static bool spends_nothing(const struct node_mempool *mp, const struct entry *e,
+			   const struct node_mempool_view *view)
+{
+	for (size_t i = 0; i < e->e.tx.n_in; i++) {
+		const struct cons_outpoint *op = &e->e.tx.in[i].prevout;
+		const struct entry *p = util_hmap_get(&mp->by_txid, op->txid);
+		struct cons_coin coin;
+		if (p) {
+			if (op->n >= p->e.tx.n_out)
+				return true;
+			continue;
+		}
+		switch (view->get_coin(view->ctx, op, &coin)) {
+		case 0:
+			return true;
+		case 1:
+			if (coin.coinbase && view->tip_height + 1 - (int64_t)coin.height <
+					     mp->p->coinbase_maturity)
+				return true;
+			break;
+		default:
+			break;          /* a read error proves nothing: keep it */
+		}
+	}
+	return false;
+}
+
+size_t node_mempool_remove_unspendable(struct node_mempool *mp, const struct node_mempool_view *view)
+{
+	uint8_t (*ids)[32];
+	struct walk bad;
+	size_t k = 0, n = 0;
+
+	/* Collected first: removing one may free entries anywhere in the list. */
+	walk_start(mp, &bad, LANE_SET);
+	for (struct entry *e = mp->head; e; e = e->next)
+		if (spends_nothing(mp, e, view))
+			walk_add(&bad, e);
+	if (bad.n == 0 || !(ids = malloc(bad.n * sizeof(*ids))))
+		return 0;
+	for (struct entry *e = bad.head; e; e = walk_next(&bad, e))
+		memcpy(ids[k++], e->e.tx.txid, 32);
+	for (size_t i = 0; i < k; i++)
+		n += node_mempool_remove(mp, ids[i]);
+	free(ids);
+	return n;
+}
+
 /* Evicts the lowest descendant scores, each with its descendants, until the pool fits. */
 static void trim(struct node_mempool *mp)
 {

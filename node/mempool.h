@@ -104,6 +104,14 @@ int node_mempool_add_unchecked(struct node_mempool *mp, const struct cons_tx *tx
 
 /* A block was connected: drop its transactions and whatever conflicts with them. */
 void node_mempool_remove_block(struct node_mempool *mp, const struct cons_block *b);
+/*
+ * After a reorg (once the abandoned blocks' txs are offered back): removes,
+ * with its descendants, every entry spending an output that is neither in
+ * the pool nor a coin of view (a parent that did not come back, a coin the
+ * new branch spent), or a coinbase output no longer mature. Costs a coin
+ * lookup per input from outside the pool. Returns how many entries left.
+ */
+size_t node_mempool_remove_unspendable(struct node_mempool *mp, const struct node_mempool_view *view);
 /* Removes one transaction and every descendant. Returns how many left. */
 size_t node_mempool_remove(struct node_mempool *mp, const uint8_t txid[32]);
 

@@ -365,6 +365,40 @@ static void test_mempool_eviction_refuses_a_candidate_it_trims(void **state)
 	cons_tx_release(&e);
 }
 
+static void test_mempool_after_reorg_drops_what_spends_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct cons_tx a, b, c, txs[1];
+	struct cons_state st;
+	struct cons_block blk;
+	uint8_t prev[32] = {0};
+
+	spend_coin(f, &a, 0, 10000, 1);
+	spend_tx(f, &b, &a, 1, 10000, 2);
+	spend_coin(f, &c, 1, 10000, 1);
+	assert_int_equal(accept(f, &a, NULL, &st), CONS_VALID);
+	assert_int_equal(accept(f, &b, NULL, &st), CONS_VALID);
+	assert_int_equal(accept(f, &c, NULL, &st), CONS_VALID);
+	/* a confirms; then a reorg abandons its block and the new branch spends coin 0. */
+	assert_int_equal(cons_tx_copy(&txs[0], &a), 0);
+	tb_block(&blk, f->p, prev, TIP + 1, f->p->genesis_time + TIP + 1, f->p->genesis_bits,
+		 f->k[0].pkh, 1, txs, 1, 10000);
+	node_mempool_remove_block(f->mp, &blk);
+	f->spent[0] = true;
+	assert_int_equal(accept(f, &a, NULL, &st), CONS_INVALID);   /* a cannot come back */
+	assert_int_equal(node_mempool_remove_unspendable(f->mp, &f->view), 1);
+	assert_null(node_mempool_get(f->mp, b.txid));
+	assert_non_null(node_mempool_get(f->mp, c.txid));
+	/* A shorter chain makes c's coinbase input immature again. */
+	f->view.tip_height = 50;
+	assert_int_equal(node_mempool_remove_unspendable(f->mp, &f->view), 1);
+	assert_int_equal(node_mempool_count(f->mp), 0);
+	cons_block_release(&blk);
+	cons_tx_release(&a);
+	cons_tx_release(&b);
+	cons_tx_release(&c);
+}
+
 /* Accepts a chain of n spends from coin 0, each paying fee; returns how many entered. */
 static int accept_chain(struct fx *f, struct cons_tx *c, int n, int64_t fee,
 			enum node_mempool_reject *why, struct cons_state *st)
@@ -626,6 +660,7 @@ int main(void)
 		T(test_mempool_eviction_spares_ancestors_of_the_candidate),
 		T(test_mempool_eviction_refuses_a_candidate_it_trims),
 		T(test_mempool_chain_limits_as_core),
+		T(test_mempool_after_reorg_drops_what_spends_nothing),
 		T(test_mempool_long_chain_removed_by_a_block_without_recursion),
 		T(test_mempool_long_chain_evicted_when_full_without_recursion),
 		T(test_mempool_save_and_load),
