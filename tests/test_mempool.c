@@ -583,6 +583,106 @@ static void test_mempool_save_and_load(void **state)
 	cons_tx_release(&b);
 }
 
+static bool has_child(const struct node_mempool_entry *p, const struct node_mempool_entry *c)
+{
+	for (size_t i = 0; i < p->n_children; i++)
+		if (p->children[i] == c)
+			return true;
+	return false;
+}
+
+/* Reference count of e's descendant package by a plain walk over the public links. */
+static void reference_package(const struct node_mempool_entry *e, size_t *count, size_t *size,
+			      int64_t *fee)
+{
+	const struct node_mempool_entry *q[4096];
+	size_t n = 0;
+
+	q[n++] = e;
+	*count = 0;
+	*size = 0;
+	*fee = 0;
+	for (size_t i = 0; i < n; i++) {
+		*count += 1;
+		*size += q[i]->tx.size;
+		*fee += q[i]->fee;
+		for (size_t c = 0; c < q[i]->n_children; c++) {
+			bool seen = false;
+			for (size_t k = 0; k < n && !seen; k++)
+				seen = q[k] == q[i]->children[c];
+			if (!seen) {
+				assert_true(n < 4096);
+				q[n++] = q[i]->children[c];
+			}
+		}
+	}
+}
+
+static void check_package(void *ctx, const struct node_mempool_entry *e)
+{
+	size_t count, size, rc, rs;
+	int64_t fee, rf;
+
+	node_mempool_descendants(e, &count, &size, &fee);
+	reference_package(e, &rc, &rs, &rf);
+	assert_int_equal(count, rc);
+	assert_int_equal(size, rs);
+	assert_int_equal(fee, rf);
+	for (size_t i = 0; i < e->n_parents; i++)
+		assert_true(has_child(e->parents[i], e));
+}
+
+static void test_mempool_packages_stay_exact_under_churn(void **state)
+{
+	struct fx *f = *state;
+	struct cons_outpoint *free_ops = calloc(4000, sizeof(*free_ops));
+	uint8_t txids[2000][32];
+	size_t n_free = 0;
+	uint32_t rng = 99;
+
+	/* Clusters of merges and splits, entered unchecked, with removals between. */
+	for (int i = 0; i < 2000; i++) {
+		struct cons_outpoint op;
+		struct cons_tx tx;
+		uint8_t script[CONS_P2PKH_SCRIPT_SIZE], sig[1] = {0};
+		int n_in = 1 + (int)((rng = rng * 1103515245u + 12345u) >> 16) % 3;
+		if (i % 40 == 0)
+			n_free = 0;
+		cons_tx_init(&tx);
+		tx.version = 1;
+		cons_script_p2pkh(script, f->k[1].pkh);
+		for (int k = 0; k < n_in; k++) {
+			rng = rng * 1103515245u + 12345u;
+			if (n_free > 0 && (rng >> 16) % 4 != 0) {
+				size_t j = (rng >> 8) % n_free;
+				op = free_ops[j];
+				free_ops[j] = free_ops[--n_free];
+			} else {
+				memset(op.txid, 0xdd, 32);
+				op.n = (uint32_t)(i * 4 + k);
+			}
+			assert_int_equal(cons_tx_add_input(&tx, &op, sig, 1, 0xffffffffu), 0);
+		}
+		for (int k = 0; k < 2; k++)
+			assert_int_equal(cons_tx_add_output(&tx, CONS_COIN, script, sizeof(script)), 0);
+		assert_int_equal(cons_tx_finalize(&tx), 0);
+		for (uint32_t k = 0; k < 2; k++) {
+			memcpy(free_ops[n_free].txid, tx.txid, 32);
+			free_ops[n_free++].n = k;
+		}
+		memcpy(txids[i], tx.txid, 32);
+		assert_int_equal(node_mempool_add_unchecked(f->mp, &tx, 100 + (rng >> 12) % 5000, 0), 0);
+		cons_tx_release(&tx);
+		rng = rng * 1103515245u + 12345u;
+		if ((rng >> 16) % 5 == 0)           /* now and then one goes, with its descendants */
+			node_mempool_remove(f->mp, txids[(rng >> 4) % (size_t)(i + 1)]);
+		if (i % 100 == 99)
+			node_mempool_foreach(f->mp, check_package, f);
+	}
+	node_mempool_foreach(f->mp, check_package, f);
+	free(free_ops);
+}
+
 /*
  * The orphan pool (node/p2p_glue's relay) is the mempool's waiting room for
  * transactions whose parents are unknown: its bounds are tested here.
@@ -661,6 +761,7 @@ int main(void)
 		T(test_mempool_eviction_refuses_a_candidate_it_trims),
 		T(test_mempool_chain_limits_as_core),
 		T(test_mempool_after_reorg_drops_what_spends_nothing),
+		T(test_mempool_packages_stay_exact_under_churn),
 		T(test_mempool_long_chain_removed_by_a_block_without_recursion),
 		T(test_mempool_long_chain_evicted_when_full_without_recursion),
 		T(test_mempool_save_and_load),
