@@ -288,9 +288,11 @@ static int by_ancestor_count(const void *x, const void *y)
 	return a->n_anc < b->n_anc ? -1 : a->n_anc > b->n_anc;
 }
 
-/* Appends x's package to b, parents first (fewer ancestors come first). 0, or -1. */
-static int add_package(struct assembler *a, struct cons_block *b, struct cand *x,
-		       struct cand **order)
+/*
+ * Takes x's package into the block: appends it to order (parents first:
+ * fewer ancestors come first) and returns how many it added.
+ */
+static size_t add_package(struct assembler *a, struct cand *x, struct cand **order)
 {
 	size_t k = 0;
 
@@ -298,13 +300,26 @@ static int add_package(struct assembler *a, struct cons_block *b, struct cand *x
 		order[k++] = p;
 	qsort(order, k, sizeof(*order), by_ancestor_count);
 	for (size_t i = 0; i < k; i++) {
-		struct cons_tx copy;
-		if (cons_tx_copy(&copy, &order[i]->e->tx) < 0 || cons_block_append_tx(b, &copy) < 0)
-			return -1;
 		order[i]->in_block = true;
 		heap_drop(a, order[i]);
 	}
 	leave_descendants(a, order, k);
+	return k;
+}
+
+/* Copies the n picked txs into b, growing its array once. 0, or -1. */
+static int append_picked(struct cons_block *b, struct cand *const *picked, size_t n)
+{
+	struct cons_tx *txs = realloc(b->tx, (b->n_tx + n) * sizeof(*txs));
+
+	if (!txs)
+		return -1;
+	b->tx = txs;
+	for (size_t i = 0; i < n; i++) {
+		if (cons_tx_copy(&b->tx[b->n_tx], &picked[i]->e->tx) < 0)
+			return -1;
+		b->n_tx++;
+	}
 	return 0;
 }
 
@@ -316,11 +331,11 @@ static int add_package(struct assembler *a, struct cons_block *b, struct cand *x
 static int64_t fill(struct cons_block *b, const struct node_mempool *mp, size_t max_size, int *err)
 {
 	struct assembler a;
-	struct cand **order = NULL;
-	size_t size = 0, failures = 0;
+	struct cand **picked = NULL;
+	size_t size = 0, failures = 0, n = 0;
 	int64_t fees = 0;
 
-	if (assembler_init(&a, mp) < 0 || !(order = calloc(a.n ? a.n : 1, sizeof(*order)))) {
+	if (assembler_init(&a, mp) < 0 || !(picked = calloc(a.n ? a.n : 1, sizeof(*picked)))) {
 		*err = -1;
 		goto out;
 	}
@@ -335,13 +350,12 @@ static int64_t fill(struct cons_block *b, const struct node_mempool *mp, size_t 
 		size += x->pkg_size;
 		fees += x->pkg_fee;
 		failures = 0;
-		if (add_package(&a, b, x, order) < 0) {
-			*err = -1;
-			break;
-		}
+		n += add_package(&a, x, picked + n);
 	}
+	if (append_picked(b, picked, n) < 0)
+		*err = -1;
 out:
-	free(order);
+	free(picked);
 	assembler_release(&a);
 	return fees;
 }

@@ -200,7 +200,7 @@ static void test_template_of_a_long_rising_chain_is_fast(void **state)
 	cons_block_init(&b);
 	t0 = now_s();
 	assert_int_equal(node_block_template(&b, f->c, f->mp, f->key.pkh, 1), 0);
-	assert_true(now_s() - t0 < 1.0);
+	assert_true(now_s() - t0 < 2.0);      /* 2 ms here unloaded; 5.45 s before */
 	assert_int_equal(b.n_tx, RISING_CHAIN + 1);
 	for (int i = 0; i < RISING_CHAIN; i++)
 		assert_memory_equal(b.tx[i + 1].txid, c[i].txid, 32);
