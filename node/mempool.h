@@ -128,7 +128,10 @@ size_t node_mempool_usage(const struct node_mempool *mp);
  */
 void node_mempool_descendants(const struct node_mempool_entry *e, size_t *count, size_t *size,
 			      int64_t *fee);
-/* Entries in arrival order (parents before children); for templates, relay, RPC. */
+/*
+ * Entries in arrival order (parents before children, but for a parent a
+ * reorg returned after its children); for templates, relay, RPC.
+ */
 void node_mempool_foreach(const struct node_mempool *mp,
 			  void (*fn)(void *ctx, const struct node_mempool_entry *e), void *ctx);
 /* True if some pool transaction spends op. */
