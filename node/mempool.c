@@ -760,6 +760,7 @@ enum cons_verdict node_mempool_accept(struct node_mempool *mp, const secp256k1_c
 	struct pool_view pv = {mp, view};
 	struct cons_coin_view cv = {&pv, pool_get};
 	struct cons_coin *coins;
+	struct entry *e;
 	enum node_mempool_reject dummy;
 	enum cons_verdict v;
 	int64_t fee = 0;
@@ -787,8 +788,10 @@ enum cons_verdict node_mempool_accept(struct node_mempool *mp, const secp256k1_c
 	if (v != CONS_VALID)
 		return v;
 	/* Core's LimitMempoolSize: insert, trim the lowest packages, refuse tx if it went too. */
-	if (!insert(mp, tx, fee, now))
+	e = insert(mp, tx, fee, now);
+	if (!e)
 		return cons_state_error(st, "out of memory");
+	e->e.height = view->tip_height;
 	trim(mp);
 	if (!util_hmap_get(&mp->by_txid, tx->txid))
 		return policy(why, NODE_MP_FULL, st, "");

@@ -59,6 +59,7 @@ struct node_mempool_entry {
 	struct cons_tx tx;
 	int64_t fee;
 	int64_t time;                /* when it entered */
+	int64_t height;              /* the chain's height then */
 	uint64_t seq;
 	/*
 	 * Its in-pool parents (each once) and children, as pool entries; valid
