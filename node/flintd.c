@@ -117,6 +117,27 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static int chain_coin(void *ctx, const struct cons_outpoint *op, struct cons_coin *coin)
+{
+	return stor_coin_get(node_chain_storage(ctx), op, coin);
+}
+
+/*
+ * After a reorg, pool transactions whose inputs the new branch does not have
+ * (spent by it, or created only by the abandoned blocks and not returned)
+ * leave, with their descendants: a template must never spend nothing.
+ */
+static void drop_unspendable(struct daemon *d)
+{
+	struct node_mempool_view v = {d->chain, chain_coin, node_chain_tip(d->chain)->height,
+				      node_chain_tip_mtp(d->chain)};
+	size_t n = node_mempool_remove_unspendable(d->relay.mempool, &v);
+
+	if (n)
+		log_info("mempool: %zu transactions left after the reorganisation: their inputs "
+			 "are gone", n);
+}
+
 static void on_tip(void *ctx, const struct node_blockidx *tip, int depth)
 {
 	struct daemon *d = ctx;
@@ -139,6 +160,8 @@ static void on_tip(void *ctx, const struct node_blockidx *tip, int depth)
 	free(d->returned);
 	d->returned = NULL;
 	d->n_returned = 0;
+	if (depth > 0 && d->relay.mempool)
+		drop_unspendable(d);
 	refresh_template(d);
 }
 

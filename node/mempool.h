@@ -3,9 +3,12 @@
  * is accepted only if it is valid against the chain tip plus the pool
  * (chains of unconfirmed transactions are allowed), spends nothing another
  * pool transaction spends (no replacement), and pays at least the minimum
- * relay fee rate. The pool is bounded in bytes; when full, the lowest fee
- * rate leaves first, with its descendants. These are local policy, so they
- * live in node/, not consensus/. Owned by the event loop.
+ * relay fee rate. Unconfirmed chains are bounded as Bitcoin Core bounds
+ * them (ancestors and descendants, by count and by size: see
+ * doc/mempool.md). The pool is bounded in estimated memory; when full, the
+ * package with the lowest descendant fee rate leaves first, whole. These
+ * are local policy, so they live in node/, not consensus/. Owned by the
+ * event loop.
  */
 #ifndef FLINT_NODE_MEMPOOL_H
 #define FLINT_NODE_MEMPOOL_H
@@ -29,6 +32,19 @@ enum node_mempool_reject {
 	NODE_MP_FULL,               /* mempool full */
 	NODE_MP_COINBASE,           /* coinbase */
 	NODE_MP_CONSENSUS,          /* see the cons_state */
+	NODE_MP_CHAIN_LIMIT,        /* too-long-mempool-chain */
+};
+
+/* Bitcoin Core's defaults; its 101 kvB equal bytes here (legacy txs, a 1 MB block as Core's). */
+#define NODE_MP_ANCESTOR_COUNT 25
+#define NODE_MP_ANCESTOR_SIZE 101000
+#define NODE_MP_DESCENDANT_COUNT 25
+#define NODE_MP_DESCENDANT_SIZE 101000
+
+/* Chain limits, each counting the transaction itself (Core's -limitancestorcount, ...). */
+struct node_mempool_limits {
+	size_t ancestor_count, ancestor_size;
+	size_t descendant_count, descendant_size;
 };
 
 struct node_mempool_view {
@@ -45,14 +61,26 @@ struct node_mempool_entry {
 	int64_t time;                /* when it entered */
 	int64_t height;              /* the chain's height then */
 	uint64_t seq;
+	/*
+	 * Its in-pool parents (each once) and children, as pool entries; valid
+	 * until the pool next changes.
+	 */
+	struct node_mempool_entry **parents, **children;
+	size_t n_parents, n_children;
 };
 
 struct node_mempool;
 
-/* max_bytes bounds the serialized size held; min_fee_rate is base units per 1000 bytes. */
+/*
+ * max_bytes bounds the memory the pool's entries take (node_mempool_usage);
+ * min_fee_rate is base units per 1000 bytes. Limits start at Core's
+ * defaults (NODE_MP_ANCESTOR_COUNT, ...).
+ */
 struct node_mempool *node_mempool_new(const struct cons_params *p, size_t max_bytes,
 				      int64_t min_fee_rate);
 void node_mempool_free(struct node_mempool *mp);
+/* Replaces the chain limits for transactions accepted from now on. */
+void node_mempool_set_limits(struct node_mempool *mp, const struct node_mempool_limits *l);
 
 /*
  * Validates tx against view plus the pool and adds a copy. Returns the
@@ -65,16 +93,46 @@ enum cons_verdict node_mempool_accept(struct node_mempool *mp, const secp256k1_c
 				      enum node_mempool_reject *why, struct cons_state *st);
 const char *node_mempool_reject_str(enum node_mempool_reject r);
 
+/*
+ * For tests and benchmarks only: adds tx with fee, checking nothing and
+ * applying no limit nor the size bound, to build shapes the limits
+ * forbid. Its in-pool parents and children are linked as on acceptance.
+ * Costs O(in-pool ancestors), or O(1) for a tx whose only in-pool relative
+ * is one child. 0, or -1 out of memory (or tx already there).
+ */
+int node_mempool_add_unchecked(struct node_mempool *mp, const struct cons_tx *tx, int64_t fee,
+			       int64_t now) __attribute__((warn_unused_result));
+
 /* A block was connected: drop its transactions and whatever conflicts with them. */
 void node_mempool_remove_block(struct node_mempool *mp, const struct cons_block *b);
+/*
+ * After a reorg (once the abandoned blocks' txs are offered back): removes,
+ * with its descendants, every entry spending an output that is neither in
+ * the pool nor a coin of view (a parent that did not come back, a coin the
+ * new branch spent), or a coinbase output no longer mature. Costs a coin
+ * lookup per input from outside the pool. Returns how many entries left.
+ */
+size_t node_mempool_remove_unspendable(struct node_mempool *mp, const struct node_mempool_view *view);
 /* Removes one transaction and every descendant. Returns how many left. */
 size_t node_mempool_remove(struct node_mempool *mp, const uint8_t txid[32]);
 
 const struct node_mempool_entry *node_mempool_get(const struct node_mempool *mp,
 						  const uint8_t txid[32]);
 size_t node_mempool_count(const struct node_mempool *mp);
+/* Serialized bytes of the transactions held. */
 size_t node_mempool_bytes(const struct node_mempool *mp);
-/* Entries in arrival order (parents before children); for templates, relay, RPC. */
+/* Estimated memory the entries take (transactions, maps, links): what max_bytes bounds. */
+size_t node_mempool_usage(const struct node_mempool *mp);
+/*
+ * The entry's descendant package (itself and every in-pool descendant):
+ * count, serialized bytes and fees. Any of the outputs may be NULL.
+ */
+void node_mempool_descendants(const struct node_mempool_entry *e, size_t *count, size_t *size,
+			      int64_t *fee);
+/*
+ * Entries in arrival order (parents before children, but for a parent a
+ * reorg returned after its children); for templates, relay, RPC.
+ */
 void node_mempool_foreach(const struct node_mempool *mp,
 			  void (*fn)(void *ctx, const struct node_mempool_entry *e), void *ctx);
 /* True if some pool transaction spends op. */

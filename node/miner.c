@@ -24,80 +24,339 @@
 
 /* ---- templates ---- */
 
-struct pick {
-	const struct node_mempool_entry **v;
-	size_t n, cap;
+/*
+ * Bitcoin Core's BlockAssembler::addPackageTxs: every pool tx is a
+ * candidate ranked by the fee rate of its package (itself and its
+ * ancestors not yet in the block). The best package goes in whole,
+ * parents first; each tx it adds is taken out of its descendants'
+ * packages (Core's modified entries), which moves them in the ranking.
+ * One indexed max-heap holds the candidates, so a template costs
+ * O((n + sum of ancestor and descendant sets) log n): near-linear while
+ * chains stay within the pool's limits.
+ */
+struct cand {
+	const struct node_mempool_entry *e;
+	int64_t pkg_fee;                /* itself and its ancestors not in the block */
+	size_t pkg_size, n_anc;         /* n_anc: all its in-pool ancestors, for order */
+	size_t pos;                     /* in the heap; SIZE_MAX when out */
+	bool in_block;
+	bool counted;                   /* pkg_fee and pkg_size are current */
+	/* Walk queues: ancestors (UP) and descendants (DOWN), which may nest. */
+	struct { struct cand *next; uint64_t mark; } lane[2];
 };
+
+struct assembler {
+	struct cand *c;
+	size_t n;
+	struct cand **slots;            /* open addressing by entry address */
+	size_t cap;                     /* a power of two, at least twice n */
+	struct cand **heap;
+	size_t heap_n;
+	uint64_t epoch;
+};
+
+/* Entry addresses are the pool's own, not a peer's choice: a plain multiplicative hash does. */
+static size_t slot_of(const struct assembler *a, const struct node_mempool_entry *e)
+{
+	return (size_t)(((uint64_t)(uintptr_t)e * 0x9e3779b97f4a7c15ull) >> 29) & (a->cap - 1);
+}
+
+static struct cand *cand_of(const struct assembler *a, const struct node_mempool_entry *e)
+{
+	for (size_t i = slot_of(a, e);; i = (i + 1) & (a->cap - 1))
+		if (!a->slots[i] || a->slots[i]->e == e)
+			return a->slots[i];
+}
+
+static bool rate_below(int64_t fee_a, size_t size_a, int64_t fee_b, size_t size_b)
+{
+	return (__int128)fee_a * (__int128)size_b < (__int128)fee_b * (__int128)size_a;
+}
+
+/*
+ * Ranked before y: a higher score, or the older of two equal. The score
+ * is the lower of the package's fee rate and the tx's own (Core's
+ * ancestor score), so a cheap child of rich parents does not rank as them.
+ */
+static bool ranks_before(const struct cand *x, const struct cand *y)
+{
+	int64_t fx = x->pkg_fee, fy = y->pkg_fee;
+	size_t sx = x->pkg_size, sy = y->pkg_size;
+
+	if (rate_below(x->e->fee, x->e->tx.size, fx, sx)) {
+		fx = x->e->fee;
+		sx = x->e->tx.size;
+	}
+	if (rate_below(y->e->fee, y->e->tx.size, fy, sy)) {
+		fy = y->e->fee;
+		sy = y->e->tx.size;
+	}
+	if (rate_below(fx, sx, fy, sy) || rate_below(fy, sy, fx, sx))
+		return rate_below(fy, sy, fx, sx);
+	return x->e->seq < y->e->seq;
+}
+
+static void heap_put(struct assembler *a, size_t i, struct cand *x)
+{
+	a->heap[i] = x;
+	x->pos = i;
+}
+
+static void heap_fix(struct assembler *a, struct cand *x)
+{
+	size_t i = x->pos;
+
+	while (i > 0 && ranks_before(x, a->heap[(i - 1) / 2])) {
+		heap_put(a, i, a->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= a->heap_n)
+			break;
+		if (c + 1 < a->heap_n && ranks_before(a->heap[c + 1], a->heap[c]))
+			c++;
+		if (!ranks_before(a->heap[c], x))
+			break;
+		heap_put(a, i, a->heap[c]);
+		i = c;
+	}
+	heap_put(a, i, x);
+}
+
+static void heap_drop(struct assembler *a, struct cand *x)
+{
+	struct cand *last;
+
+	if (x->pos == SIZE_MAX)
+		return;
+	last = a->heap[--a->heap_n];
+	if (last != x) {
+		heap_put(a, x->pos, last);
+		heap_fix(a, last);
+	}
+	x->pos = SIZE_MAX;
+}
+
+/* Appends q to the walk queue ending at *tail unless this walk has it. */
+enum { UP, DOWN };
+
+static void enqueue(struct cand **tail, struct cand *q, int l, uint64_t epoch)
+{
+	q->lane[l].mark = epoch;
+	q->lane[l].next = NULL;
+	(*tail)->lane[l].next = q;
+	*tail = q;
+}
+
+/*
+ * Queues x's ancestors not in the block after x and returns x, the
+ * queue's head; the walk is iterative however deep the chain.
+ */
+static struct cand *ancestors(struct assembler *a, struct cand *x)
+{
+	struct cand *tail = x;
+	uint64_t epoch = ++a->epoch;
+
+	x->lane[UP].mark = epoch;
+	x->lane[UP].next = NULL;
+	for (struct cand *q = x; q; q = q->lane[UP].next) {
+		for (size_t i = 0; i < q->e->n_parents; i++) {
+			struct cand *p = cand_of(a, q->e->parents[i]);
+			if (p && !p->in_block && p->lane[UP].mark != epoch)
+				enqueue(&tail, p, UP, epoch);
+		}
+	}
+	return x;
+}
+
+/*
+ * Sets x's package: itself and its ancestors not in the block. With one
+ * parent whose package is current, that is the parent's plus x (so a long
+ * chain costs O(1) per tx); otherwise an ancestor walk.
+ */
+static void count_package(struct assembler *a, struct cand *x)
+{
+	struct cand *p = x->e->n_parents == 1 ? cand_of(a, x->e->parents[0]) : NULL;
+
+	x->pkg_fee = x->e->fee;
+	x->pkg_size = x->e->tx.size;
+	if (p && (p->in_block || p->counted)) {
+		if (!p->in_block) {
+			x->pkg_fee += p->pkg_fee;
+			x->pkg_size += p->pkg_size;
+		}
+	} else {
+		for (struct cand *q = ancestors(a, x)->lane[UP].next; q; q = q->lane[UP].next) {
+			x->pkg_fee += q->e->fee;
+			x->pkg_size += q->e->tx.size;
+		}
+	}
+	x->counted = true;
+}
+
+/*
+ * Recounts the packages of the descendants of a package just put in the
+ * block (Core's modified entries). The walk passes through the package's
+ * own members to reach those beyond, and meets a tx only after its
+ * parent when it has one, so that parent's package is already current.
+ */
+static void leave_descendants(struct assembler *a, struct cand **pkg, size_t k)
+{
+	struct cand *head = NULL, *tail = NULL;
+	uint64_t epoch = ++a->epoch;
+
+	for (size_t i = 0; i < k; i++) {
+		pkg[i]->lane[DOWN].mark = epoch;
+		pkg[i]->lane[DOWN].next = NULL;
+		if (tail)
+			tail->lane[DOWN].next = pkg[i];
+		else
+			head = pkg[i];
+		tail = pkg[i];
+	}
+	for (struct cand *q = head; q; q = q->lane[DOWN].next) {
+		for (size_t i = 0; i < q->e->n_children; i++) {
+			struct cand *d = cand_of(a, q->e->children[i]);
+			if (!d || d->lane[DOWN].mark == epoch)
+				continue;
+			enqueue(&tail, d, DOWN, epoch);
+			if (d->in_block)
+				continue;
+			count_package(a, d);
+			if (d->pos != SIZE_MAX)
+				heap_fix(a, d);
+		}
+	}
+}
 
 static void collect(void *ctx, const struct node_mempool_entry *e)
 {
-	struct pick *p = ctx;
+	struct assembler *a = ctx;
 
-	if (p->n < p->cap)
-		p->v[p->n++] = e;
+	a->c[a->n++].e = e;
 }
 
-static int by_fee_rate(const void *a, const void *b)
+static int assembler_init(struct assembler *a, const struct node_mempool *mp)
 {
-	const struct node_mempool_entry *x = *(const struct node_mempool_entry *const *)a;
-	const struct node_mempool_entry *y = *(const struct node_mempool_entry *const *)b;
-	__int128 l = (__int128)x->fee * (__int128)y->tx.size;
-	__int128 r = (__int128)y->fee * (__int128)x->tx.size;
+	size_t n = node_mempool_count(mp);
 
-	if (l != r)
-		return l > r ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* True if every input of e that comes from the pool spends a tx already in b. */
-static bool parents_in(const struct node_mempool_entry *e, const struct node_mempool *mp,
-		       const struct cons_block *b)
-{
-	for (size_t i = 0; i < e->tx.n_in; i++) {
-		bool found = false;
-		if (!node_mempool_get(mp, e->tx.in[i].prevout.txid))
-			continue;
-		for (size_t t = 1; t < b->n_tx && !found; t++)
-			found = memcmp(b->tx[t].txid, e->tx.in[i].prevout.txid, 32) == 0;
-		if (!found)
-			return false;
+	*a = (struct assembler){.cap = 16};
+	while (a->cap < 2 * n)
+		a->cap *= 2;
+	a->c = calloc(n ? n : 1, sizeof(*a->c));
+	a->heap = calloc(n ? n : 1, sizeof(*a->heap));
+	a->slots = calloc(a->cap, sizeof(*a->slots));
+	if (!a->c || !a->heap || !a->slots)
+		return -1;
+	node_mempool_foreach(mp, collect, a);
+	for (size_t i = 0; i < a->n; i++) {
+		size_t j = slot_of(a, a->c[i].e);
+		while (a->slots[j])
+			j = (j + 1) & (a->cap - 1);
+		a->slots[j] = &a->c[i];
 	}
-	return true;
+	/* Arrival order: parents come first (but after a reorg), so most packages cost O(1). */
+	for (size_t i = 0; i < a->n; i++) {
+		struct cand *x = &a->c[i];
+		struct cand *p = x->e->n_parents == 1 ? cand_of(a, x->e->parents[0]) : NULL;
+		count_package(a, x);
+		if (p && p->counted && p != x)
+			x->n_anc = p->n_anc + 1;
+		else
+			for (struct cand *q = ancestors(a, x)->lane[UP].next; q; q = q->lane[UP].next)
+				x->n_anc++;
+		x->pos = a->heap_n;
+		a->heap[a->heap_n++] = x;
+	}
+	for (size_t i = a->heap_n / 2; i-- > 0;)
+		heap_fix(a, a->heap[i]);
+	return 0;
 }
 
-/* Adds pool txs by fee rate, parents first, within max_size; returns the fees taken. */
+static void assembler_release(struct assembler *a)
+{
+	free(a->slots);
+	free(a->c);
+	free(a->heap);
+}
+
+static int by_ancestor_count(const void *x, const void *y)
+{
+	const struct cand *a = *(struct cand *const *)x, *b = *(struct cand *const *)y;
+
+	return a->n_anc < b->n_anc ? -1 : a->n_anc > b->n_anc;
+}
+
+/*
+ * Takes x's package into the block: appends it to order (parents first:
+ * fewer ancestors come first) and returns how many it added.
+ */
+static size_t add_package(struct assembler *a, struct cand *x, struct cand **order)
+{
+	size_t k = 0;
+
+	for (struct cand *p = ancestors(a, x); p; p = p->lane[UP].next)
+		order[k++] = p;
+	qsort(order, k, sizeof(*order), by_ancestor_count);
+	for (size_t i = 0; i < k; i++) {
+		order[i]->in_block = true;
+		heap_drop(a, order[i]);
+	}
+	leave_descendants(a, order, k);
+	return k;
+}
+
+/* Copies the n picked txs into b, growing its array once. 0, or -1. */
+static int append_picked(struct cons_block *b, struct cand *const *picked, size_t n)
+{
+	struct cons_tx *txs = realloc(b->tx, (b->n_tx + n) * sizeof(*txs));
+
+	if (!txs)
+		return -1;
+	b->tx = txs;
+	for (size_t i = 0; i < n; i++) {
+		if (cons_tx_copy(&b->tx[b->n_tx], &picked[i]->e->tx) < 0)
+			return -1;
+		b->n_tx++;
+	}
+	return 0;
+}
+
+/* Core gives up after this many packages in a row fail to fit a nearly full block. */
+#define MAX_CONSECUTIVE_FAILURES 1000
+#define NEARLY_FULL 4000
+
+/* Adds pool txs by package fee rate within max_size; returns the fees taken. */
 static int64_t fill(struct cons_block *b, const struct node_mempool *mp, size_t max_size, int *err)
 {
-	struct pick p = {NULL, 0, node_mempool_count(mp)};
-	size_t size = 0;
+	struct assembler a;
+	struct cand **picked = NULL;
+	size_t size = 0, failures = 0, n = 0;
 	int64_t fees = 0;
-	bool progress = true;
 
-	p.v = calloc(p.cap ? p.cap : 1, sizeof(*p.v));
-	if (!p.v) {
+	if (assembler_init(&a, mp) < 0 || !(picked = calloc(a.n ? a.n : 1, sizeof(*picked)))) {
 		*err = -1;
-		return 0;
+		goto out;
 	}
-	node_mempool_foreach(mp, collect, &p);
-	qsort(p.v, p.n, sizeof(*p.v), by_fee_rate);
-	/* Passes until nothing more fits: a child waits for a later pass if its parent ranks lower. */
-	while (progress) {
-		progress = false;
-		for (size_t i = 0; i < p.n; i++) {
-			struct cons_tx copy;
-			if (!p.v[i] || size + p.v[i]->tx.size > max_size || !parents_in(p.v[i], mp, b))
-				continue;
-			if (cons_tx_copy(&copy, &p.v[i]->tx) < 0 || cons_block_append_tx(b, &copy) < 0) {
-				*err = -1;
+	while (a.heap_n > 0) {
+		struct cand *x = a.heap[0];
+		if (size + x->pkg_size > max_size) {
+			heap_drop(&a, x);       /* Core's failedTx: its descendants fail with it */
+			if (++failures > MAX_CONSECUTIVE_FAILURES && size + NEARLY_FULL > max_size)
 				break;
-			}
-			size += p.v[i]->tx.size;
-			fees += p.v[i]->fee;
-			p.v[i] = NULL;
-			progress = true;
+			continue;
 		}
+		size += x->pkg_size;
+		fees += x->pkg_fee;
+		failures = 0;
+		n += add_package(&a, x, picked + n);
 	}
-	free(p.v);
+	if (append_picked(b, picked, n) < 0)
+		*err = -1;
+out:
+	free(picked);
+	assembler_release(&a);
 	return fees;
 }
 

@@ -17,9 +17,12 @@
 /*
  * Builds a block template on the active tip: a coinbase paying subsidy +
  * fees to pkh (with extra_nonce in its scriptSig), then mempool
- * transactions by fee rate, each after its in-pool parents, within the
- * block size limit; time max(now, median time past + 1); bits from the
- * retarget rule; nonce 0. b is initialised by the caller. 0, or -1.
+ * transactions as Bitcoin Core's BlockAssembler picks them: by the fee
+ * rate of each tx with its ancestors not yet in the block, whole packages,
+ * parents first, within the block size limit; time max(now, median time
+ * past + 1); bits from the retarget rule; nonce 0. Near-linear in the pool
+ * while chains stay within its limits. b is initialised by the caller. 0,
+ * or -1.
  */
 int node_block_template(struct cons_block *b, struct node_chain *c, const struct node_mempool *mp,
 			const uint8_t pkh[20], uint64_t extra_nonce)

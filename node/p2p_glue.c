@@ -204,18 +204,37 @@ static enum cons_verdict to_mempool(struct node_relay *r, const struct cons_tx *
 	return node_mempool_accept(r->mempool, r->secp, &v, tx, node_chain_now(r->chain), NULL, st);
 }
 
+/* Forgets orphan i (the order of the rest changes). */
+static void drop_orphan(struct node_relay *r, size_t i)
+{
+	r->orphan_bytes -= r->orphans[i].size;
+	cons_tx_release(&r->orphans[i]);
+	r->orphans[i] = r->orphans[--r->n_orphans];
+}
+
+/* Keeps tx until its parents come, within the count and byte bounds (oldest out first). */
 static void keep_orphan(struct node_relay *r, const struct cons_tx *tx)
 {
+	char hex[65];
+
+	if (tx->size > NODE_MAX_ORPHAN_TX_SIZE) {
+		util_hex_encode_rev(hex, tx->txid, 32);
+		log_debug("mempool: ignoring orphan tx %s of %zu bytes (limit %d)", hex, tx->size,
+			  NODE_MAX_ORPHAN_TX_SIZE);
+		return;
+	}
 	for (size_t i = 0; i < r->n_orphans; i++)
 		if (memcmp(r->orphans[i].txid, tx->txid, 32) == 0)
 			return;
-	if (r->n_orphans == NODE_MAX_ORPHAN_TXS) {     /* the oldest makes room */
+	while (r->n_orphans > 0 && (r->n_orphans == NODE_MAX_ORPHAN_TXS ||
+				    r->orphan_bytes + tx->size > NODE_MAX_ORPHAN_BYTES)) {
+		r->orphan_bytes -= r->orphans[0].size;   /* the oldest makes room */
 		cons_tx_release(&r->orphans[0]);
 		memmove(&r->orphans[0], &r->orphans[1], (r->n_orphans - 1) * sizeof(r->orphans[0]));
 		r->n_orphans--;
 	}
 	if (cons_tx_copy(&r->orphans[r->n_orphans], tx) == 0)
-		r->n_orphans++;
+		r->orphan_bytes += r->orphans[r->n_orphans++].size;
 }
 
 static void accepted(struct node_relay *r, const struct cons_tx *tx)
@@ -242,8 +261,7 @@ static void retry_orphans(struct node_relay *r)
 				continue;
 			if (v == CONS_VALID)
 				accepted(r, &r->orphans[i]);
-			cons_tx_release(&r->orphans[i]);
-			r->orphans[i] = r->orphans[--r->n_orphans];
+			drop_orphan(r, i);
 			progress = true;
 			break;
 		}
@@ -269,6 +287,7 @@ void node_relay_release(struct node_relay *r)
 	for (size_t i = 0; i < r->n_orphans; i++)
 		cons_tx_release(&r->orphans[i]);
 	r->n_orphans = 0;
+	r->orphan_bytes = 0;
 	node_fetch_release(&r->fetch);
 }
 

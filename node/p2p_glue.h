@@ -13,6 +13,10 @@
 #include "p2p/net.h"
 
 #define NODE_MAX_ORPHAN_TXS 100
+/* An orphan larger is not kept (Core: 400,000 weight units, 100 kB of legacy tx). */
+#define NODE_MAX_ORPHAN_TX_SIZE 100000
+/* All orphans together, serialized; the oldest leave first to stay within both bounds. */
+#define NODE_MAX_ORPHAN_BYTES 5000000
 /* Blocks are fetched at most this far above the lowest one missing (Bitcoin Core's window). */
 #define NODE_FETCH_WINDOW 1024
 
@@ -56,6 +60,7 @@ struct node_relay {
 	struct node_fetch fetch;
 	struct cons_tx orphans[NODE_MAX_ORPHAN_TXS];
 	size_t n_orphans;
+	size_t orphan_bytes;            /* serialized, at most NODE_MAX_ORPHAN_BYTES */
 	uint64_t accepted;
 };
 

@@ -358,14 +358,14 @@ static json_t *gettxout(struct node_rpc_env *env, json_t *params, struct rpc_err
 
 /* ---- mempool ---- */
 
-
+/* "usage" is the memory the pool takes, which "maxmempool" bounds (Core's meaning). */
 static json_t *getmempoolinfo(struct node_rpc_env *env, json_t *params, struct rpc_error *e)
 {
 	size_t bytes = node_mempool_bytes(env->mempool);
 
 	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:o, s:o}", "loaded", 1, "size",
 			 (json_int_t)node_mempool_count(env->mempool), "bytes", (json_int_t)bytes,
-			 "usage", (json_int_t)bytes, "maxmempool", (json_int_t)env->max_mempool,
+			 "usage", (json_int_t)node_mempool_usage(env->mempool), "maxmempool", (json_int_t)env->max_mempool,
 			 "mempoolminfee", rpc_amount(env->min_relay_fee), "minrelaytxfee",
 			 rpc_amount(env->min_relay_fee));
 }
