@@ -34,9 +34,16 @@ struct node_blockidx {
 	uint32_t n_tx;
 	uint64_t seq;                   /* arrival order of its data; UINT64_MAX while header-only */
 	bool linked;                    /* it and all its ancestors have data */
+	bool in_cands;                  /* listed among the tip candidates */
 	struct node_blockidx *prev;
 	struct node_blockidx *skip;     /* a further ancestor, for node_blockidx_ancestor */
 	struct node_blockidx *hnext;    /* hash-table chain */
+	/*
+	 * The parent-to-children map of entries that have data but wait for an
+	 * ancestor's: the first such child, and the next of its siblings. Only
+	 * entries whose parent is not linked are on a parent's list.
+	 */
+	struct node_blockidx *waiting, *waiting_next;
 };
 
 /* Events the chain reports to the rest of the node (mempool, p2p, metrics). */
@@ -55,6 +62,7 @@ struct node_chain_options {
 	bool reindex;
 	int check_blocks;               /* blocks verified against the coin set at start */
 	size_t max_orphans;
+	size_t max_orphan_bytes;        /* serialized bytes of all orphan blocks together */
 	int64_t time_offset;            /* added to the system clock (fault injection) */
 };
 
@@ -131,6 +139,8 @@ const struct node_blockidx *node_chain_best_header(const struct node_chain *c);
 void node_chain_foreach(const struct node_chain *c,
 			void (*fn)(void *ctx, const struct node_blockidx *idx), void *ctx);
 size_t node_chain_orphan_count(const struct node_chain *c);
+/* Serialized bytes of the orphan blocks held (at most max_orphan_bytes). */
+size_t node_chain_orphan_bytes(const struct node_chain *c);
 /* Hash of the most-work orphan's missing ancestor root, for a headers request. */
 bool node_chain_orphan_root(const struct node_chain *c, uint8_t missing[32]);
 
@@ -155,6 +165,8 @@ struct node_chain_stats {
 	/* Time to validate and connect each block: counts per bucket (not cumulative), sum. */
 	uint64_t connect_hist[NODE_CONNECT_BUCKETS];
 	double connect_seconds;
+	/* Index entries visited linking blocks whose data came before an ancestor's. */
+	uint64_t link_visits;
 };
 void node_chain_stats(const struct node_chain *c, struct node_chain_stats *out);
 
