@@ -636,6 +636,91 @@ static enum cons_verdict accept_header(struct node_chain *c, const struct cons_h
 	return persist(c, idx) < 0 ? cons_state_error(st, c->fatal) : CONS_VALID;
 }
 
+/* A view of the chain ending in a run of headers not (all) in the index, hanging off fork. */
+struct run_view {
+	const struct node_blockidx *fork;
+	const struct cons_header *h;
+};
+
+static int run_ancestor(const void *ctx, int64_t height, uint32_t *time_out, uint32_t *bits)
+{
+	const struct run_view *r = ctx;
+	const struct node_blockidx *a;
+
+	if (height > r->fork->height) {
+		const struct cons_header *h = &r->h[height - r->fork->height - 1];
+		*time_out = h->time;
+		*bits = h->bits;
+		return 0;
+	}
+	a = node_blockidx_ancestor(r->fork, height);
+	if (!a)
+		return -1;
+	*time_out = a->hdr.time;
+	*bits = a->hdr.bits;
+	return 0;
+}
+
+/* The work a header chain must reach to be stored: the tip's, less the margin. */
+static void store_threshold(const struct node_chain *c, struct cons_u256 *out)
+{
+	const struct node_blockidx *tip = node_chain_tip(c);
+	struct cons_u256 one, margin;
+
+	cons_block_work(&one, tip->hdr.bits);
+	if (cons_u256_muldiv(&margin, &one, NODE_HEADERS_MARGIN, 1) ||
+	    cons_u256_sub(out, &tip->work, &margin))
+		cons_u256_set_u64(out, 0);          /* within the margin of genesis: all count */
+}
+
+enum cons_verdict node_chain_check_headers(const struct node_chain *c, const struct cons_header *h,
+					   size_t n, size_t skip, size_t *n_ok, bool *enough,
+					   struct cons_state *st)
+{
+	const struct node_blockidx *fork = n ? node_chain_lookup(c, h[0].prev) : NULL;
+	struct run_view rv = {fork, h};
+	struct cons_chain_view cv = {&rv, 0, run_ancestor};
+	struct cons_u256 work, w, need;
+	enum cons_verdict v = CONS_VALID;
+	uint8_t prev[32];
+	size_t i;
+
+	*n_ok = 0;
+	*enough = false;
+	if (!fork)
+		return cons_state_invalid(st, CONS_REJ_PREV_MISSING, "%s", "");
+	if (fork->status & FAILED_ANY)
+		return cons_state_invalid(st, CONS_REJ_PREV_INVALID, "%s", "");
+	work = fork->work;
+	for (i = 0; i < n && v == CONS_VALID; i++) {
+		uint8_t hash[32];
+		const struct node_blockidx *known;
+		cons_header_hash(hash, &h[i]);
+		if (i > 0 && memcmp(h[i].prev, prev, 32) != 0)
+			return cons_state_invalid(st, CONS_REJ_PREV_MISSING, "%s", "not a chain");
+		memcpy(prev, hash, 32);
+		known = node_chain_lookup(c, hash);
+		if (known && (known->status & FAILED_ANY))
+			v = cons_state_invalid(st, CONS_REJ_CACHED_INVALID, "%s", "");
+		if (v == CONS_VALID && !known && i >= skip)
+			v = cons_check_header(c->p, &h[i], hash, st);
+		cv.height = fork->height + (int64_t)i;
+		if (v == CONS_VALID && !known && i >= skip)
+			v = cons_check_header_contextual(c->p, &h[i], &cv, node_chain_now(c), st);
+		if (v != CONS_VALID)
+			break;
+		cons_block_work(&w, h[i].bits);
+		cons_u256_add(&work, &work, &w);
+		*n_ok = i + 1;
+		if (known && i + 1 == n)
+			*enough = true;         /* all of it is stored already */
+	}
+	store_threshold(c, &need);
+	if (*n_ok && cons_u256_cmp(&work, &need) >= 0)
+		*enough = true;
+	return v;
+}
+
 enum cons_verdict node_chain_accept_header(struct node_chain *c, const struct cons_header *hdr,
 					   struct node_blockidx **out, struct cons_state *st)
 {

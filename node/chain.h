@@ -101,6 +101,29 @@ void node_chain_set_time_offset(struct node_chain *c, int64_t offset);
 enum cons_verdict node_chain_accept_header(struct node_chain *c, const struct cons_header *hdr,
 					   struct node_blockidx **out, struct cons_state *st);
 
+/*
+ * Headers are stored only for a chain whose work comes within this many
+ * blocks (at the tip's difficulty) of the active tip's: below that, a
+ * header costs the sender almost nothing and us memory and disk for good.
+ */
+#define NODE_HEADERS_MARGIN 144
+
+/*
+ * Checks a run of headers h[0..n) for storing, without storing any:
+ * h[0]'s parent must be in the index, each header must be the parent of
+ * the next, and each must pass proof of work and its context rules (the
+ * first skip are taken as checked already; headers already indexed are
+ * not checked again). *n_ok receives how many, from the start, passed.
+ * *enough tells whether the chain up to h[*n_ok - 1] has at least the
+ * active tip's work less NODE_HEADERS_MARGIN blocks' (or is stored
+ * already), which is when node_chain_accept_header should get them.
+ * Returns CONS_VALID if all passed, else the first failure's verdict
+ * (CONS_REJ_PREV_MISSING: h[0]'s parent unknown, or not a chain).
+ */
+enum cons_verdict node_chain_check_headers(const struct node_chain *c, const struct cons_header *h,
+					   size_t n, size_t skip, size_t *n_ok, bool *enough,
+					   struct cons_state *st);
+
 /* Outcome details of node_chain_accept_block beyond the verdict. */
 struct node_accept_info {
 	bool orphan;                    /* parent unknown: kept in the orphan pool */
