@@ -426,6 +426,16 @@ static struct peer *new_peer(struct p2p_net *n, evutil_socket_t fd, const struct
 	return p;
 }
 
+struct peer *p2p_peer_adopt(struct p2p_net *n, int fd)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return new_peer(n, fd, (struct sockaddr *)&sin, true);
+}
+
 static int count_inbound(const struct p2p_net *n, const char *ip)
 {
 	int k = 0;

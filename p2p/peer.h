@@ -144,6 +144,13 @@ bool p2p_is_banned(struct p2p_net *n, const char *ip);
 struct peer *p2p_dial_addr(struct p2p_net *n, const struct p2p_netaddr *a);
 #define plog(n, level, ...) do { if ((n)->o.log) (n)->o.log(level, __VA_ARGS__); } while (0)
 
+/*
+ * An inbound peer on the connected socket fd (which it then owns), for
+ * harnesses that drive the handlers without a listener: the fuzz target.
+ * NULL if out of memory.
+ */
+struct peer *p2p_peer_adopt(struct p2p_net *n, int fd);
+
 /* Unlinks and frees an outbound slot (its peer, if any, is disconnected). */
 void p2p_outbound_forget(struct p2p_net *n, struct outbound *ob);
 

@@ -28,7 +28,7 @@
  *   headers      handshakes, sends the HEX headers in messages of 2000,
  *                then serves as stall does; prints "asked for N blocks"
  *   unconnecting handshakes, then sends 60 headers messages whose one
- *                header has an unknown parent
+ *                header (with a valid proof of work) has an unknown parent
  *   notfound     handshakes, asks (getdata) for 50,000 unknown blocks;
  *                prints "got N notfound messages, M items"
  * and waits up to SECONDS (default 10) for the node to close the connection.
@@ -369,6 +369,11 @@ static void send_unconnecting(int fd, int count)
 		h.prev[1] = 0xee;
 		h.time = P->genesis_time + 1;
 		h.bits = P->genesis_bits;
+		for (uint8_t hash[32];; h.nonce++) {     /* valid proof: only the parent is wrong */
+			cons_header_hash(hash, &h);
+			if (cons_check_pow(P, hash, h.bits))
+				break;
+		}
 		cons_writer_init(&w);
 		p2p_headers_write(&w, &h, 1);
 		send_msg(fd, "headers", w.data, w.len);
