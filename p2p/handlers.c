@@ -604,7 +604,13 @@ void p2p_handle(struct peer *p, const char *command, const uint8_t *payload, siz
 			p2p_misbehave(p, 10, "message before handshake");
 			return;
 		}
+		int64_t t0 = p2p_mono_us(), took;
 		handlers[i].fn(p, payload, len);
+		/* The loop waits on every handler: say which messages make it wait. */
+		took = p2p_mono_us() - t0;
+		if (took > 50000)
+			plog(p->net, P2P_LOG_INFO, "peer %d: %s of %zu bytes took %lld ms", p->id, command,
+			     len, (long long)(took / 1000));
 		return;
 	}
 	plog(p->net, P2P_LOG_DEBUG, "peer %d sent unknown command '%s'", p->id, command);
