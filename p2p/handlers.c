@@ -239,7 +239,8 @@ static const struct cons_header *headers_run(struct peer *p, const struct cons_h
 			if (p->n_presync + n > P2P_PRESYNC_MAX ||
 			    !(more = realloc(p->presync, (p->n_presync + n) * sizeof(*more)))) {
 				/* Not asked again: its branch waits until our tip comes closer. */
-				plog(p->net, P2P_LOG_INFO, "peer %d: a low-work chain of more than %d headers, not stored",
+				plog(p->net, P2P_LOG_INFO,
+				     "peer %d: a low-work chain of more than %d headers, not stored",
 				     p->id, P2P_PRESYNC_MAX);
 				drop_presync(p);
 				*n_run = 0;

@@ -482,7 +482,7 @@ static void ping_mode(int fd, int secs)
 	printf("no pong\n");
 }
 
-/* hold, stall, headers, unconnecting and addr: a handshake, the mode's messages, then answering pings. */
+/* hold, stall, headers, unconnecting and addr: the handshake, the mode's messages, then pings. */
 static int scripted_mode(int fd, const char *mode, long long start, int secs, char **hex, int n)
 {
 	bool headers = strcmp(mode, "stall") == 0 || strcmp(mode, "headers") == 0;
