@@ -60,7 +60,7 @@ void p2p_options_default(struct p2p_options *o, const struct cons_params *p)
 	o->max_in_flight = 16;
 	/* A few maximal blocks: a fast peer never waits on it, a hostile one is held to it. */
 	o->max_send_buffer = 3 * p->max_block_size;
-	o->send_timeout = 60;
+	o->send_timeout = 30;
 	o->user_agent = "/Flint:0.1/";
 }
 
@@ -321,8 +321,10 @@ static void process(struct peer *p)
 		if (p->getdata)
 			p2p_serve_getdata(p);
 		if (p->getdata || p2p_send_full(p)) {
-			if (!p->send_full_since)
-				p->send_full_since = p2p_mono_s();
+			if (!p->send_full_since) {
+				p->send_full_since = p->send_progress_s = p2p_mono_s();
+				p->send_low = send_queued(p);
+			}
 			return;
 		}
 		p->send_full_since = 0;
@@ -606,7 +608,11 @@ static void check_peer_timeouts(struct peer *p, int64_t now)
 {
 	const struct p2p_options *o = &p->net->o;
 
-	if (p->send_full_since && now - p->send_full_since >= o->send_timeout) {
+	/* Slow is fine, as long as it reads: only a queue that stopped shrinking counts. */
+	if (p->send_full_since && send_queued(p) < p->send_low) {
+		p->send_low = send_queued(p);
+		p->send_progress_s = now;
+	} else if (p->send_full_since && now - p->send_progress_s >= o->send_timeout) {
 		drop_unread(p, "not reading what it asked for");
 		return;
 	}

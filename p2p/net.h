@@ -96,9 +96,9 @@ struct p2p_options {
 	int max_in_flight;           /* blocks requested from one peer at a time */
 	/*
 	 * Bytes queued for a peer above which its requests wait until it reads
-	 * (Bitcoin Core's -maxsendbuffer); a peer that stays above for
-	 * send_timeout seconds, or lets the queue reach twice the limit, is
-	 * dropped.
+	 * (Bitcoin Core's -maxsendbuffer); a peer whose queue, while they
+	 * wait, does not shrink for send_timeout seconds, or reaches twice
+	 * the limit, is dropped.
 	 */
 	size_t max_send_buffer;
 	int send_timeout;

@@ -67,6 +67,8 @@ struct peer {
 	struct p2p_inv *getdata;
 	size_t getdata_n, getdata_pos, getdata_missing;
 	int64_t send_full_since;     /* monotonic s since its requests wait on a full send buffer; 0 not */
+	int64_t send_progress_s;     /* while they wait: when its queue last shrank below send_low */
+	size_t send_low;             /* the least queued for it since they began to wait */
 	int unconnecting;            /* headers messages not connecting to anything we know, in a row */
 	/*
 	 * Headers of a chain with too little work to store yet (Bitcoin

@@ -2,10 +2,10 @@
 # Peers that try to make a node spend memory, disk or time on them: one
 # that asks for headers from genesis 2,000 times and never reads (the node
 # stops reading it with 3 MB queued, stays under a memory bound, and drops
-# it after 60 s), low-work header chains from genesis (pre-synced and
-# forgotten, never stored) next to a heavier one (stored), headers that
-# connect to nothing (penalised until banned), and a getdata for 50,000
-# unknown blocks (one notfound answers it).
+# it once its queue has not shrunk for 30 s), low-work header chains from
+# genesis (pre-synced and forgotten, never stored) next to a heavier one
+# (stored), headers that connect to nothing (penalised until banned), and
+# a getdata for 50,000 unknown blocks (one notfound answers it).
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
 BASE=$(port_base 37)
@@ -30,7 +30,7 @@ wait_for 10 rpc getblockcount >/dev/null
 tips0=$(tips)
 rss0=$(rss_kb)
 
-"$TOOLS/rawpeer" 127.0.0.41 127.0.0.40 "$BASE" hoard 75 > "$TMP/hoard.out" &
+"$TOOLS/rawpeer" 127.0.0.41 127.0.0.40 "$BASE" hoard 45 > "$TMP/hoard.out" &
 HOARD=$!
 check "the hoarder sent its requests" wait_for 60 grep -q '^sent' "$TMP/hoard.out"
 rss_above() { [ "$(rss_kb)" -gt "$1" ]; }
@@ -63,7 +63,7 @@ check "getdata for 50,000 unknown blocks: one notfound with all of them" \
 wait "$HOARD"
 echo "# hoarder: $(tail -1 "$TMP/hoard.out")"
 check "the peer that never reads is dropped" grep -q 'closed after' "$TMP/hoard.out"
-check "by the node (ping or send timeout)" sh -c "grep -q 'disconnecting peer 1 (127.0.0.41:[0-9]*): \(ping timeout\|not reading\)' '$TMP/n0/regtest/debug.log'"
+check "for not reading what it asked for (30 s without progress)" sh -c "grep -q 'disconnecting peer 1 (127.0.0.41:[0-9]*): not reading what it asked for' '$TMP/n0/regtest/debug.log'"
 check "the node still answers RPC" rpc getblockcount
 stop_pid "$PID0"
 finish
