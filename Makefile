@@ -158,6 +158,8 @@ build/fuzz/%: fuzz/%.c $(FUZZ_LIBSRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $^ $(PKG_LIBS) -o $@
+# The P2P message target also runs the handlers: it links the network layer.
+build/fuzz/fuzz_p2p_msg: $(wildcard p2p/*.c)
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
 		n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \

@@ -34,9 +34,16 @@ struct node_blockidx {
 	uint32_t n_tx;
 	uint64_t seq;                   /* arrival order of its data; UINT64_MAX while header-only */
 	bool linked;                    /* it and all its ancestors have data */
+	bool in_cands;                  /* listed among the tip candidates */
 	struct node_blockidx *prev;
 	struct node_blockidx *skip;     /* a further ancestor, for node_blockidx_ancestor */
 	struct node_blockidx *hnext;    /* hash-table chain */
+	/*
+	 * The parent-to-children map of entries that have data but wait for an
+	 * ancestor's: the first such child, and the next of its siblings. Only
+	 * entries whose parent is not linked are on a parent's list.
+	 */
+	struct node_blockidx *waiting, *waiting_next;
 };
 
 /* Events the chain reports to the rest of the node (mempool, p2p, metrics). */
@@ -55,6 +62,7 @@ struct node_chain_options {
 	bool reindex;
 	int check_blocks;               /* blocks verified against the coin set at start */
 	size_t max_orphans;
+	size_t max_orphan_bytes;        /* serialized bytes of all orphan blocks together */
 	int64_t time_offset;            /* added to the system clock (fault injection) */
 };
 
@@ -92,6 +100,29 @@ void node_chain_set_time_offset(struct node_chain *c, int64_t offset);
  */
 enum cons_verdict node_chain_accept_header(struct node_chain *c, const struct cons_header *hdr,
 					   struct node_blockidx **out, struct cons_state *st);
+
+/*
+ * Headers are stored only for a chain whose work comes within this many
+ * blocks (at the tip's difficulty) of the active tip's: below that, a
+ * header costs the sender almost nothing and us memory and disk for good.
+ */
+#define NODE_HEADERS_MARGIN 144
+
+/*
+ * Checks a run of headers h[0..n) for storing, without storing any:
+ * h[0]'s parent must be in the index, each header must be the parent of
+ * the next, and each must pass proof of work and its context rules (the
+ * first skip are taken as checked already; headers already indexed are
+ * not checked again). *n_ok receives how many, from the start, passed.
+ * *enough tells whether the chain up to h[*n_ok - 1] has at least the
+ * active tip's work less NODE_HEADERS_MARGIN blocks' (or is stored
+ * already), which is when node_chain_accept_header should get them.
+ * Returns CONS_VALID if all passed, else the first failure's verdict
+ * (CONS_REJ_PREV_MISSING: h[0]'s parent unknown, or not a chain).
+ */
+enum cons_verdict node_chain_check_headers(const struct node_chain *c, const struct cons_header *h,
+					   size_t n, size_t skip, size_t *n_ok, bool *enough,
+					   struct cons_state *st);
 
 /* Outcome details of node_chain_accept_block beyond the verdict. */
 struct node_accept_info {
@@ -131,6 +162,8 @@ const struct node_blockidx *node_chain_best_header(const struct node_chain *c);
 void node_chain_foreach(const struct node_chain *c,
 			void (*fn)(void *ctx, const struct node_blockidx *idx), void *ctx);
 size_t node_chain_orphan_count(const struct node_chain *c);
+/* Serialized bytes of the orphan blocks held (at most max_orphan_bytes). */
+size_t node_chain_orphan_bytes(const struct node_chain *c);
 /* Hash of the most-work orphan's missing ancestor root, for a headers request. */
 bool node_chain_orphan_root(const struct node_chain *c, uint8_t missing[32]);
 
@@ -155,6 +188,8 @@ struct node_chain_stats {
 	/* Time to validate and connect each block: counts per bucket (not cumulative), sum. */
 	uint64_t connect_hist[NODE_CONNECT_BUCKETS];
 	double connect_seconds;
+	/* Index entries visited linking blocks whose data came before an ancestor's. */
+	uint64_t link_visits;
 };
 void node_chain_stats(const struct node_chain *c, struct node_chain_stats *out);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "consensus/pow.h"
 #include "node/log.h"
 #include "util/hex.h"
 
@@ -68,11 +69,48 @@ static enum cons_verdict accept_header(void *ctx, const struct cons_header *h,
 	return node_chain_accept_header(((struct node_relay *)ctx)->chain, h, NULL, st);
 }
 
+static enum cons_verdict check_headers(void *ctx, const struct cons_header *h, size_t n,
+				       size_t skip, size_t *n_ok, bool *enough, struct cons_state *st)
+{
+	return node_chain_check_headers(((struct node_relay *)ctx)->chain, h, n, skip, n_ok, enough,
+					st);
+}
+
+/*
+ * Whether b is a block nobody asked for that would not beat the tip: its
+ * header is new to us (we request only indexed headers) and the chain it
+ * ends has less work than the active one. Bitcoin Core drops those too;
+ * storing them would let anyone fill our disk with cheap side branches.
+ */
+static bool unrequested_low_work(const struct node_chain *c, const struct cons_block *b)
+{
+	const struct node_blockidx *prev = node_chain_lookup(c, b->hdr.prev);
+	struct cons_u256 work, w;
+
+	if (!prev || node_chain_lookup(c, b->hash))
+		return false;
+	cons_block_work(&w, b->hdr.bits);
+	cons_u256_add(&work, &prev->work, &w);
+	return cons_u256_cmp(&work, &node_chain_tip(c)->work) < 0;
+}
+
 static enum cons_verdict accept_block(void *ctx, struct cons_block *b, bool *new_tip,
 				      struct cons_state *st)
 {
+	struct node_chain *c = ((struct node_relay *)ctx)->chain;
 	struct node_accept_info info;
-	enum cons_verdict v = node_chain_accept_block(((struct node_relay *)ctx)->chain, b, &info, st);
+	enum cons_verdict v;
+
+	*new_tip = false;
+	if (unrequested_low_work(c, b)) {
+		char hex[65];
+		util_hex_encode_rev(hex, b->hash, 32);
+		log_debug("p2p: block %s was not requested and has less work than our tip: not stored",
+			  hex);
+		cons_block_release(b);
+		return CONS_VALID;
+	}
+	v = node_chain_accept_block(c, b, &info, st);
 
 	*new_tip = info.new_tip;
 	if (v == CONS_VALID && info.orphan)
@@ -364,6 +402,7 @@ void node_p2p_iface(struct p2p_chain *iface, struct node_relay *relay)
 	iface->headers_after = headers_after;
 	iface->accept_header = accept_header;
 	iface->accept_block = accept_block;
+	iface->check_headers = check_headers;
 	iface->block_status = block_status;
 	iface->missing_blocks = missing_blocks;
 	iface->read_block = read_block;

@@ -172,29 +172,175 @@ static bool take_header(struct peer *p, const struct cons_header *h, bool *gap)
 	return false;
 }
 
+static void drop_presync(struct peer *p)
+{
+	free(p->presync);
+	p->presync = NULL;
+	p->n_presync = 0;
+}
+
+/*
+ * Asks for the headers after last, a header we hold in pre-sync but not
+ * in the index: a locator that starts with it, then ours from the tip.
+ */
+static void ask_after(struct peer *p, const struct cons_header *last)
+{
+	struct p2p_getheaders g;
+	uint8_t (*ours)[32] = malloc(P2P_MAX_LOCATOR * sizeof(*ours));
+	struct cons_writer w;
+	size_t k;
+
+	if (!ours)
+		return;
+	memset(&g, 0, sizeof(g));
+	g.version = P2P_PROTOCOL_VERSION;
+	cons_header_hash(g.locator[0], last);
+	k = p->net->chain.locator(p->net->chain.ctx, NULL, ours);
+	if (k > P2P_MAX_LOCATOR - 1)
+		k = P2P_MAX_LOCATOR - 1;
+	memcpy(g.locator[1], ours, k * 32);
+	g.n = 1 + k;
+	cons_writer_init(&w);
+	p2p_getheaders_write(&w, &g);
+	p2p_send(p, "getheaders", w.data, w.len);
+	cons_writer_release(&w);
+	free(ours);
+}
+
+/*
+ * Headers that connect to nothing we know: we ask from our tip, as the
+ * sender may simply be ahead of us, but every P2P_MAX_UNCONNECTING-th
+ * such message in a row costs 20 (Bitcoin Core's rule), so a peer cannot
+ * keep us hashing headers that lead nowhere.
+ */
+static void unconnecting(struct peer *p)
+{
+	p->unconnecting++;
+	if (p->unconnecting % P2P_MAX_UNCONNECTING == 0)
+		p2p_misbehave(p, 20, "headers that do not connect");
+	if (!p->closing)
+		p2p_send_getheaders(p, NULL, NULL);
+}
+
+/*
+ * The run of headers to check: h appended to the pre-sync it continues,
+ * else h alone (NULL if h connects to nothing; h with *n_run 0 if the
+ * pre-sync would grow past its bound). *skip: how many were checked
+ * before.
+ */
+static const struct cons_header *headers_run(struct peer *p, const struct cons_header *h,
+					      size_t n, size_t *n_run, size_t *skip)
+{
+	uint8_t last[32], first[32];
+	struct cons_header *more;
+
+	*skip = 0;
+	if (p->n_presync) {
+		cons_header_hash(last, &p->presync[p->n_presync - 1]);
+		if (memcmp(h[0].prev, last, 32) == 0) {
+			if (p->n_presync + n > P2P_PRESYNC_MAX ||
+			    !(more = realloc(p->presync, (p->n_presync + n) * sizeof(*more)))) {
+				/* Not asked again: its branch waits until our tip comes closer. */
+				plog(p->net, P2P_LOG_INFO,
+				     "peer %d: a low-work chain of more than %d headers, not stored",
+				     p->id, P2P_PRESYNC_MAX);
+				drop_presync(p);
+				*n_run = 0;
+				return h;
+			}
+			memcpy(more + p->n_presync, h, n * sizeof(*h));
+			p->presync = more;
+			*skip = p->n_presync;
+			*n_run = p->n_presync += n;
+			return p->presync;
+		}
+		drop_presync(p);
+	}
+	cons_header_hash(first, &h[0]);
+	if (p->net->chain.block_status(p->net->chain.ctx, h[0].prev) == 0 &&
+	    p->net->chain.block_status(p->net->chain.ctx, first) == 0)
+		return NULL;
+	*n_run = n;
+	return h;
+}
+
+/* run[0..n_ok) passed: stored if their chain has the work, else kept or forgotten. */
+static void settle_headers(struct peer *p, const struct cons_header *run, size_t n_run,
+			   size_t n_ok, bool enough, bool full)
+{
+	size_t i = 0;
+	bool gap = false;
+
+	if (enough) {
+		while (i < n_ok && !p->closing && take_header(p, &run[i], &gap))
+			i++;
+		drop_presync(p);
+		/*
+		 * A full message: more follow, so ask again from the last header
+		 * it brought, not from our tip, which a syncing node has not
+		 * moved yet (that would bring back the same headers).
+		 */
+		if (full && i == n_run && !p->closing)
+			p2p_send_getheaders(p, p->best, NULL);
+		return;
+	}
+	if (full && n_ok == n_run) {
+		if (run != p->presync) {
+			p->presync = malloc(n_run * sizeof(*run));
+			if (!p->presync)
+				return;
+			memcpy(p->presync, run, n_run * sizeof(*run));
+			p->n_presync = n_run;
+		}
+		ask_after(p, &run[n_run - 1]);
+		return;
+	}
+	plog(p->net, P2P_LOG_INFO, "peer %d: %zu headers of a chain with too little work, not stored",
+	     p->id, n_run);
+	drop_presync(p);
+}
+
+/*
+ * Headers are checked before any is stored, and stored only once their
+ * chain comes within NODE_HEADERS_MARGIN blocks' work of our tip: a
+ * longer chain is pre-synced in full messages (bounded per peer), a
+ * shorter one forgotten. Storing a header so costs its sender nearly the
+ * work of our whole chain since the fork.
+ */
 static void on_headers(struct peer *p, const uint8_t *d, size_t len)
 {
 	struct cons_header *h;
-	size_t n, i;
-	bool gap = false;
+	const struct cons_header *run;
+	size_t n, n_run = 0, skip, n_ok;
+	struct cons_state st;
+	enum cons_verdict v;
+	bool enough;
 
 	if (p2p_headers_read(&h, &n, d, len) < 0) {
 		p2p_misbehave(p, p->net->o.ban_threshold, "malformed headers");
 		return;
 	}
-	for (i = 0; i < n && !p->closing; i++)
-		if (!take_header(p, &h[i], &gap))
-			break;
-	/*
-	 * A full message: more follow, so ask again from the last header it
-	 * brought, not from our tip, which a syncing node has not moved yet
-	 * (that would bring back the same headers until the blocks catch up).
-	 * A gap: the peer skipped ahead of what we know; start from our tip.
-	 */
-	if (gap)
-		p2p_send_getheaders(p, NULL, NULL);
-	else if (n == P2P_MAX_HEADERS && i == n)
-		p2p_send_getheaders(p, p->best, NULL);
+	run = n ? headers_run(p, h, n, &n_run, &skip) : NULL;
+	if (n && !run)
+		unconnecting(p);
+	if (run && n_run) {
+		p->unconnecting = 0;
+		cons_state_init(&st);
+		v = p->net->chain.check_headers(p->net->chain.ctx, run, n_run, skip, &n_ok, &enough, &st);
+		if (v == CONS_INVALID && st.code == CONS_REJ_PREV_MISSING)
+			p2p_misbehave(p, 20, "non-continuous headers");
+		else if (v == CONS_INVALID && cons_reject_punishable(st.code, true))
+			p2p_misbehave(p, p->net->o.ban_threshold, cons_reject_reason(st.code));
+		if (v == CONS_INVALID && n_ok < n_run) {
+			uint8_t hash[32];
+			cons_header_hash(hash, &run[n_ok]);
+			note_early(p, hash, &st, "header");
+		}
+		if (p->closing || v == CONS_ERROR)
+			drop_presync(p);
+		else
+			settle_headers(p, run, n_run, n_ok, enough, n == P2P_MAX_HEADERS && v == CONS_VALID);
+	}
 	free(h);
 	p2p_fetch_blocks(p);
 }
@@ -285,36 +431,63 @@ static void on_mempool(struct peer *p, const uint8_t *d, size_t len)
 	free(inv);
 }
 
-/* Serves blocks while the send buffer has room; the rest wait for a new request. */
+/* The items we lack, as one notfound (Bitcoin Core sends one per getdata, not one per item). */
+static void send_notfound(struct peer *p)
+{
+	struct cons_writer w;
+
+	if (!p->getdata_missing)
+		return;
+	cons_writer_init(&w);
+	p2p_inv_write(&w, p->getdata, p->getdata_missing);
+	p2p_send(p, "notfound", w.data, w.len);
+	cons_writer_release(&w);
+	p->getdata_missing = 0;
+}
+
+void p2p_serve_getdata(struct peer *p)
+{
+	while (p->getdata_pos < p->getdata_n && !p->closing && !p2p_send_full(p)) {
+		const struct p2p_inv *it = &p->getdata[p->getdata_pos++];
+		bool is_block = it->type == P2P_INV_BLOCK;
+		uint8_t *raw;
+		size_t rlen;
+		if (!is_block && it->type != P2P_INV_TX)
+			continue;
+		if ((is_block ? p->net->chain.read_block : p->net->chain.read_tx)(
+			    p->net->chain.ctx, it->hash, &raw, &rlen) < 0) {
+			p->getdata[p->getdata_missing++] = *it;   /* behind pos: a slot already served */
+			continue;
+		}
+		p2p_send(p, is_block ? "block" : "tx", raw, rlen);
+		free(raw);
+	}
+	send_notfound(p);
+	if (p->getdata_pos == p->getdata_n || p->closing) {
+		free(p->getdata);
+		p->getdata = NULL;
+		p->getdata_n = p->getdata_pos = 0;
+	}
+}
+
+/*
+ * Queues the items and serves what the send buffer has room for; the rest
+ * go out as the peer reads (net.c reads nothing more from it meanwhile).
+ */
 static void on_getdata(struct peer *p, const uint8_t *d, size_t len)
 {
 	struct p2p_inv *inv;
-	size_t n, sent = 0;
+	size_t n;
 
 	if (p2p_inv_read(&inv, &n, d, len) < 0) {
 		p2p_misbehave(p, 20, "malformed getdata");
 		return;
 	}
-	for (size_t i = 0; i < n && sent < 8u * 1000 * 1000; i++) {
-		uint8_t *raw;
-		size_t rlen;
-		bool is_block = inv[i].type == P2P_INV_BLOCK;
-		if (!is_block && inv[i].type != P2P_INV_TX)
-			continue;
-		if ((is_block ? p->net->chain.read_block : p->net->chain.read_tx)(
-			    p->net->chain.ctx, inv[i].hash, &raw, &rlen) < 0) {
-			struct cons_writer w;
-			cons_writer_init(&w);
-			p2p_inv_write(&w, &inv[i], 1);
-			p2p_send(p, "notfound", w.data, w.len);
-			cons_writer_release(&w);
-			continue;
-		}
-		p2p_send(p, is_block ? "block" : "tx", raw, rlen);
-		sent += rlen;
-		free(raw);
-	}
-	free(inv);
+	free(p->getdata);
+	p->getdata = inv;
+	p->getdata_n = n;
+	p->getdata_pos = p->getdata_missing = 0;
+	p2p_serve_getdata(p);
 }
 
 static void forget_in_flight(struct peer *p, const uint8_t hash[32])
@@ -434,7 +607,13 @@ void p2p_handle(struct peer *p, const char *command, const uint8_t *payload, siz
 			p2p_misbehave(p, 10, "message before handshake");
 			return;
 		}
+		int64_t t0 = p2p_mono_us(), took;
 		handlers[i].fn(p, payload, len);
+		/* The loop waits on every handler: say which messages make it wait. */
+		took = p2p_mono_us() - t0;
+		if (took > 50000)
+			plog(p->net, P2P_LOG_INFO, "peer %d: %s of %zu bytes took %lld ms", p->id, command,
+			     len, (long long)(took / 1000));
 		return;
 	}
 	plog(p->net, P2P_LOG_DEBUG, "peer %d sent unknown command '%s'", p->id, command);

@@ -59,6 +59,9 @@ void p2p_options_default(struct p2p_options *o, const struct cons_params *p)
 	o->ping_timeout = 20;
 	o->stall_timeout = 30;
 	o->max_in_flight = 16;
+	/* A few maximal blocks: a fast peer never waits on it, a hostile one is held to it. */
+	o->max_send_buffer = 3 * p->max_block_size;
+	o->send_timeout = 30;
 	o->user_agent = FLINT_USER_AGENT;
 }
 
@@ -221,6 +224,8 @@ static void free_peer(struct peer *p)
 		p->ob->backoff = p->ob->backoff < 32 ? p->ob->backoff * 2 : 60;
 	}
 	bufferevent_free(p->bev);
+	free(p->getdata);
+	free(p->presync);
 	free(p);
 }
 
@@ -251,6 +256,23 @@ static void count_msg(struct p2p_msg_bytes *tab, const char *command, uint64_t b
 	tab[i].bytes += bytes;
 }
 
+static size_t send_queued(const struct peer *p)
+{
+	return evbuffer_get_length(bufferevent_get_output(p->bev));
+}
+
+bool p2p_send_full(const struct peer *p)
+{
+	return send_queued(p) >= p->net->o.max_send_buffer;
+}
+
+/* Drops p at once, with what it has not read: a peer that does not read gets nothing more. */
+static void drop_unread(struct peer *p, const char *reason)
+{
+	evbuffer_drain(bufferevent_get_output(p->bev), send_queued(p));
+	p2p_disconnect(p, reason);
+}
+
 void p2p_send(struct peer *p, const char *command, const uint8_t *payload, size_t len)
 {
 	struct cons_writer w;
@@ -266,41 +288,83 @@ void p2p_send(struct peer *p, const char *command, const uint8_t *payload, size_
 		count_msg(p->sent_per_msg, command, w.len);
 	}
 	cons_writer_release(&w);
+	/* Requests wait at the limit, so only what we send unasked (announcements) gets here. */
+	if (send_queued(p) > 2 * p->net->o.max_send_buffer)
+		drop_unread(p, "send buffer over twice its limit");
 }
 
-/* Reads every complete message; a bad frame costs the peer its connection. */
+/*
+ * Handles the next complete message in p's input: 1 handled, 0 none
+ * complete yet, -1 a bad frame (which costs the peer its connection).
+ */
+static int read_one(struct peer *p)
+{
+	struct evbuffer *in = bufferevent_get_input(p->bev);
+	uint8_t hdr[P2P_HEADER_SIZE], *payload;
+	struct p2p_frame f;
+	enum p2p_frame_status s;
+
+	if (evbuffer_get_length(in) < P2P_HEADER_SIZE)
+		return 0;
+	evbuffer_copyout(in, hdr, sizeof(hdr));
+	s = p2p_frame_parse(&f, hdr, p->net->params->magic);
+	if (s != P2P_FRAME_OK) {
+		p2p_misbehave(p, p->net->o.ban_threshold, p2p_frame_status_str(s));
+		return -1;
+	}
+	if (evbuffer_get_length(in) < P2P_HEADER_SIZE + (size_t)f.length)
+		return 0;                   /* the rest of the payload is on its way */
+	payload = evbuffer_pullup(in, P2P_HEADER_SIZE + (ssize_t)f.length) + P2P_HEADER_SIZE;
+	s = p2p_frame_check(&f, payload, f.length);
+	if (s != P2P_FRAME_OK) {
+		p2p_misbehave(p, p->net->o.ban_threshold, p2p_frame_status_str(s));
+		return -1;
+	}
+	p->bytes_recv += P2P_HEADER_SIZE + f.length;
+	p->net->total_recv += P2P_HEADER_SIZE + f.length;
+	p->last_recv = time(NULL);
+	count_msg(p->recv_per_msg, f.command, P2P_HEADER_SIZE + f.length);
+	p2p_handle(p, f.command, payload, f.length);
+	evbuffer_drain(in, P2P_HEADER_SIZE + f.length);
+	return 1;
+}
+
+/*
+ * Serves what p asked for and reads its next messages, but only while it
+ * reads what we send: with its send buffer full, nothing more is taken
+ * from it (its input then fills to one frame and libevent stops reading)
+ * until the write callback says the buffer drained.
+ */
+static void process(struct peer *p)
+{
+	while (!p->closing) {
+		if (p->getdata)
+			p2p_serve_getdata(p);
+		if (p->getdata || p2p_send_full(p)) {
+			if (!p->send_full_since) {
+				p->send_full_since = p->send_progress_s = p2p_mono_s();
+				p->send_low = send_queued(p);
+			}
+			return;
+		}
+		p->send_full_since = 0;
+		if (read_one(p) <= 0)
+			return;
+	}
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
+	process(arg);
+}
+
+/* The send buffer drained to half its limit: a waiting peer is served again. */
+static void on_write(struct bufferevent *bev, void *arg)
+{
 	struct peer *p = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	uint8_t hdr[P2P_HEADER_SIZE];
 
-	while (!p->closing && evbuffer_get_length(in) >= P2P_HEADER_SIZE) {
-		struct p2p_frame f;
-		enum p2p_frame_status s;
-		uint8_t *payload;
-
-		evbuffer_copyout(in, hdr, sizeof(hdr));
-		s = p2p_frame_parse(&f, hdr, p->net->params->magic);
-		if (s != P2P_FRAME_OK) {
-			p2p_misbehave(p, p->net->o.ban_threshold, p2p_frame_status_str(s));
-			return;
-		}
-		if (evbuffer_get_length(in) < P2P_HEADER_SIZE + (size_t)f.length)
-			return;                 /* the rest of the payload is on its way */
-		payload = evbuffer_pullup(in, P2P_HEADER_SIZE + (ssize_t)f.length) + P2P_HEADER_SIZE;
-		s = p2p_frame_check(&f, payload, f.length);
-		if (s != P2P_FRAME_OK) {
-			p2p_misbehave(p, p->net->o.ban_threshold, p2p_frame_status_str(s));
-			return;
-		}
-		p->bytes_recv += P2P_HEADER_SIZE + f.length;
-		p->net->total_recv += P2P_HEADER_SIZE + f.length;
-		p->last_recv = time(NULL);
-		count_msg(p->recv_per_msg, f.command, P2P_HEADER_SIZE + f.length);
-		p2p_handle(p, f.command, payload, f.length);
-		evbuffer_drain(in, P2P_HEADER_SIZE + f.length);
-	}
+	if (p->send_full_since && !p->closing)
+		process(p);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -376,11 +440,22 @@ static struct peer *new_peer(struct p2p_net *n, evutil_socket_t fd, const struct
 	p->started_s = p2p_mono_s();
 	/* Stop reading once one maximal frame is buffered: memory per peer is bounded. */
 	bufferevent_setwatermark(p->bev, EV_READ, 0, P2P_HEADER_SIZE + P2P_MAX_PAYLOAD);
-	bufferevent_setcb(p->bev, on_read, NULL, on_event, p);
+	bufferevent_setwatermark(p->bev, EV_WRITE, n->o.max_send_buffer / 2, 0);
+	bufferevent_setcb(p->bev, on_read, on_write, on_event, p);
 	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
 	p->next = n->peers;
 	n->peers = p;
 	return p;
+}
+
+struct peer *p2p_peer_adopt(struct p2p_net *n, int fd)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return new_peer(n, fd, (struct sockaddr *)&sin, true);
 }
 
 static int count_inbound(const struct p2p_net *n, const char *ip)
@@ -553,6 +628,14 @@ static void check_peer_timeouts(struct peer *p, int64_t now)
 {
 	const struct p2p_options *o = &p->net->o;
 
+	/* Slow is fine, as long as it reads: only a queue that stopped shrinking counts. */
+	if (p->send_full_since && send_queued(p) < p->send_low) {
+		p->send_low = send_queued(p);
+		p->send_progress_s = now;
+	} else if (p->send_full_since && now - p->send_progress_s >= o->send_timeout) {
+		drop_unread(p, "not reading what it asked for");
+		return;
+	}
 	if (!p->handshaked && now - p->started_s >= o->handshake_timeout) {
 		p2p_disconnect(p, "handshake timeout");
 		return;

@@ -36,7 +36,20 @@ struct p2p_chain {
 	/* Accepts a header into the index (CONS_REJ_PREV_MISSING if its parent is unknown). */
 	enum cons_verdict (*accept_header)(void *ctx, const struct cons_header *h,
 					   struct cons_state *st);
-	/* Accepts a block, taking its contents; *new_tip tells whether the tip moved. */
+	/*
+	 * Checks headers h[0..n) before any is stored (see
+	 * node_chain_check_headers: h[0]'s parent must be known; the first
+	 * skip were checked by an earlier call): how many passed, and whether
+	 * their chain has the work that makes them worth storing.
+	 */
+	enum cons_verdict (*check_headers)(void *ctx, const struct cons_header *h, size_t n,
+					   size_t skip, size_t *n_ok, bool *enough,
+					   struct cons_state *st);
+	/*
+	 * Accepts a block, taking its contents; *new_tip tells whether the tip
+	 * moved. A block nobody asked for with less work than the tip is
+	 * dropped (CONS_VALID, not stored).
+	 */
 	enum cons_verdict (*accept_block)(void *ctx, struct cons_block *b, bool *new_tip,
 					  struct cons_state *st);
 	/* 0 unknown, 1 header only, 2 body stored, -1 known invalid. */
@@ -81,6 +94,14 @@ struct p2p_options {
 	int ping_timeout;
 	int stall_timeout;           /* seconds a requested block may take */
 	int max_in_flight;           /* blocks requested from one peer at a time */
+	/*
+	 * Bytes queued for a peer above which its requests wait until it reads
+	 * (Bitcoin Core's -maxsendbuffer); a peer whose queue, while they
+	 * wait, does not shrink for send_timeout seconds, or reaches twice
+	 * the limit, is dropped.
+	 */
+	size_t max_send_buffer;
+	int send_timeout;
 	char banlist_path[640];      /* where bans persist; empty: not persisted */
 	char addrbook_path[640];     /* where the address book persists; empty: not persisted */
 	const char *user_agent;

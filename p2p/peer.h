@@ -16,6 +16,11 @@ struct bufferevent;
 struct evconnlistener;
 struct event;
 
+/* Headers a peer's low-work chain may hold in pre-sync (80 B each: 1.6 MB). */
+#define P2P_PRESYNC_MAX 20000
+/* Non-connecting headers messages that cost 20 misbehaviour each time (Core's count). */
+#define P2P_MAX_UNCONNECTING 10
+
 struct inflight {
 	uint8_t hash[32];
 	int64_t requested;           /* monotonic seconds */
@@ -56,6 +61,24 @@ struct peer {
 	uint8_t best[32];            /* most recent header it announced or sent */
 	struct inflight inflight[P2P_MAX_IN_FLIGHT];
 	int n_inflight;
+	/*
+	 * A getdata being served: items [pos, n) wait while the send buffer is
+	 * full (no other message is read meanwhile); [0, missing) collect the
+	 * ones we lack, for one notfound. NULL when none.
+	 */
+	struct p2p_inv *getdata;
+	size_t getdata_n, getdata_pos, getdata_missing;
+	int64_t send_full_since;     /* monotonic s since its requests wait on a full send buffer; 0 not */
+	int64_t send_progress_s;     /* while they wait: when its queue last shrank below send_low */
+	size_t send_low;             /* the least queued for it since they began to wait */
+	int unconnecting;            /* headers messages not connecting to anything we know, in a row */
+	/*
+	 * Headers of a chain with too little work to store yet (Bitcoin
+	 * Core's headers pre-sync): kept here, at most P2P_PRESYNC_MAX, until
+	 * the chain shows enough work or turns out short.
+	 */
+	struct cons_header *presync;
+	size_t n_presync;
 	struct outbound *ob;         /* the outbound slot this connection serves */
 	struct peer *next;
 };
@@ -105,6 +128,8 @@ struct p2p_net {
 int64_t p2p_mono_s(void);
 int64_t p2p_mono_us(void);
 void p2p_send(struct peer *p, const char *command, const uint8_t *payload, size_t len);
+/* Whether p's send buffer has reached max_send_buffer (its requests must wait). */
+bool p2p_send_full(const struct peer *p);
 /* Closes the connection after pending output is sent (reason logged). */
 void p2p_disconnect(struct peer *p, const char *reason);
 /* Adds score; at the threshold the address is banned and the peer dropped. */
@@ -123,11 +148,20 @@ bool p2p_is_banned(struct p2p_net *n, const char *ip);
 struct peer *p2p_dial_addr(struct p2p_net *n, const struct p2p_netaddr *a);
 #define plog(n, level, ...) do { if ((n)->o.log) (n)->o.log(level, __VA_ARGS__); } while (0)
 
+/*
+ * An inbound peer on the connected socket fd (which it then owns), for
+ * harnesses that drive the handlers without a listener: the fuzz target.
+ * NULL if out of memory.
+ */
+struct peer *p2p_peer_adopt(struct p2p_net *n, int fd);
+
 /* Unlinks and frees an outbound slot (its peer, if any, is disconnected). */
 void p2p_outbound_forget(struct p2p_net *n, struct outbound *ob);
 
 /* handlers.c: dispatches one complete, checksummed message. */
 void p2p_handle(struct peer *p, const char *command, const uint8_t *payload, size_t len);
+/* Serves p's queued getdata items until done or its send buffer is full. */
+void p2p_serve_getdata(struct peer *p);
 
 /* discovery.c */
 /* Creates the address book and loads it from o.addrbook_path. 0, or -1 out of memory. */

@@ -433,6 +433,67 @@ static void test_chain_orphans_connect_and_pool_is_bounded(void **state)
 	assert_int_equal(node_chain_lookup(f->c, missing), NULL);
 }
 
+/* The pool is bounded by bytes as well as by count: the oldest go first. */
+static void test_chain_orphan_pool_bounded_by_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct cons_block chain[7];
+	struct cons_state st;
+	uint8_t prev[32];
+	size_t one;
+
+	memcpy(prev, f->genesis, 32);
+	for (int h = 0; h < 7; h++) {
+		build(f, &chain[h], prev, h, 111, NULL, 0, 0);
+		memcpy(prev, chain[h].hash, 32);
+	}
+	one = chain[1].size;
+	node_chain_close(f->c);
+	f->opt.max_orphans = 64;
+	f->opt.max_orphan_bytes = 3 * one;
+	fx_open(f);
+	for (int h = 1; h < 7; h++)
+		assert_int_equal(submit(f, &chain[h], &st), CONS_VALID);
+	assert_int_equal(node_chain_orphan_count(f->c), 3);
+	assert_true(node_chain_orphan_bytes(f->c) <= 3 * one);
+	/* Blocks 5..7 are the ones kept: 1 connects alone. */
+	assert_int_equal(submit(f, &chain[0], &st), CONS_VALID);
+	assert_int_equal(node_chain_tip(f->c)->height, 1);
+	assert_int_equal(node_chain_orphan_count(f->c), 3);
+}
+
+#define REVERSE_N 120000
+
+/*
+ * Headers first, then every body in reverse order: each body waits for its
+ * parent's, and the last to arrive (height 1) links them all. Linking
+ * visits each entry once (it was quadratic: 120,000 blocks took 10 s).
+ */
+static void test_chain_reverse_bodies_link_in_linear_time(void **state)
+{
+	struct fx *f = *state;
+	struct cons_block *b = calloc(REVERSE_N, sizeof(*b));
+	struct node_chain_stats s0, s1;
+	struct cons_state st;
+	uint8_t prev[32];
+
+	assert_non_null(b);
+	memcpy(prev, f->genesis, 32);
+	for (int i = 0; i < REVERSE_N; i++) {
+		build(f, &b[i], prev, i, 112, NULL, 0, 0);
+		memcpy(prev, b[i].hash, 32);
+		cons_state_init(&st);
+		assert_int_equal(node_chain_accept_header(f->c, &b[i].hdr, NULL, &st), CONS_VALID);
+	}
+	node_chain_stats(f->c, &s0);
+	for (int i = REVERSE_N - 1; i >= 0; i--)
+		assert_int_equal(submit(f, &b[i], &st), CONS_VALID);
+	node_chain_stats(f->c, &s1);
+	assert_int_equal(node_chain_tip(f->c)->height, REVERSE_N);
+	assert_true(s1.link_visits - s0.link_visits <= REVERSE_N);
+	free(b);
+}
+
 static void test_chain_survives_restart(void **state)
 {
 	struct fx *f = *state;
@@ -517,6 +578,8 @@ int main(void)
 		T(test_chain_coinbase_maturity_and_reorg),
 		T(test_chain_connect_disconnect_restores_utxo_exactly),
 		T(test_chain_orphans_connect_and_pool_is_bounded),
+		T(test_chain_orphan_pool_bounded_by_bytes),
+		T(test_chain_reverse_bodies_link_in_linear_time),
 		T(test_chain_survives_restart),
 		T(test_chain_reindex_reproduces_utxo_hash),
 		T(test_chain_missing_undo_refused_with_fix),

@@ -5,7 +5,9 @@
  * ancestors and a side branch; and a whole sync whose cost, counted in
  * index entries visited, stays linear in the chain's length. Also the
  * skip-list ancestor lookup and block locators, from the tip and from a
- * header-only branch.
+ * header-only branch. And what the network may store: headers only for a
+ * chain within NODE_HEADERS_MARGIN blocks' work of the tip, and no block
+ * nobody asked for that has less work than the tip.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -128,6 +130,11 @@ static void give(struct fx *f, const uint8_t hash[32])
 	*given = true;
 	cons_state_init(&st);
 	assert_int_equal(node_chain_accept_block(f->c, b, &info, &st), CONS_VALID);
+}
+
+static void count_one(void *ctx, const struct node_blockidx *idx)
+{
+	(*(size_t *)ctx)++;
 }
 
 /* The plain answer: walk back from best, keep what lacks a body, apply window and max. */
@@ -266,6 +273,114 @@ static void test_locator(void **state)
 	assert_memory_equal(loc[n - 1], node_chain_at(f->c, 0)->hash, 32);
 }
 
+/* n headers of a branch on from (at height), built but not given to the chain. */
+static struct cons_header *branch_headers(struct fx *f, const uint8_t *from, int64_t height,
+					  int n, uint32_t tag)
+{
+	struct cons_header *h = calloc((size_t)n, sizeof(*h));
+	uint8_t prev[32], pkh[20] = {2};
+
+	memcpy(prev, from, 32);
+	for (int i = 0; i < n; i++) {
+		struct cons_block b;
+		int64_t hh = height + 1 + i;
+		tb_block(&b, f->p, prev, hh, f->p->genesis_time + (uint32_t)hh, f->p->genesis_bits, pkh,
+			 tag, NULL, 0, 0);
+		h[i] = b.hdr;
+		memcpy(prev, b.hash, 32);
+		cons_block_release(&b);
+	}
+	return h;
+}
+
+#define TIP 300
+
+static void check_run(struct p2p_chain *ch, const struct cons_header *h, size_t n, size_t skip,
+		      size_t want_ok, bool want_enough)
+{
+	struct cons_state st;
+	size_t n_ok;
+	bool enough;
+
+	cons_state_init(&st);
+	ch->check_headers(ch->ctx, h, n, skip, &n_ok, &enough, &st);
+	assert_int_equal(n_ok, want_ok);
+	assert_int_equal(enough, want_enough);
+}
+
+/* With the tip at 300, a branch must reach 300 - 144 blocks' work to be stored. */
+static void test_headers_stored_only_near_tip_work(void **state)
+{
+	struct fx *f = *state;
+	struct node_relay r = {.chain = f->c};
+	struct p2p_chain ch;
+	struct cons_header *low, *near, *bad;
+	uint8_t genesis[32];
+	size_t before = 0;
+
+	node_p2p_iface(&ch, &r);
+	for (int64_t h = 1; h <= TIP; h++)
+		give_main(f, h);
+	memcpy(genesis, node_chain_at(f->c, 0)->hash, 32);
+	low = branch_headers(f, genesis, 0, TIP - NODE_HEADERS_MARGIN - 1, 7);
+	check_run(&ch, low, TIP - NODE_HEADERS_MARGIN - 1, 0, TIP - NODE_HEADERS_MARGIN - 1, false);
+	/* Checked in two parts, as pre-sync does, with one more header it is enough. */
+	near = branch_headers(f, genesis, 0, TIP - NODE_HEADERS_MARGIN, 7);
+	check_run(&ch, near, TIP - NODE_HEADERS_MARGIN, 100, TIP - NODE_HEADERS_MARGIN, true);
+	/* A short fork near the tip is enough at once; headers we hold are too. */
+	free(low);
+	low = branch_headers(f, node_chain_at(f->c, TIP - 5)->hash, TIP - 5, 1, 8);
+	check_run(&ch, low, 1, 0, 1, true);
+	check_run(&ch, &node_chain_at(f->c, 10)->hdr, 1, 0, 1, true);
+	/* A broken link or a bad proof of work stops the run where it is. */
+	bad = branch_headers(f, genesis, 0, 10, 9);
+	bad[5].prev[0] ^= 1;
+	check_run(&ch, bad, 10, 0, 5, false);
+	bad[5].prev[0] ^= 1;
+	bad[7].bits = 0x1d00ffff;
+	check_run(&ch, bad, 10, 0, 7, false);
+	node_chain_foreach(f->c, count_one, &before);
+	assert_int_equal(before, MAIN + FORK + 1);   /* checking stored nothing */
+	free(low);
+	free(near);
+	free(bad);
+	node_relay_release(&r);
+}
+
+/* A block whose header is new and whose chain has less work than the tip is not stored. */
+static void test_unrequested_low_work_block_dropped(void **state)
+{
+	struct fx *f = *state;
+	struct node_relay r = {.chain = f->c};
+	struct p2p_chain ch;
+	struct cons_block b;
+	struct cons_state st;
+	uint8_t pkh[20] = {3}, hash[32];
+	bool new_tip;
+
+	node_p2p_iface(&ch, &r);
+	for (int64_t h = 1; h <= TIP; h++)
+		give_main(f, h);
+	tb_block(&b, f->p, node_chain_at(f->c, TIP - 2)->hash, TIP - 1, f->p->genesis_time + TIP,
+		 f->p->genesis_bits, pkh, 10, NULL, 0, 0);
+	memcpy(hash, b.hash, 32);
+	cons_state_init(&st);
+	assert_int_equal(ch.accept_block(ch.ctx, &b, &new_tip, &st), CONS_VALID);
+	assert_false(new_tip);
+	assert_int_equal(ch.block_status(ch.ctx, hash), 0);
+	/* One that ties the tip's work is kept (it may yet win), and one that beats it connects. */
+	tb_block(&b, f->p, node_chain_at(f->c, TIP - 1)->hash, TIP, f->p->genesis_time + TIP,
+		 f->p->genesis_bits, pkh, 10, NULL, 0, 0);
+	memcpy(hash, b.hash, 32);
+	assert_int_equal(ch.accept_block(ch.ctx, &b, &new_tip, &st), CONS_VALID);
+	assert_int_equal(ch.block_status(ch.ctx, hash), 2);
+	tb_block(&b, f->p, hash, TIP + 1, f->p->genesis_time + TIP + 1, f->p->genesis_bits, pkh, 10,
+		 NULL, 0, 0);
+	assert_int_equal(ch.accept_block(ch.ctx, &b, &new_tip, &st), CONS_VALID);
+	assert_true(new_tip);
+	node_relay_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +388,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fetch_sync_cost_is_linear, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ancestor_matches_walk_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locator, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_headers_stored_only_near_tip_work, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unrequested_low_work_block_dropped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,17 @@
  *   flood        handshakes, then sends well-framed junk (unknown commands,
  *                256 KB of noise each) as fast as the node takes it; prints
  *                "sent N MB" before it ends
+ *   hoard        handshakes, then asks 2000 times for headers from genesis (and for
+ *                the HEX block hashes) over and over, and never reads: sends
+ *                while the node takes requests, prints "sent N requests"
+ *                once it stops taking them, holds SECONDS without reading,
+ *                then reads to see whether the node closed
+ *   headers      handshakes, sends the HEX headers in messages of 2000,
+ *                then serves as stall does; prints "asked for N blocks"
+ *   unconnecting handshakes, then sends 60 headers messages whose one
+ *                header (with a valid proof of work) has an unknown parent
+ *   notfound     handshakes, asks (getdata) for 50,000 unknown blocks;
+ *                prints "got N notfound messages, M items"
  * and waits up to SECONDS (default 10) for the node to close the connection.
  * Prints "closed after N ms" or "still open" (or "pong after N ms") and
  * exits 0; exits 1 if it cannot connect at all.
@@ -40,6 +51,7 @@
 #include "util/hex.h"
 
 static const struct cons_params *P;
+static size_t last_len;              /* payload length of the last message read */
 
 static long long now_ms(void)
 {
@@ -90,6 +102,7 @@ static int read_msg(int fd, char cmd[13], uint8_t **payload, int timeout_ms)
 	memcpy(cmd, hdr + 4, 12);
 	cmd[12] = 0;
 	len = cons_le32(hdr + 16);
+	last_len = len;
 	*payload = malloc(len + 1);
 	for (got = 0; got < len;) {
 		if (poll(&pfd, 1, timeout_ms) <= 0)
@@ -188,6 +201,12 @@ static void send_headers(int fd, char **hex, int n)
 {
 	struct cons_writer w;
 
+	if (n > P2P_MAX_HEADERS) {         /* in full messages, as a syncing peer gets them */
+		for (int i = 0; i < n; i += P2P_MAX_HEADERS)
+			send_headers(fd, hex + i, n - i < P2P_MAX_HEADERS ? n - i : P2P_MAX_HEADERS);
+		return;
+	}
+
 	cons_writer_init(&w);
 	cons_write_compact(&w, (uint64_t)n);
 	for (int i = 0; i < n; i++) {
@@ -251,6 +270,150 @@ static void send_addrs(int fd, size_t n)
 	send_msg(fd, "addr", w.data, w.len);
 	cons_writer_release(&w);
 	free(a);
+}
+
+
+/* A getheaders from genesis alone (all of the node's headers, 2000 at a time). */
+static void write_getheaders(struct cons_writer *w)
+{
+	struct p2p_getheaders g;
+	struct cons_block gen;
+
+	memset(&g, 0, sizeof(g));
+	g.version = P2P_PROTOCOL_VERSION;
+	cons_block_init(&gen);
+	if (cons_genesis_block(&gen, P) < 0)
+		exit(2);
+	memcpy(g.locator[0], gen.hash, 32);
+	g.n = 1;
+	cons_block_release(&gen);
+	p2p_getheaders_write(w, &g);
+}
+
+/* Sends requests while the node takes them (2 s without progress: it stopped); how many. */
+static long hoard_send(int fd, char **hex, int n)
+{
+	struct cons_writer gh, gd, msgs;
+	struct p2p_inv *inv = calloc((size_t)n + 1, sizeof(*inv));
+	long sent = 0;
+	size_t off = 0;
+	long long last = now_ms();
+
+	cons_writer_init(&gh);
+	write_getheaders(&gh);
+	for (int i = 0; i < n; i++) {
+		uint8_t *raw;
+		size_t len;
+		inv[i].type = P2P_INV_BLOCK;
+		if (util_hex_decode_alloc(&raw, &len, hex[i]) < 0 || len != 32)
+			exit(2);
+		for (int j = 0; j < 32; j++)
+			inv[i].hash[j] = raw[31 - j];   /* shown reversed */
+		free(raw);
+	}
+	cons_writer_init(&gd);
+	p2p_inv_write(&gd, inv, (size_t)n);
+	cons_writer_init(&msgs);
+	p2p_frame_write(&msgs, P->magic, "getheaders", gh.data, gh.len);
+	if (n)
+		p2p_frame_write(&msgs, P->magic, "getdata", gd.data, gd.len);
+	while (sent < 2000 && now_ms() - last < 2000) {
+		struct pollfd pfd = {fd, POLLOUT, 0};
+		if (poll(&pfd, 1, 100) <= 0 || !(pfd.revents & POLLOUT))
+			continue;
+		ssize_t k = send(fd, msgs.data + off, msgs.len - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (k <= 0)
+			continue;
+		last = now_ms();
+		off += (size_t)k;
+		if (off == msgs.len) {
+			off = 0;
+			sent++;
+		}
+	}
+	cons_writer_release(&gh);
+	cons_writer_release(&gd);
+	cons_writer_release(&msgs);
+	free(inv);
+	return sent;
+}
+
+/* Never reads for secs, then reads all there is: 1 if the node had closed. */
+static int hoard(int fd, long long start, int secs, char **hex, int n)
+{
+	char buf[65536];
+
+	handshake(fd);
+	printf("sent %ld requests\n", hoard_send(fd, hex, n));
+	fflush(stdout);
+	while (left_ms(start, secs) > 0)
+		poll(NULL, 0, (int)left_ms(start, secs));
+	for (;;) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		if (poll(&pfd, 1, 3000) <= 0)
+			return 0;
+		if (recv(fd, buf, sizeof(buf), 0) <= 0)
+			return 1;
+	}
+}
+
+/* Headers messages of one header each, on parents nobody has. */
+static void send_unconnecting(int fd, int count)
+{
+	for (int i = 0; i < count; i++) {
+		struct cons_writer w;
+		struct cons_header h;
+		memset(&h, 0, sizeof(h));
+		h.version = 1;
+		h.prev[0] = (uint8_t)i;
+		h.prev[1] = 0xee;
+		h.time = P->genesis_time + 1;
+		h.bits = P->genesis_bits;
+		for (uint8_t hash[32];; h.nonce++) {     /* valid proof: only the parent is wrong */
+			cons_header_hash(hash, &h);
+			if (cons_check_pow(P, hash, h.bits))
+				break;
+		}
+		cons_writer_init(&w);
+		p2p_headers_write(&w, &h, 1);
+		send_msg(fd, "headers", w.data, w.len);
+		cons_writer_release(&w);
+	}
+}
+
+/* getdata for 50,000 blocks nobody has; counts the notfound answers until secs are up. */
+static void notfound_mode(int fd, long long start, int secs)
+{
+	struct p2p_inv *inv = calloc(P2P_MAX_INV, sizeof(*inv));
+	struct cons_writer w;
+	long msgs = 0, items = 0;
+	char cmd[13];
+	uint8_t *payload;
+
+	handshake(fd);
+	for (size_t i = 0; i < P2P_MAX_INV; i++) {
+		inv[i].type = P2P_INV_BLOCK;
+		memcpy(inv[i].hash, &i, sizeof(i));
+		inv[i].hash[31] = 0x5a;
+	}
+	cons_writer_init(&w);
+	p2p_inv_write(&w, inv, P2P_MAX_INV);
+	send_msg(fd, "getdata", w.data, w.len);
+	cons_writer_release(&w);
+	free(inv);
+	while (left_ms(start, secs) > 0 && read_msg(fd, cmd, &payload, (int)left_ms(start, secs)) == 1) {
+		struct p2p_inv *got;
+		size_t n;
+		if (strcmp(cmd, "ping") == 0)
+			send_msg(fd, "pong", payload, 8);
+		if (strcmp(cmd, "notfound") == 0 && p2p_inv_read(&got, &n, payload, last_len) == 0) {
+			msgs++;
+			items += (long)n;
+			free(got);
+		}
+		free(payload);
+	}
+	printf("got %ld notfound messages, %ld items\n", msgs, items);
 }
 
 static int dial(const char *src, const char *host, int port)
@@ -319,15 +482,18 @@ static void ping_mode(int fd, int secs)
 	printf("no pong\n");
 }
 
-/* hold, stall and addr: a handshake, the mode's messages, then answering pings. */
+/* hold, stall, headers, unconnecting and addr: the handshake, the mode's messages, then pings. */
 static int scripted_mode(int fd, const char *mode, long long start, int secs, char **hex, int n)
 {
+	bool headers = strcmp(mode, "stall") == 0 || strcmp(mode, "headers") == 0;
 	long asked = 0, addrs = 0;
 	int closed;
 
 	handshake(fd);
-	if (mode[0] == 's')
+	if (headers)
 		send_headers(fd, hex, n);
+	if (mode[0] == 'u')
+		send_unconnecting(fd, 60);
 	if (mode[0] == 'a') {
 		send_msg(fd, "getaddr", NULL, 0);
 		send_msg(fd, "getaddr", NULL, 0);
@@ -335,9 +501,9 @@ static int scripted_mode(int fd, const char *mode, long long start, int secs, ch
 		send_addrs(fd, P2P_MAX_ADDR + 1);
 	}
 	closed = serve(fd, start, secs, &asked, &addrs);
-	if (mode[0] == 's')
+	if (headers)
 		printf("asked for %ld blocks\n", asked);
-	if (mode[0] != 's')
+	else if (mode[0] != 'u')
 		printf("got %ld addr messages\n", addrs);
 	return closed;
 }
@@ -390,8 +556,15 @@ int main(int argc, char **argv)
 		ping_mode(fd, secs);
 		return 0;
 	}
-	if (strcmp(mode, "hold") == 0 || strcmp(mode, "stall") == 0 || strcmp(mode, "addr") == 0) {
+	if (strcmp(mode, "notfound") == 0) {
+		notfound_mode(fd, start, secs);
+		return 0;
+	}
+	if (strcmp(mode, "hold") == 0 || strcmp(mode, "stall") == 0 || strcmp(mode, "addr") == 0 ||
+	    strcmp(mode, "headers") == 0 || strcmp(mode, "unconnecting") == 0) {
 		closed = scripted_mode(fd, mode, start, secs, argv + 6, n);
+	} else if (strcmp(mode, "hoard") == 0) {
+		closed = hoard(fd, start, secs, argv + 6, n);
 	} else if (strcmp(mode, "flood") == 0) {
 		long long sent = 0;
 		handshake(fd);
