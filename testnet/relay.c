@@ -466,6 +466,7 @@ int tn_relay_listen(struct tn_relay *r, int from, int to, const char *listen_ip,
 {
 	struct lsn *l = calloc(1, sizeof(*l));
 	struct sockaddr_in at;
+	socklen_t len;
 
 	if (!l) {
 		snprintf(err, errlen, "out of memory");
@@ -492,7 +493,10 @@ int tn_relay_listen(struct tn_relay *r, int from, int to, const char *listen_ip,
 	l->next = r->lsns;
 	r->lsns = l;
 	r->dir[from][to].used = r->dir[to][from].used = true;
-	return 0;
+	len = sizeof(at);
+	if (getsockname(evconnlistener_get_fd(l->l), (struct sockaddr *)&at, &len) < 0)
+		return listen_port;
+	return ntohs(at.sin_port);
 }
 
 void tn_relay_configure(struct tn_relay *r, int from, int to, const struct tn_linkdir *d)

@@ -28,7 +28,8 @@ void tn_relay_free(struct tn_relay *r);
 /*
  * Carries the edge from -> to (node indexes below TN_MAX_NODES, different):
  * listens on listen_ip:listen_port, and for each connection accepted dials
- * dst_ip:dst_port from src_ip (port chosen by the kernel). 0, or -1 with err.
+ * dst_ip:dst_port from src_ip (port chosen by the kernel). listen_port 0
+ * lets the kernel choose. Returns the port listened on, or -1 with err.
  */
 int tn_relay_listen(struct tn_relay *r, int from, int to, const char *listen_ip, int listen_port,
 		    const char *src_ip, const char *dst_ip, int dst_port, char *err, size_t errlen)

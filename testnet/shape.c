@@ -58,7 +58,8 @@ size_t tn_bucket_take(struct tn_bucket *b, uint64_t now_us, size_t want)
 
 uint64_t tn_bucket_wait(struct tn_bucket *b, uint64_t now_us, size_t want)
 {
-	double need = (double)want < b->burst ? (double)want : b->burst;
+	/* Half a burst: a timer that fires late still finds the bucket not yet capped. */
+	double need = (double)want < b->burst / 2 ? (double)want : b->burst / 2;
 
 	if (b->rate <= 0)
 		return 0;

@@ -34,7 +34,7 @@ void tn_bucket_init(struct tn_bucket *b, long kbit, uint64_t now_us);
 void tn_bucket_set(struct tn_bucket *b, long kbit, uint64_t now_us);
 /* How many of want bytes may go now; they are taken from the bucket. */
 size_t tn_bucket_take(struct tn_bucket *b, uint64_t now_us, size_t want);
-/* Microseconds from now until min(want, burst) bytes are in the bucket (0: now). */
+/* Microseconds from now until min(want, burst / 2) bytes are in the bucket (0: now). */
 uint64_t tn_bucket_wait(struct tn_bucket *b, uint64_t now_us, size_t want);
 
 /* The direction's random numbers (splitmix64), seeded per link for reproducibility. */
