@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -240,6 +241,37 @@ static void pipe_flow(struct pipe *p)
 		bufferevent_disable(p->src, EV_READ);
 }
 
+/*
+ * Reads what the source's kernel holds, up to the high-water mark, in large
+ * slices: libevent 2.1 reads at most 4 KB a wake-up, which caps a link far
+ * below loopback speed. An end of file or error is left for the
+ * bufferevent to find on its next read.
+ */
+static void pipe_slurp(struct pipe *p)
+{
+	struct evbuffer *in = bufferevent_get_input(p->src);
+	evutil_socket_t fd = bufferevent_getfd(p->src);
+
+	while (evbuffer_get_length(in) + out_len(p->dst) < HIGH_WATER) {
+		struct evbuffer_iovec v[2];
+		int nv = evbuffer_reserve_space(in, 256 * 1024, v, 2);
+		ssize_t r;
+		if (nv <= 0)
+			return;
+		r = readv(fd, (struct iovec *)v, nv);
+		if (r <= 0) {
+			evbuffer_commit_space(in, v, 0);
+			return;
+		}
+		for (int i = 0; i < nv; i++) {
+			size_t k = (size_t)r < v[i].iov_len ? (size_t)r : v[i].iov_len;
+			v[i].iov_len = k;
+			r -= (ssize_t)k;
+		}
+		evbuffer_commit_space(in, v, nv);
+	}
+}
+
 /* Takes what p's source has read into the link, then releases what is due. */
 static void pipe_pump(struct pipe *p)
 {
@@ -254,6 +286,8 @@ static void pipe_pump(struct pipe *p)
 	if (!p->c->connected || p->c->closing)
 		goto out;
 	if (n && !d->cfg.cut) {
+		pipe_slurp(p);
+		n = evbuffer_get_length(in);
 		if (tn_linkdir_plain(&d->cfg) && p->n == 0) {
 			evbuffer_add_buffer(bufferevent_get_output(p->dst), in);
 			d->bytes += n;
@@ -424,6 +458,19 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 }
 
 /* ---- the relay ---- */
+
+struct event_base *tn_relay_base_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	if (!cfg)
+		return NULL;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
 
 struct tn_relay *tn_relay_new(struct event_base *base)
 {

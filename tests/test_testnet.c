@@ -722,7 +722,7 @@ static void rig_start(struct relay_rig *g, const struct tn_linkdir *d, const str
 	int sport;
 
 	evthread_use_pthreads();
-	g->base = event_base_new();
+	g->base = tn_relay_base_new();
 	g->r = tn_relay_new(g->base);
 	g->server = listen_any("127.0.0.1", &sport);
 	g->port = tn_relay_listen(g->r, 1, 0, "127.0.0.1", 0, "127.0.0.2", "127.0.0.1", sport, err,
