@@ -235,6 +235,8 @@ static void pipe_splice(struct pipe *p)
 			p->pfd[0] = p->pfd[1] = -1;
 			return;
 		}
+		/* A bigger pipe moves more per splice (the default is 64 KB); best effort. */
+		(void)fcntl(p->pfd[1], F_SETPIPE_SZ, 1 << 20);
 		p->wev = event_new(p->c->r->base, dfd, EV_WRITE, on_writable, p);
 		if (!p->wev)
 			return;
