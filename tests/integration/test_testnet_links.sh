@@ -58,6 +58,17 @@ check "isolate of an unknown node" refused isolate 7
 check "a partition that leaves a node out" refused partition 0,1/2
 check "up --delay on a testnet that exists" refused up --delay 5
 
+# isolate: node 3's only link cut both ways, silently, journaled; heal lifts it.
+check "isolate 3" quiet tn isolate 3
+tn link show >"$TMP/iso.out" 2>&1
+iso_cut() { [ "$(grep -c ' cut ' "$TMP/iso.out")" -eq 2 ] && grep -q '^ 3>2 .* cut ' "$TMP/iso.out"; }
+check "both directions of 2-3 are cut, and only those" iso_cut
+check "the journal has it with millisecond times" \
+	grep -q '"event": "partition"' "$TND/testnet.json"
+check "heal" quiet tn heal
+check "no link is cut after heal" sh -c "! '$FLINT_BIN/flint-testnet' --dir '$TND' link show | grep -q ' cut '"
+check "nothing banned by isolate" no_bans 2 3
+
 # The relay killed: status says so, the nodes lose their peers, up brings it back.
 RP=$(relay_pid)
 check "the relay runs (pid $RP)" kill -0 "$RP"
