@@ -52,10 +52,33 @@ LDLIBS  = $(PKG_LIBS) -lm
 # Layers, highest first: the link order.
 LAYERS  = testnet wallet client node p2p storage consensus util
 LAYER_LIBS = $(foreach l,$(LAYERS),$(BUILD)/lib$(l).a)
+# The layer graph (README, Layout): each layer and every layer it may use.
+# tests/check_layers.sh holds the built objects to it in `make test`; a
+# program links only the libraries of the layers its entry names, so it
+# cannot link against one it may not use. "p2p/protocol": the wire format
+# only (p2p/protocol.c), not the connections.
+LAYER_USES = util= consensus=util storage=consensus,util p2p=consensus,util \
+             node=storage,p2p,consensus,util client=consensus,util \
+             wallet=client,consensus,util testnet=client,p2p/protocol,consensus,util
+PROGRAM_USES = flintd:node/flintd.o=node,storage,p2p,consensus,util \
+               flint-cli:client/cli.o=client,consensus,util \
+               flint-explorer:node/explorer.o=client,consensus,util \
+               flint-wallet:wallet/main.o=wallet,client,consensus,util \
+               flint-testnet:testnet/main.o=testnet,client,consensus,util
+comma := ,
+# $(call uses_of,LAYER): the layers LAYER_USES gives it, "p2p/protocol" as p2p.
+uses_of = $(foreach r,$(LAYER_USES),$(if $(filter $(1)=%,$(r)),\
+	$(foreach u,$(subst $(comma), ,$(patsubst $(1)=%,%,$(r))),$(firstword $(subst /, ,$(u))))))
+# $(call program_libs,PROGRAM): its libraries, in link order.
+program_uses = $(subst $(comma), ,$(foreach p,$(PROGRAM_USES),$(if $(filter $(1):%,$(p)),\
+	$(lastword $(subst =, ,$(p))))))
+program_libs = $(foreach l,$(LAYERS),$(if $(filter $(l),$(foreach u,$(call program_uses,$(1)),\
+	$(u) $(call uses_of,$(u)))),$(BUILD)/lib$(l).a))
 # Program entry points live beside their layer but not in its library:
 # bin/NAME is built from the main named here.
 PROGRAMS_MAP = flintd:node/flintd.c flint-explorer:node/explorer.c \
-               flint-wallet:wallet/main.c flint-testnet:testnet/main.c
+               flint-wallet:wallet/main.c flint-testnet:testnet/main.c \
+               flint-cli:client/cli.c
 PROGRAM_MAINS = $(foreach p,$(PROGRAMS_MAP),$(word 2,$(subst :, ,$(p))))
 define layer_rule
 $(1)_SRC := $$(filter-out $(PROGRAM_MAINS),$$(wildcard $(1)/*.c))
@@ -68,9 +91,9 @@ endef
 $(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
 
 define program_rule
-$(BIN)/$(1): $(BUILD)/$(2:.c=.o) $(LAYER_LIBS)
+$(BIN)/$(1): $(BUILD)/$(2:.c=.o) $(call program_libs,$(1))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) $$< $(LAYER_LIBS) $$(LDLIBS) -o $$@
+	$$(CC) $$(LDFLAGS) $$< $(call program_libs,$(1)) $$(LDLIBS) -o $$@
 PROGRAMS += $(BIN)/$(1)
 ALL_OBJ += $(BUILD)/$(2:.c=.o)
 endef
@@ -114,7 +137,9 @@ $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(SUPPORT_OBJ) $(LAYER_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(SUPPORT_OBJ) $(LAYER_LIBS) $(LDLIBS) -o $@
 test: all $(TEST_BIN) $(TOOL_BIN)
-	@FLINT_BIN=$(BIN) FLINT_TOOLS=$(BUILD)/tools sh tests/run.sh $(TEST_BIN) $(TEST_SCRIPTS)
+	@FLINT_BIN=$(BIN) FLINT_TOOLS=$(BUILD)/tools FLINT_BUILD=$(BUILD) \
+		LAYER_USES='$(LAYER_USES)' PROGRAM_USES='$(PROGRAM_USES)' \
+		sh tests/run.sh tests/check_layers.sh $(TEST_BIN) $(TEST_SCRIPTS)
 
 bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do FLINT_BIN=$(BIN) $$b || exit 1; done

@@ -3,6 +3,7 @@
  * HTTP connection per client, driven until each reply arrives.
  */
 #include "client/rpcclient.h"
+#include "client/jsontext.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -187,7 +188,7 @@ int client_options_parse(struct client_options *o, int *argc, char **argv, char 
 
 /* ---- credentials ---- */
 
-static int set_basic_auth(struct client *c, const char *userpass, struct client_error *e)
+static int set_basic_auth(char *auth, size_t len, const char *userpass, struct client_error *e)
 {
 	size_t n = strlen(userpass);
 	unsigned char b64[800];
@@ -198,26 +199,27 @@ static int set_basic_auth(struct client *c, const char *userpass, struct client_
 		return -1;
 	}
 	EVP_EncodeBlock(b64, (const unsigned char *)userpass, (int)n);
-	snprintf(c->auth, sizeof(c->auth), "Basic %s", b64);
+	snprintf(auth, len, "Basic %s", b64);
 	return 0;
 }
 
-static int read_cookie(struct client *c, struct client_error *e)
+static int read_cookie(const struct client_options *o, char *auth, size_t len,
+		       struct client_error *e)
 {
 	char path[1200], line[512];
 	FILE *f;
 
-	if (c->o.cookiefile[0])
-		snprintf(path, sizeof(path), "%s", c->o.cookiefile);
+	if (o->cookiefile[0])
+		snprintf(path, sizeof(path), "%s", o->cookiefile);
 	else
-		snprintf(path, sizeof(path), "%s/%s/.cookie", c->o.datadir, c->o.params->name);
+		snprintf(path, sizeof(path), "%s/%s/.cookie", o->datadir, o->params->name);
 	f = fopen(path, "r");
 	if (!f) {
-		e->code = CLIENT_ERR_AUTH;
+		e->code = errno == ENOENT ? CLIENT_ERR_NOCOOKIE : CLIENT_ERR_AUTH;
 		snprintf(e->message, sizeof(e->message),
 			 "cannot read the cookie '%s': %s (is a %s flintd running with this "
 			 "--datadir? or give --rpccookiefile, or --rpcuser/--rpcpassword)",
-			 path, strerror(errno), c->o.params->name);
+			 path, strerror(errno), o->params->name);
 		return -1;
 	}
 	if (!fgets(line, sizeof(line), f))
@@ -229,19 +231,25 @@ static int read_cookie(struct client *c, struct client_error *e)
 		snprintf(e->message, sizeof(e->message), "the cookie '%s' is malformed", path);
 		return -1;
 	}
-	return set_basic_auth(c, line, e);
+	return set_basic_auth(auth, len, line, e);
+}
+
+int client_auth_header(const struct client_options *o, char *auth, size_t len,
+		       struct client_error *e)
+{
+	char userpass[520];
+
+	if (!o->user[0])
+		return read_cookie(o, auth, len, e);
+	snprintf(userpass, sizeof(userpass), "%s:%s", o->user, o->password);
+	return set_basic_auth(auth, len, userpass, e);
 }
 
 static int load_auth(struct client *c, struct client_error *e)
 {
-	char userpass[520];
-
 	if (c->auth[0])
 		return 0;
-	if (!c->o.user[0])
-		return read_cookie(c, e);
-	snprintf(userpass, sizeof(userpass), "%s:%s", c->o.user, c->o.password);
-	return set_basic_auth(c, userpass, e);
+	return client_auth_header(&c->o, c->auth, sizeof(c->auth), e);
 }
 
 /* ---- HTTP ---- */
@@ -343,18 +351,24 @@ fail:
 	return -1;
 }
 
-/* Turns a JSON-RPC reply into the result, or e. */
-static json_t *decode(struct client *c, const struct reply *r, struct client_error *e)
+json_t *client_reply_decode(const char *endpoint, int status, const char *body, size_t len,
+			    struct client_error *e)
 {
 	json_t *doc, *err, *res;
 
-	doc = r->body ? json_loadb(r->body, r->len, 0, NULL) : NULL;
+	if (status == 401) {
+		e->code = CLIENT_ERR_AUTH;
+		snprintf(e->message, sizeof(e->message), "the node at %s refused our "
+			 "credentials (check --rpccookiefile, or --rpcuser/--rpcpassword)", endpoint);
+		return NULL;
+	}
+	doc = body ? json_loadb(body, len, 0, NULL) : NULL;
 	err = json_object_get(doc, "error");
 	res = json_object_get(doc, "result");
 	if (!json_is_object(doc) || (!res && !err)) {
 		e->code = CLIENT_ERR_PROTOCOL;
 		snprintf(e->message, sizeof(e->message), "the node at %s sent HTTP %d without a "
-			 "JSON-RPC reply", c->endpoint, r->status);
+			 "JSON-RPC reply", endpoint, status);
 		json_decref(doc);
 		return NULL;
 	}
@@ -370,9 +384,10 @@ static json_t *decode(struct client *c, const struct reply *r, struct client_err
 	return res;
 }
 
-json_t *client_call(struct client *c, const char *method, json_t *params, struct client_error *e)
+/* One call; the result, or NULL with e. The reply's body stays in *r for the caller to free. */
+static json_t *call(struct client *c, const char *method, json_t *params, struct reply *r,
+		    struct client_error *e)
 {
-	struct reply r = {0};
 	json_t *req, *res = NULL;
 	char *body;
 
@@ -387,17 +402,38 @@ json_t *client_call(struct client *c, const char *method, json_t *params, struct
 		snprintf(e->message, sizeof(e->message), "out of memory");
 		return NULL;
 	}
-	if (load_auth(c, e) == 0 && post(c, body, &r, e) == 0) {
-		if (r.status == 401) {
-			e->code = CLIENT_ERR_AUTH;
-			snprintf(e->message, sizeof(e->message), "the node at %s refused our "
-				 "credentials (check --rpccookiefile, or --rpcuser/--rpcpassword)",
-				 c->endpoint);
-		} else {
-			res = decode(c, &r, e);
-		}
-	}
-	free(r.body);
+	if (load_auth(c, e) == 0 && post(c, body, r, e) == 0)
+		res = client_reply_decode(c->endpoint, r->status, r->body, r->len, e);
 	free(body);
 	return res;
+}
+
+json_t *client_call(struct client *c, const char *method, json_t *params, struct client_error *e)
+{
+	struct reply r = {0};
+	json_t *res = call(c, method, params, &r, e);
+
+	free(r.body);
+	return res;
+}
+
+char *client_call_text(struct client *c, const char *method, json_t *params,
+		       struct client_error *e)
+{
+	struct reply r = {0};
+	json_t *res = call(c, method, params, &r, e);
+	size_t start, end;
+	char *text = NULL;
+
+	if (res && jsontext_member(r.body, r.len, "result", &start, &end) == 0)
+		text = strndup(r.body + start, end - start);
+	else if (res)
+		text = strdup("null");     /* decode() accepted a reply with no "result" */
+	if (res && !text) {
+		e->code = CLIENT_ERR_PROTOCOL;
+		snprintf(e->message, sizeof(e->message), "out of memory");
+	}
+	json_decref(res);
+	free(r.body);
+	return text;
 }

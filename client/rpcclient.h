@@ -19,6 +19,7 @@
 #define CLIENT_ERR_CONNECT (-1000)   /* node unreachable, timed out, or not HTTP */
 #define CLIENT_ERR_AUTH (-1001)      /* 401: credentials refused or missing */
 #define CLIENT_ERR_PROTOCOL (-1002)  /* a reply that is not JSON-RPC */
+#define CLIENT_ERR_NOCOOKIE (-1003)  /* no cookie file (yet): the node may still be starting */
 
 struct client_options {
 	const struct cons_params *params;
@@ -42,6 +43,12 @@ int client_options_parse(struct client_options *o, int *argc, char **argv, char 
 /* The common options' --help lines. */
 const char *client_options_usage(void);
 
+/* True for the CLIENT_ERR_* codes: the call failed here, not at the node. */
+static inline bool client_error_is_local(int code)
+{
+	return code <= CLIENT_ERR_CONNECT && code >= CLIENT_ERR_NOCOOKIE;
+}
+
 struct client_error {
 	int code;                   /* Bitcoin Core RPC code, or CLIENT_ERR_* */
 	char message[1536];
@@ -61,7 +68,27 @@ void client_free(struct client *c);
 json_t *client_call(struct client *c, const char *method, json_t *params, struct client_error *e)
 	__attribute__((warn_unused_result));
 
+/*
+ * As client_call, but returns the result as the node wrote it (the text of
+ * the reply's "result" member, every number as sent): a new string the
+ * caller frees, or NULL with e filled.
+ */
+char *client_call_text(struct client *c, const char *method, json_t *params,
+		       struct client_error *e) __attribute__((warn_unused_result));
+
 /* "host:port" of the node, for messages. */
 const char *client_endpoint(const struct client *c);
+
+/*
+ * The pieces of a call, for callers that drive their own HTTP (rpcbatch):
+ * the Authorization header's value for o (from the cookie, read now, or the
+ * user and password), 0 or -1 with e; and the result of a reply with HTTP
+ * status and body (a new reference), or NULL with e (the node's error, 401
+ * as CLIENT_ERR_AUTH, anything else as CLIENT_ERR_PROTOCOL).
+ */
+int client_auth_header(const struct client_options *o, char *auth, size_t len,
+		       struct client_error *e) __attribute__((warn_unused_result));
+json_t *client_reply_decode(const char *endpoint, int status, const char *body, size_t len,
+			    struct client_error *e) __attribute__((warn_unused_result));
 
 #endif

@@ -78,7 +78,7 @@ json_t *tn_call(struct tn_app *a, int i, const char *method, json_t *params, cha
 	r = client_call(c, method, params, &e);
 	if (!r) {
 		snprintf(err, errlen, "node %d: %s: %s", i, method, e.message);
-		if (e.code <= CLIENT_ERR_CONNECT && e.code >= CLIENT_ERR_PROTOCOL) {
+		if (client_error_is_local(e.code)) {
 			client_free(c);
 			a->client[i] = NULL;
 		}

@@ -320,7 +320,8 @@ static int64_t node_fee_rate(struct app *a)
 	json_t *r = client_call(a->c, "estimatesmartfee", json_pack("[i]", FEE_TARGET), &e);
 	int64_t rate = 0;
 
-	if (!r && (e.code == CLIENT_ERR_CONNECT || e.code == CLIENT_ERR_AUTH))
+	if (!r && (e.code == CLIENT_ERR_CONNECT || e.code == CLIENT_ERR_AUTH ||
+		   e.code == CLIENT_ERR_NOCOOKIE))
 		die("%s", e.message);
 	if (!r || json_coins(a->co.params, json_object_get(r, "feerate"), &rate) < 0 || rate <= 0) {
 		json_decref(r);
