@@ -6,9 +6,14 @@ set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libssl-dev libsecp256k1-dev \
 libleveldb-dev libevent-dev libjansson-dev libcmocka-dev python3"
 missing=""
+# chromium: the web view's browser test (headless, driven by puppeteer-core
+# from tests/web, which `make test` installs with npm).
+PKGS="$PKGS chromium"
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+# Node.js for the browser test's driver: any install will do (the machine's may not be Debian's).
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "flint: missing packages:$missing" >&2

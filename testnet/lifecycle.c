@@ -20,6 +20,7 @@
 #include "testnet/link.h"
 #include "testnet/proc.h"
 #include "testnet/relayctl.h"
+#include "testnet/web.h"
 #include "testnet/status.h"
 
 struct up_opts {
@@ -279,8 +280,22 @@ static void print_next(struct tn_app *a)
 	hint("a clock 60 s fast: its blocks are refused", "%s skew 1 60", t);
 	hint("a hostile peer; see the node ban it", "%s attack 0 badmerkle", t);
 	hint("propagation, stale rate, convergence", "%s slo", t);
+	hint("the live view's URL again", "%s web", t);
 	hint("", "%s logs 0 -f", t);
 	hint("stop (--clean also deletes the data)", "%s down", t);
+}
+
+/* Starts the live view unless it runs, and prints its URL; the testnet works without it. */
+static void print_web(struct tn_app *a)
+{
+	char url[200], err[800];
+
+	if (tn_web_start(a, err, sizeof(err)) < 0 || tn_web_url(&a->st, url, sizeof(url), err,
+								 sizeof(err)) < 0) {
+		fprintf(stderr, "flint-testnet: warning: no live view: %s\n", err);
+		return;
+	}
+	printf("\nLive view: %s\n", url);
 }
 
 static bool all_running(const struct tn_app *a)
@@ -308,6 +323,7 @@ int tn_cmd_up(struct tn_app *a, int argc, char **argv)
 	if (!fresh && all_running(a)) {
 		printf("the testnet in %s is already running\n", a->st.dir);
 		tn_status_print(a);
+		print_web(a);
 		print_next(a);
 		return 0;
 	}
@@ -337,6 +353,7 @@ int tn_cmd_up(struct tn_app *a, int argc, char **argv)
 	if (tn_app_save(a) < 0)
 		return 1;
 	tn_status_print(a);
+	print_web(a);
 	print_next(a);
 	return 0;
 }
@@ -362,6 +379,10 @@ static int clean_dir(struct tn_app *a)
 	unlink(path);
 	tn_relay_log(&a->st, path, sizeof(path));
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", a->st.dir, TN_WEB_FILE);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/web.log", a->st.dir);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/%s", a->st.dir, TN_STATE_FILE);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/.lock", a->st.dir);
@@ -384,6 +405,7 @@ int tn_cmd_down(struct tn_app *a, int argc, char **argv)
 	for (int i = 0; i < a->st.n; i++)
 		tn_node_stop(a, i, 0, 30);
 	tn_relay_stop(a);
+	tn_web_stop(a);
 	tn_state_event(&a->st, "down", NULL);
 	if (tn_app_save(a) < 0)
 		return 1;
