@@ -257,19 +257,16 @@ static void hint(const char *what, const char *fmt, ...)
 static void print_next(struct tn_app *a)
 {
 	const char *b = a->hint_bin, *d = a->hint_dir;
-	char cookie[700], groups[256], t[1300];
-	int rpc = a->st.node[0].rpcport;
+	char groups[256], t[1300];
 
-	tn_node_cookie(&a->st, 0, cookie, sizeof(cookie));
 	snprintf(t, sizeof(t), "%s/flint-testnet%s", b, d);
 	printf("\nTry next:\n");
 	hint("heights, tips, peers, mining", "%s status", t);
-	hint("", "W=\"%s/flint-wallet --wallet /tmp/my-wallet.json --rpc 127.0.0.1:%d "
-	     "--rpccookiefile %s\"", b, rpc, cookie);
-	hint("your wallet: prints its address", "$W create");
+	hint("your wallet: prints its address", "%s wallet 0 --wallet /tmp/my-wallet.json create", t);
 	hint("coins from the miners (mature after 20 blocks)", "%s faucet ADDRESS 10", t);
-	hint("", "$W balance");
-	hint("", "%s/flint-explorer --rpc 127.0.0.1:%d --rpccookiefile %s summary", b, rpc, cookie);
+	hint("", "%s wallet 0 --wallet /tmp/my-wallet.json balance", t);
+	hint("the chain as node 0 sees it", "%s explorer 0 summary", t);
+	hint("any RPC method of a node", "%s cli 0 getblockchaininfo", t);
 	if (a->st.n >= 2) {
 		hint("split the network; watch the tips diverge", "%s partition %s", t,
 		     halves(a->st.n, groups, sizeof(groups)));

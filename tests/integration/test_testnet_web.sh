@@ -1,6 +1,6 @@
 #!/bin/sh
-# The live web view: `up` starts it and prints its URL, `web` prints it
-# again, every request without the token (or with a wrong one) gets 403 and
+# The live web view (and `cli|wallet|explorer NODE`, on the same testnet):
+# `up` starts it and prints its URL, `web` prints it again, every request without the token (or with a wrong one) gets 403 and
 # nothing else, bad actions are refused; then a real Chromium drives the
 # page (tests/web/view_test.mjs): agreement, a partition made from the page
 # and the fork it makes, heal and convergence, a one-way link cut. The
@@ -45,6 +45,13 @@ check "a bad argument gets the CLI's own error" \
 check "a body that is not JSON is refused" \
 	has "RPC_HTTP_HEADER='X-Flint-Token: $TOKEN' http POST /api/action - 'kill 0'" '^400'
 check "every node still runs" nodes_up 4
+
+# The programs against one node, no connection options to type.
+check "cli NODE: flint-cli against that node" is "tn cli 1 getbestblockhash" "$(tip 1)"
+check "cli NODE: the RPC error and its exit status" sh -c "'$FLINT_BIN/flint-testnet' --dir '$TND' cli 0 getblockhash 99999 2>&1 | grep -q 'error code: -8'"
+check "explorer NODE" has "tn explorer 2 summary" '^chain  *testnet'
+check "wallet NODE" has "tn wallet 3 --wallet '$TMP/w.json' create" '^F'
+check "an unknown node is refused" has "tn cli 9 getblockcount 2>&1" "'9' is not a node of this testnet"
 
 if ! command -v node >/dev/null || [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ] || [ ! -d tests/web/node_modules/puppeteer-core ]; then
 	not_ok "the browser test" "needs node, Debian's chromium and tests/web/node_modules (make test installs them)"
