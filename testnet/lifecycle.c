@@ -20,6 +20,7 @@
 #include "testnet/link.h"
 #include "testnet/proc.h"
 #include "testnet/relayctl.h"
+#include "testnet/capacity.h"
 #include "testnet/web.h"
 #include "testnet/status.h"
 
@@ -154,6 +155,22 @@ static int make_faucet(struct tn_app *a)
 	return 0;
 }
 
+/* Refuses a testnet this machine cannot hold, naming the limit and how to raise it. */
+static int check_capacity(struct tn_app *a)
+{
+	static struct tn_edge e[TN_MAX_NODES * TN_MAX_NODES / 2];
+	struct tn_machine m;
+	/* Threads per node: flintd's loop, its signature thread, a miner's thread. */
+	struct tn_demand d = {.nodes = a->st.n, .threads_per_node = 3, .node_kb = 2048};
+	char err[1500];
+
+	d.links = (long long)tn_state_edges(&a->st, e, sizeof(e) / sizeof(e[0]));
+	if (tn_capacity_read(&m, err, sizeof(err)) < 0 || tn_capacity_check(&m, &d, err,
+									     sizeof(err)) < 0)
+		return tn_fail("this machine cannot hold %d nodes: %s", a->st.n, err);
+	return 0;
+}
+
 static int create_testnet(struct tn_app *a, const struct up_opts *o)
 {
 	if (mkdir(a->st.dir, 0755) < 0 && errno != EEXIST)
@@ -162,6 +179,8 @@ static int create_testnet(struct tn_app *a, const struct up_opts *o)
 	a->st.degree = o->topology == TN_RANDOM ? o->degree : 0;
 	a->st.seed = o->topology == TN_RANDOM ? o->seed : 0;
 	a->st.peer_timeout = o->peer_timeout;
+	if (check_capacity(a) != 0)
+		return 1;
 	for (int i = 0; i < o->n; i++)
 		for (int j = 0; j < o->n; j++)
 			if (i != j && tn_state_linked(&a->st, i, j))
