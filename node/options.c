@@ -169,7 +169,7 @@ static int apply_rpc(struct node_options *o, const char *name, const char *val, 
 /* Appends a HOST:PORT to a list of at most 16. */
 static int add_peer(char (*list)[256], int *n, const char *val)
 {
-	if (*n == 16 || snprintf(list[*n], sizeof(list[0]), "%s", val) >= (int)sizeof(list[0]))
+	if (*n == NODE_MAX_CONNECT || snprintf(list[*n], sizeof(list[0]), "%s", val) >= (int)sizeof(list[0]))
 		return -1;
 	(*n)++;
 	return 0;

@@ -13,6 +13,9 @@
 #include "consensus/params.h"
 #include "node/log.h"
 
+/* --connect and --addnode values, each: a 50-node mesh needs 49. */
+#define NODE_MAX_CONNECT 64
+
 struct node_options {
 	const struct cons_params *params;
 	char datadir[512];
@@ -28,9 +31,9 @@ struct node_options {
 	int port;                 /* 0: the chain's default */
 	char bind[64];
 	bool nolisten;
-	char connect[16][256];
+	char connect[NODE_MAX_CONNECT][256];
 	int n_connect;
-	char addnode[16][256];
+	char addnode[NODE_MAX_CONNECT][256];
 	int n_addnode;
 	int max_inbound;
 	int max_outbound;

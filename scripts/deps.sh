@@ -10,9 +10,14 @@ python3-bitcoinlib"
 # Only `make bench` needs these (bench_rpc's load generator); make test does not.
 [ "$FLINT_BENCH_DEPS" = 1 ] && PKGS="$PKGS apache2-utils"
 missing=""
+# chromium: the web view's browser test (headless, driven by puppeteer-core
+# from tests/web, which `make test` installs with npm).
+PKGS="$PKGS chromium"
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+# Node.js for the browser test's driver: any install will do (the machine's may not be Debian's).
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "flint: missing packages:$missing" >&2

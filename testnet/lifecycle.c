@@ -20,6 +20,8 @@
 #include "testnet/link.h"
 #include "testnet/proc.h"
 #include "testnet/relayctl.h"
+#include "testnet/capacity.h"
+#include "testnet/web.h"
 #include "testnet/status.h"
 
 struct up_opts {
@@ -153,6 +155,22 @@ static int make_faucet(struct tn_app *a)
 	return 0;
 }
 
+/* Refuses a testnet this machine cannot hold, naming the limit and how to raise it. */
+static int check_capacity(struct tn_app *a)
+{
+	static struct tn_edge e[TN_MAX_NODES * TN_MAX_NODES / 2];
+	struct tn_machine m;
+	/* Threads per node: flintd's loop, its signature thread, a miner's thread. */
+	struct tn_demand d = {.nodes = a->st.n, .threads_per_node = 3, .node_kb = 2048};
+	char err[1500];
+
+	d.links = (long long)tn_state_edges(&a->st, e, sizeof(e) / sizeof(e[0]));
+	if (tn_capacity_read(&m, err, sizeof(err)) < 0 || tn_capacity_check(&m, &d, err,
+									     sizeof(err)) < 0)
+		return tn_fail("this machine cannot hold %d nodes: %s", a->st.n, err);
+	return 0;
+}
+
 static int create_testnet(struct tn_app *a, const struct up_opts *o)
 {
 	if (mkdir(a->st.dir, 0755) < 0 && errno != EEXIST)
@@ -161,6 +179,8 @@ static int create_testnet(struct tn_app *a, const struct up_opts *o)
 	a->st.degree = o->topology == TN_RANDOM ? o->degree : 0;
 	a->st.seed = o->topology == TN_RANDOM ? o->seed : 0;
 	a->st.peer_timeout = o->peer_timeout;
+	if (check_capacity(a) != 0)
+		return 1;
 	for (int i = 0; i < o->n; i++)
 		for (int j = 0; j < o->n; j++)
 			if (i != j && tn_state_linked(&a->st, i, j))
@@ -256,19 +276,16 @@ static void hint(const char *what, const char *fmt, ...)
 static void print_next(struct tn_app *a)
 {
 	const char *b = a->hint_bin, *d = a->hint_dir;
-	char cookie[700], groups[256], t[1300];
-	int rpc = a->st.node[0].rpcport;
+	char groups[256], t[1300];
 
-	tn_node_cookie(&a->st, 0, cookie, sizeof(cookie));
 	snprintf(t, sizeof(t), "%s/flint-testnet%s", b, d);
 	printf("\nTry next:\n");
 	hint("heights, tips, peers, mining", "%s status", t);
-	hint("", "W=\"%s/flint-wallet --wallet /tmp/my-wallet.json --rpc 127.0.0.1:%d "
-	     "--rpccookiefile %s\"", b, rpc, cookie);
-	hint("your wallet: prints its address", "$W create");
+	hint("your wallet: prints its address", "%s wallet 0 --wallet /tmp/my-wallet.json create", t);
 	hint("coins from the miners (mature after 20 blocks)", "%s faucet ADDRESS 10", t);
-	hint("", "$W balance");
-	hint("", "%s/flint-explorer --rpc 127.0.0.1:%d --rpccookiefile %s summary", b, rpc, cookie);
+	hint("", "%s wallet 0 --wallet /tmp/my-wallet.json balance", t);
+	hint("the chain as node 0 sees it", "%s explorer 0 summary", t);
+	hint("any RPC method of a node", "%s cli 0 getblockchaininfo", t);
 	if (a->st.n >= 2) {
 		hint("split the network; watch the tips diverge", "%s partition %s", t,
 		     halves(a->st.n, groups, sizeof(groups)));
@@ -279,8 +296,22 @@ static void print_next(struct tn_app *a)
 	hint("a clock 60 s fast: its blocks are refused", "%s skew 1 60", t);
 	hint("a hostile peer; see the node ban it", "%s attack 0 badmerkle", t);
 	hint("propagation, stale rate, convergence", "%s slo", t);
+	hint("the live view's URL again", "%s web", t);
 	hint("", "%s logs 0 -f", t);
 	hint("stop (--clean also deletes the data)", "%s down", t);
+}
+
+/* Starts the live view unless it runs, and prints its URL; the testnet works without it. */
+static void print_web(struct tn_app *a)
+{
+	char url[200], err[800];
+
+	if (tn_web_start(a, err, sizeof(err)) < 0 || tn_web_url(&a->st, url, sizeof(url), err,
+								 sizeof(err)) < 0) {
+		fprintf(stderr, "flint-testnet: warning: no live view: %s\n", err);
+		return;
+	}
+	printf("\nLive view: %s\n", url);
 }
 
 static bool all_running(const struct tn_app *a)
@@ -308,6 +339,7 @@ int tn_cmd_up(struct tn_app *a, int argc, char **argv)
 	if (!fresh && all_running(a)) {
 		printf("the testnet in %s is already running\n", a->st.dir);
 		tn_status_print(a);
+		print_web(a);
 		print_next(a);
 		return 0;
 	}
@@ -337,6 +369,7 @@ int tn_cmd_up(struct tn_app *a, int argc, char **argv)
 	if (tn_app_save(a) < 0)
 		return 1;
 	tn_status_print(a);
+	print_web(a);
 	print_next(a);
 	return 0;
 }
@@ -362,6 +395,10 @@ static int clean_dir(struct tn_app *a)
 	unlink(path);
 	tn_relay_log(&a->st, path, sizeof(path));
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", a->st.dir, TN_WEB_FILE);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/web.log", a->st.dir);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/%s", a->st.dir, TN_STATE_FILE);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/.lock", a->st.dir);
@@ -384,6 +421,7 @@ int tn_cmd_down(struct tn_app *a, int argc, char **argv)
 	for (int i = 0; i < a->st.n; i++)
 		tn_node_stop(a, i, 0, 30);
 	tn_relay_stop(a);
+	tn_web_stop(a);
 	tn_state_event(&a->st, "down", NULL);
 	if (tn_app_save(a) < 0)
 		return 1;

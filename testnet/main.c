@@ -16,6 +16,7 @@
 
 #include "testnet/app.h"
 #include "testnet/proc.h"
+#include "testnet/web.h"
 
 static const char usage[] =
 	"usage: flint-testnet [--dir DIR] COMMAND [ARGS]\n"
@@ -52,6 +53,10 @@ static const char usage[] =
 	"  faucet ADDRESS AMOUNT pay from the miners' wallet\n"
 	"  logs NODE [-f] [-n LINES]  a node's debug.log\n"
 	"  slo [--json]          propagation, stale rate and convergence against objectives\n"
+	"  web                   the live web view's URL (up starts the view)\n"
+	"  cli NODE METHOD [ARG...]    flint-cli against a node (no connection options to type)\n"
+	"  wallet NODE [--wallet FILE] COMMAND ...   flint-wallet through a node\n"
+	"  explorer NODE COMMAND ...   flint-explorer on a node\n"
 	"  down [--clean]        stop every node (--clean: and delete the testnet's files)\n"
 	"\n"
 	"Options:\n"
@@ -71,7 +76,9 @@ static const struct command commands[] = {
 	{"heal", tn_cmd_heal, true}, {"kill", tn_cmd_kill, true}, {"start", tn_cmd_start, true},
 	{"restart", tn_cmd_restart, true}, {"skew", tn_cmd_skew, true},
 	{"attack", tn_cmd_attack, false}, {"faucet", tn_cmd_faucet, false},
-	{"logs", tn_cmd_logs, false}, {"slo", tn_cmd_slo, false}, {"link", tn_cmd_link, true},
+	{"logs", tn_cmd_logs, false}, {"slo", tn_cmd_slo, false}, {"web", tn_cmd_web, false},
+	{"cli", tn_cmd_cli, false}, {"wallet", tn_cmd_wallet, false},
+	{"explorer", tn_cmd_explorer, false}, {"link", tn_cmd_link, true},
 	{"isolate", tn_cmd_isolate, true}, {"relay", tn_cmd_relay, false}, {NULL, NULL, false},
 };
 

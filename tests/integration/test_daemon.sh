@@ -69,4 +69,12 @@ rm -f "$ldb"
 err=$(timeout 20 "$FLINT_BIN/flintd" --chain regtest --datadir "$TMP/d2" $NET 2>&1); rc=$?
 check "deleted database file refused with exit 1" [ $rc -eq 1 ]
 check "the missing file is named, with the fix" sh -c "echo \"\$1\" | grep -q 'missing files' && echo \"\$1\" | grep -q 'move'" _ "$err"
+# A 50-node mesh gives its last node 49 --connect values: all are taken, a 65th is refused.
+MANY=""
+for i in $(seq 1 49); do MANY="$MANY --connect 127.0.0.1:$((20000 + i))"; done
+err=$(timeout 20 "$FLINT_BIN/flintd" --chain regtest --datadir "$TMP/d3" $NET $MANY --help 2>&1); rc=$?
+check "49 --connect values are taken" [ $rc -eq 0 ]
+for i in $(seq 50 65); do MANY="$MANY --connect 127.0.0.1:$((20000 + i))"; done
+err=$(timeout 20 "$FLINT_BIN/flintd" --chain regtest --datadir "$TMP/d3" $NET $MANY 2>&1); rc=$?
+check "65 --connect values are refused, by name" sh -c "[ $rc -ne 0 ] && echo \"\$1\" | grep -q \"too many or too long '--connect'\"" _ "$err"
 finish

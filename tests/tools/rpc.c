@@ -9,7 +9,8 @@
  *   rpc --http HOST:PORT VERB PATH [USER:PASS|-] [BODY|@SIZE]
  *       One raw HTTP request (no JSON-RPC framing), printing the status code
  *       on the first line and the body after it; @SIZE sends SIZE bytes of
- *       filler. For tests of the server's HTTP side: auth, limits, junk.
+ *       filler; $RPC_HTTP_HEADER ("Name: value") adds one header. For tests of
+ *       the server's HTTP side: auth, limits, junk.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,13 @@ static int raw_http(int argc, char **argv)
 		snprintf((char *)auth, sizeof(auth), "Basic %s", b64);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Authorization",
 				  (char *)auth);
+	}
+	if (getenv("RPC_HTTP_HEADER") && strchr(getenv("RPC_HTTP_HEADER"), ':')) {
+		char name[128];
+		const char *h = getenv("RPC_HTTP_HEADER"), *sep = strchr(h, ':');
+		snprintf(name, sizeof(name), "%.*s", (int)(sep - h), h);
+		evhttp_add_header(evhttp_request_get_output_headers(req), name,
+				  sep[1] == ' ' ? sep + 2 : sep + 1);
 	}
 	if (argc > 6)
 		add_body(req, argv[6]);
