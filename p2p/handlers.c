@@ -66,6 +66,9 @@ static void on_verack(struct peer *p, const uint8_t *d, size_t len)
 		return;
 	p->handshaked = true;
 	p->last_ping_s = p2p_mono_s();
+	/* A slot that reached a peer starts its backoff afresh when it next loses it. */
+	if (p->ob)
+		p2p_outbound_reached(p->ob);
 	plog(p->net, P2P_LOG_INFO, "peer %d (%s) ready: %s, height %d", p->id, p->addr,
 	     p->ver.user_agent, p->ver.start_height);
 	p2p_send(p, "sendheaders", NULL, 0);

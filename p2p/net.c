@@ -221,7 +221,8 @@ static void free_peer(struct peer *p)
 	} else if (p->ob) {
 		p->ob->peer = NULL;
 		p->ob->next_try = p2p_mono_s() + p->ob->backoff;
-		p->ob->backoff = p->ob->backoff < 32 ? p->ob->backoff * 2 : 60;
+		p->ob->backoff = p->ob->backoff * 2 < P2P_MAX_BACKOFF ? p->ob->backoff * 2
+								     : P2P_MAX_BACKOFF;
 	}
 	bufferevent_free(p->bev);
 	free(p->getdata);
@@ -552,6 +553,11 @@ static struct peer *connect_to(struct p2p_net *n, const struct sockaddr *sa, int
 	else if (bufferevent_socket_connect(p->bev, sa, salen) < 0)
 		p->closing = true;          /* reaped on the next tick */
 	return p;
+}
+
+void p2p_outbound_reached(struct outbound *ob)
+{
+	ob->backoff = 1;
 }
 
 static void dial(struct p2p_net *n, struct outbound *ob)

@@ -157,6 +157,14 @@ struct peer *p2p_peer_adopt(struct p2p_net *n, int fd);
 
 /* Unlinks and frees an outbound slot (its peer, if any, is disconnected). */
 void p2p_outbound_forget(struct p2p_net *n, struct outbound *ob);
+/*
+ * A slot's handshake completed: its dial backoff starts again at 1 s, so a
+ * connection lost after a long silent partition is redialled within
+ * P2P_MAX_BACKOFF of the heal, not after a backoff grown while it was cut.
+ */
+void p2p_outbound_reached(struct outbound *ob);
+/* The longest wait between dials of a persistent slot (seconds). */
+#define P2P_MAX_BACKOFF 16
 
 /* handlers.c: dispatches one complete, checksummed message. */
 void p2p_handle(struct peer *p, const char *command, const uint8_t *payload, size_t len);
