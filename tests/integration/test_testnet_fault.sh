@@ -30,8 +30,9 @@ case $FLINT_BIN in build/san/*) SAN=1 ;; *) SAN= ;; esac
 FLINT_TESTNET_DIR="$TND" make -s testnet SANITIZE="$SAN" \
 	TESTNET_ARGS="-n 4 --block-time 2 --base-port $BASE" >"$TMP/up.out" 2>&1
 check "make testnet starts four nodes" grep -q "4 of 4 nodes up" "$TMP/up.out"
-check "up prints what to try next, with real --rpc values" \
-	grep -q "flint-wallet --wallet .* --rpc 127.0.0.1:$((BASE + 100))" "$TMP/up.out"
+check "up prints what to try next, through a node (no connection options to type)" \
+	grep -q "flint-testnet wallet 0 --wallet .* create" "$TMP/up.out"
+check "up prints the live view's URL" grep -q "^Live view: http://127.0.0.1:$((BASE + 260))/?token=" "$TMP/up.out"
 check "all four mine" [ "$(mining_nodes)" -eq 4 ]
 
 A1=$(wal w1 0 create 2>/dev/null)
