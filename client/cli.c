@@ -27,7 +27,6 @@
 #include "client/rpcclient.h"
 
 #define FLINT_CLI_MAX_ARGS 256
-#define FLINT_CLI_MAX_LINE 65536
 
 /* A parameter sent as JSON, by position and by name. */
 struct convert {
@@ -262,20 +261,22 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-/* Reads one line of stdin without its newline; NULL at the end. */
+/* Reads one line of stdin, of any length, without its newline; NULL at the end. */
 static char *read_line(void)
 {
-	static char line[FLINT_CLI_MAX_LINE];
-	size_t n;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, stdin);
 
-	if (!fgets(line, sizeof(line), stdin))
+	if (n < 0) {
+		free(line);
 		return NULL;
-	n = strlen(line);
+	}
 	if (n && line[n - 1] == '\n')
 		line[--n] = 0;
 	if (n && line[n - 1] == '\r')
 		line[--n] = 0;
-	return strdup(line);
+	return line;
 }
 
 static int read_stdin(struct cli *c)
