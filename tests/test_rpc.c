@@ -594,6 +594,13 @@ static void test_rpc_control(void **state)
 	r = ok(f, "help", "[\"nosuch\"]");
 	assert_string_equal(json_string_value(r), "help: unknown command: nosuch");
 	json_decref(r);
+	/* An empty command lists them all, as Bitcoin Core's help "" does. */
+	r = ok(f, "help", "[\"\"]");
+	assert_non_null(strstr(json_string_value(r), "== Blockchain ==\ngetbestblockhash\n"));
+	json_decref(r);
+	r = ok(f, "help", "{\"command\": \"\"}");
+	assert_non_null(strstr(json_string_value(r), "\n== Network ==\n"));
+	json_decref(r);
 	assert_false(f->stopped);
 	json_decref(ok(f, "stop", NULL));
 	assert_true(f->stopped);
