@@ -27,7 +27,6 @@
 #include "client/rpcclient.h"
 
 #define FLINT_CLI_MAX_ARGS 256
-#define FLINT_CLI_MAX_LINE 65536
 
 /* A parameter sent as JSON, by position and by name. */
 struct convert {
@@ -80,7 +79,24 @@ struct cli {
 	int nfwd;
 	char *args[FLINT_CLI_MAX_ARGS]; /* METHOD and its arguments */
 	int nargs;
+	char *owned[FLINT_CLI_MAX_ARGS + 34]; /* what fwd and args hold of ours, to free */
+	int nowned;
 };
+
+/* Remembers p (not NULL) as c's to free; p, or NULL when p is. */
+static char *own(struct cli *c, char *p)
+{
+	if (p)
+		c->owned[c->nowned++] = p;
+	return p;
+}
+
+static void cli_release(struct cli *c)
+{
+	for (int i = 0; i < c->nowned; i++)
+		free(c->owned[i]);
+	c->nowned = 0;
+}
 
 static const char usage_text[] =
 	"usage: flint-cli [options] METHOD [ARG...]\n"
@@ -128,7 +144,7 @@ static int forward(struct cli *c, const char *name, const char *val)
 	if ((size_t)c->nfwd >= sizeof(c->fwd) / sizeof(c->fwd[0]) - 1)
 		return -1;
 	snprintf(buf, sizeof(buf), "--%s=%s", name, val);
-	c->fwd[c->nfwd] = strdup(buf);
+	c->fwd[c->nfwd] = own(c, strdup(buf));
 	return c->fwd[c->nfwd++] ? 0 : -1;
 }
 
@@ -245,25 +261,28 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-/* Reads one line of stdin without its newline; NULL at the end. */
+/* Reads one line of stdin, of any length, without its newline; NULL at the end. */
 static char *read_line(void)
 {
-	static char line[FLINT_CLI_MAX_LINE];
-	size_t n;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, stdin);
 
-	if (!fgets(line, sizeof(line), stdin))
+	if (n < 0) {
+		free(line);
 		return NULL;
-	n = strlen(line);
+	}
 	if (n && line[n - 1] == '\n')
 		line[--n] = 0;
 	if (n && line[n - 1] == '\r')
 		line[--n] = 0;
-	return strdup(line);
+	return line;
 }
 
 static int read_stdin(struct cli *c)
 {
 	char *line;
+	int rc;
 
 	if (c->stdin_pass) {
 		line = read_line();
@@ -271,16 +290,18 @@ static int read_stdin(struct cli *c)
 			fprintf(stderr, "error: -stdinrpcpass: no password on standard input\n");
 			return -1;
 		}
-		if (forward(c, "rpcpassword", line) < 0)
-			return -1;
+		rc = forward(c, "rpcpassword", line);
 		free(line);
+		if (rc < 0)
+			return -1;
 	}
 	while (c->use_stdin && (line = read_line())) {
 		if (c->nargs >= FLINT_CLI_MAX_ARGS) {
 			fprintf(stderr, "error: more than %d arguments\n", FLINT_CLI_MAX_ARGS - 1);
+			free(line);
 			return -1;
 		}
-		c->args[c->nargs++] = line;     /* lives until exit */
+		c->args[c->nargs++] = own(c, line);
 	}
 	return 0;
 }
@@ -381,9 +402,9 @@ static char *call(struct client *cl, const struct cli *c, json_t *params, struct
 	}
 }
 
-int main(int argc, char **argv)
+/* The program; the caller frees what c holds. */
+static int run(struct cli *c, int argc, char **argv)
 {
-	struct cli c;
 	struct client_options o;
 	struct client_error e;
 	struct client *cl;
@@ -391,36 +412,35 @@ int main(int argc, char **argv)
 	char err[512], rpc[300], *text;
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.fwd[c.nfwd++] = argv[0];
-	rc = parse_args(&c, argc, argv);
+	c->fwd[c->nfwd++] = argv[0];
+	rc = parse_args(c, argc, argv);
 	if (rc == 1) {
 		fputs(usage_text, stdout);
 		fputs(client_options_usage(), stdout);
 		return 0;
 	}
-	if (rc < 0 || read_stdin(&c) < 0)
+	if (rc < 0 || read_stdin(c) < 0)
 		return 1;
-	if (c.nargs == 0) {
+	if (c->nargs == 0) {
 		fprintf(stderr, "error: too few parameters (need at least a METHOD; flint-cli -help)\n");
 		return 1;
 	}
-	if (c.connect[0] || c.port[0]) {
-		snprintf(rpc, sizeof(rpc), "%s%s%s", c.connect[0] ? c.connect : "127.0.0.1",
-			 c.port[0] ? ":" : "", c.port);
-		if (forward(&c, "rpc", rpc) < 0)
+	if (c->connect[0] || c->port[0]) {
+		snprintf(rpc, sizeof(rpc), "%s%s%s", c->connect[0] ? c->connect : "127.0.0.1",
+			 c->port[0] ? ":" : "", c->port);
+		if (forward(c, "rpc", rpc) < 0)
 			return 1;
 	}
-	c.fwd[c.nfwd] = NULL;
-	if (client_options_parse(&o, &c.nfwd, c.fwd, err, sizeof(err)) < 0) {
+	c->fwd[c->nfwd] = NULL;
+	if (client_options_parse(&o, &c->nfwd, c->fwd, err, sizeof(err)) < 0) {
 		fprintf(stderr, "error: %s\n", err);
 		return 1;
 	}
-	params = build_params(&c);
+	params = build_params(c);
 	if (!params)
 		return 1;
 	cl = client_new(&o);
-	text = cl ? call(cl, &c, params, &e) : NULL;
+	text = cl ? call(cl, c, params, &e) : NULL;
 	if (!cl) {
 		e.code = CLIENT_ERR_PROTOCOL;
 		snprintf(e.message, sizeof(e.message), "out of memory");
@@ -431,5 +451,17 @@ int main(int argc, char **argv)
 		return print_error(&e);
 	rc = print_result(text);
 	free(text);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	rc = run(&c, argc, argv);
+
+	cli_release(&c);
 	return rc;
 }

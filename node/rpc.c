@@ -184,9 +184,16 @@ static void render_amounts(char *text)
 			r = m + 1;
 			continue;
 		}
-		/* The mark and digits are never shorter than the number written. */
-		w += sprintf(w, "%s%lld.%08lld", v < 0 ? "-" : "", llabs(v) / 100000000,
-			     llabs(v) % 100000000);
+		/*
+		 * The mark, digits and quotes are never shorter than the number,
+		 * but may be just as long (0 to 9 units): its terminating NUL
+		 * would land on the text still to read, so it goes elsewhere.
+		 */
+		char num[32];
+		int k = snprintf(num, sizeof(num), "%s%lld.%08lld", v < 0 ? "-" : "",
+				 llabs(v) / 100000000, llabs(v) % 100000000);
+		memcpy(w, num, (size_t)k);
+		w += k;
 		r = end + 1;
 	}
 	memmove(w, r, strlen(r) + 1);

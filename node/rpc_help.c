@@ -299,7 +299,7 @@ json_t *rpc_help(struct node_rpc_env *env, json_t *params, struct rpc_error *e)
 
 	if (arg && !json_is_null(arg) && !name)
 		return rpc_fail(e, RPC_TYPE_ERROR, "command must be a string");
-	if (!name) {
+	if (!name || !*name) {           /* Core lists all for "" too */
 		list_all(&t);
 		if (t.len)
 			t.s[--t.len] = 0;            /* Core's text ends without a newline */

@@ -594,6 +594,13 @@ static void test_rpc_control(void **state)
 	r = ok(f, "help", "[\"nosuch\"]");
 	assert_string_equal(json_string_value(r), "help: unknown command: nosuch");
 	json_decref(r);
+	/* An empty command lists them all, as Bitcoin Core's help "" does. */
+	r = ok(f, "help", "[\"\"]");
+	assert_non_null(strstr(json_string_value(r), "== Blockchain ==\ngetbestblockhash\n"));
+	json_decref(r);
+	r = ok(f, "help", "{\"command\": \"\"}");
+	assert_non_null(strstr(json_string_value(r), "\n== Network ==\n"));
+	json_decref(r);
 	assert_false(f->stopped);
 	json_decref(ok(f, "stop", NULL));
 	assert_true(f->stopped);
@@ -628,6 +635,28 @@ static void test_rpc_amount_text(void **state)
 	text = node_rpc_handle(&f->env, q2, strlen(q2), &status);
 	assert_non_null(strstr(text, "\"total_amount\":5050.00000000"));
 	free(text);
+}
+
+/*
+ * An amount of 0 to 9 units prints as long as its mark: the reply must go
+ * on after it (it once ended there, unparsable). A transaction with no
+ * inputs and outputs of 0, 7 and -3 units, then 2.5 coins.
+ */
+static void test_rpc_amount_short(void **state)
+{
+	struct fx *f = *state;
+	json_t *d = ok(f, "decoderawtransaction", "[\"01000000" "00" "04"
+		       "0000000000000000" "00" "0700000000000000" "00" "fdffffffffffffff" "00"
+		       "80b2e60e00000000" "00" "00000000\"]");
+	json_t *vout = json_object_get(d, "vout");
+
+	assert_int_equal(json_array_size(vout), 4);
+	assert_true(json_real_value(json_object_get(json_array_get(vout, 0), "value")) == 0.0);
+	assert_true(json_real_value(json_object_get(json_array_get(vout, 1), "value")) == 7e-8);
+	assert_true(json_real_value(json_object_get(json_array_get(vout, 2), "value")) == -3e-8);
+	assert_true(json_real_value(json_object_get(json_array_get(vout, 3), "value")) == 2.5);
+	assert_int_equal(json_integer_value(json_object_get(d, "locktime")), 0);
+	json_decref(d);
 }
 
 /* Every method, given junk of every JSON type, answers with a reply and never crashes. */
@@ -810,6 +839,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rpc_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_amount_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpc_amount_short, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_junk_params, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_help_every_method, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_named_params, setup, teardown),

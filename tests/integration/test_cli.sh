@@ -49,6 +49,10 @@ check "amounts printed exactly as sent ($RAW)" has "cli0 gettxoutsetinfo" "^  \"
 check "-stdin takes arguments from standard input" \
 	is "printf '%s\n' '$TX' | cli0 -stdin sendrawtransaction" "$TXID"
 check "the tx reached the mempool" has "cli0 getrawmempool" "$TXID"
+# A line longer than any buffer (a large transaction's hex) is one argument:
+# the node parses it as one hex string and refuses it, not the count of them.
+check "-stdin: a 100000-character line is one argument" has \
+	"head -c 100000 /dev/zero | tr '\\0' a | cli0 -stdin decoderawtransaction 2>&1" '^error code: -22$'
 start_flintd "$TMP/n1.out" --chain regtest --datadir "$TMP/n1" --bind 127.0.0.72 \
 	--port $((BASE + 1)) --maxoutbound 0 --rpcuser bob --rpcpassword hunter2
 check "-stdinrpcpass reads the password" wait_for 20 is \
