@@ -1,10 +1,15 @@
 /*
  * flint-wallet: keys in a wallet file (wallet.h) and payments through a
  * node's RPC: balances from the address index (coins.h), coin selection,
- * change to a fresh address and a fee for the signed size (spend.h), and
- * sendrawtransaction. Results last on stdout, errors one line on stderr and
- * a non-zero exit. Uses client/ for RPC and consensus/ for formats; never
- * node/, p2p/ or storage/.
+ * change to a fresh address and a fee for the signed size (spend.h),
+ * sendrawtransaction, and the history of the wallet's transactions
+ * through reorganisations (history.h). Its options are one table
+ * (options.h). The passphrase is read only when a secret is needed, and a
+ * payment asks for it last: after the node's coins and the unsigned draft,
+ * before signing, and the secrets are wiped before the broadcast. Results
+ * last on stdout, errors one line on stderr and a non-zero exit. Uses
+ * client/ for RPC and consensus/ for formats; never node/, p2p/ or
+ * storage/.
  */
 #include <math.h>
 #include <stddef.h>

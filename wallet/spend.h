@@ -1,10 +1,11 @@
 /*
  * Paying from the wallet's coins: coin selection, the fee for a size,
  * change, the unsigned draft and its signing (two steps, so that a wallet
- * asks for its passphrase only once the payment is known to be possible). Pure arithmetic over base units plus
- * consensus/ serialization and signing: no RPC, no files, no node/. Every
- * sum is checked against the chain's money cap, so no input (a huge fee
- * rate, thousands of coins) can overflow.
+ * asks for its passphrase only once the payment is known to be possible).
+ * Pure arithmetic over base units plus consensus/ serialization and
+ * signing: no RPC, no files, no node/. Every sum is checked against the
+ * chain's money cap, so no input (a huge fee rate, thousands of coins) can
+ * overflow.
  */
 #ifndef FLINT_WALLET_SPEND_H
 #define FLINT_WALLET_SPEND_H
@@ -24,7 +25,7 @@
 struct wal_coin {
 	struct cons_outpoint op;
 	int64_t value;                /* base units, within the money range */
-	const struct wal_key *key;    /* borrowed: the wallet key the output pays */
+	const struct wal_key *key;    /* borrowed: the key the output pays (see wal_new_key) */
 	bool unconfirmed;             /* the wallet's own change, still in the mempool */
 };
 
@@ -88,8 +89,8 @@ int wal_draft_payment(struct cons_tx *tx, const struct wal_plan *plan, const str
  * which is harmless with locktime 0. Failing that within a bounded number
  * of signings, the fee is the smallest tried that covers its own signed
  * size.) The fee is never below the signed size's nor above the plan's.
- * Copies of the secrets live only on the stack of the signing calls
- * (consensus/sig.c); the caller wipes the wallet's own.
+ * The secrets are read in place (consensus/sig.c keeps no copy); the
+ * caller wipes them (wal_lock) once signed.
  * Returns 0, or -1 with err (an invalid or wiped key).
  */
 int wal_sign_payment(const secp256k1_context *ctx, struct cons_tx *tx, struct wal_plan *plan,

@@ -3,8 +3,9 @@
  * chain, written atomically (temp file, fsync, rename, fsync of the
  * directory) with mode 0600. With a passphrase the secret keys are sealed
  * with AES-256-GCM under a key stretched by scrypt (both OpenSSL); the
- * addresses stay readable, so balances need no passphrase. Knows nothing
- * of the node or RPC; uses only consensus/ for keys and addresses.
+ * addresses stay readable, so balances need no passphrase, and the secrets
+ * are in memory only from wal_unlock() to wal_lock(). Knows nothing of the
+ * node or RPC; uses only consensus/ for keys and addresses.
  */
 #ifndef FLINT_WALLET_WALLET_H
 #define FLINT_WALLET_WALLET_H
@@ -23,7 +24,7 @@ struct wal_key {
 	char address[CONS_ADDRESS_MAX];
 	uint8_t pkh[20];
 	uint8_t pub[33];
-	uint8_t secret[32];         /* valid only while unlocked */
+	uint8_t secret[32];         /* valid only while unlocked; zero once locked */
 	uint8_t sealed[12 + 32 + 16];  /* GCM nonce | ciphertext | tag, when encrypted */
 	bool change;                /* made for change by send */
 };
@@ -59,7 +60,10 @@ int wal_unlock(struct wal_wallet *w, const char *passphrase, char *err, size_t e
  */
 int wal_save(const struct wal_wallet *w, const char *path, bool replace, char *err,
 	     size_t errlen) __attribute__((warn_unused_result));
-/* Adds a fresh random key (wallet unlocked); returns it, or NULL with err. */
+/*
+ * Adds a fresh random key (wallet unlocked); returns it, or NULL with err.
+ * The key array grows: pointers to w's keys taken before are invalid.
+ */
 const struct wal_key *wal_new_key(struct wal_wallet *w, bool change, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 /* Adds the key of a WIF secret (wallet unlocked). 0 / -1 with err. */
