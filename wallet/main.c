@@ -165,7 +165,6 @@ static void prompt_quietly(const char *prompt, char *buf, size_t len)
 	fputc('\n', stderr);
 }
 
-/* The passphrase: --passphrase-file, else the environment, else asked (twice if confirm). */
 static char pass_buf[512];      /* wiped by forget_passphrase() once used */
 
 static void forget_passphrase(void)
@@ -173,6 +172,7 @@ static void forget_passphrase(void)
 	OPENSSL_cleanse(pass_buf, sizeof(pass_buf));
 }
 
+/* The passphrase: --passphrase-file, else the environment, else asked (twice if confirm). */
 static const char *passphrase(struct app *a, const char *prompt, bool confirm)
 {
 	static char again[512];
@@ -219,7 +219,6 @@ static void open_wallet(struct app *a)
 static void unlock(struct app *a)
 {
 	char err[800];
-
 	int rc;
 
 	if (!a->w.encrypted)
