@@ -3,7 +3,9 @@
  * refused files, a write killed before its rename (wallet.c); fees, coin
  * selection and signed payments exact to the base unit (spend.c); coins and
  * balances from address-index answers (coins.c); the states of remembered
- * transactions through a reorganisation and the history file (history.c).
+ * transactions through a reorganisation and the history file (history.c);
+ * secrets wiped once a payment is signed (spend.c, wallet.c); the option
+ * table's parsing and usage (options.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +25,7 @@
 #include "consensus/sig.h"
 #include "wallet/coins.h"
 #include "wallet/history.h"
+#include "wallet/options.h"
 #include "wallet/spend.h"
 #include "wallet/wallet.h"
 
@@ -843,6 +846,236 @@ static void test_wallet_history_file_round_trip(void **state)
 	unlink(path);
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* Every secret of w and the key derived from its passphrase are zero. */
+static bool secrets_wiped(const struct wal_wallet *w)
+{
+	for (size_t i = 0; i < w->n_keys; i++)
+		if (!all_zero(w->keys[i].secret, sizeof(w->keys[i].secret)))
+			return false;
+	return all_zero(w->aes_key, sizeof(w->aes_key));
+}
+
+/*
+ * flint-wallet's send order over the library: a loaded encrypted wallet
+ * drafts the payment with no secret in memory, is unlocked only to sign,
+ * and after wal_lock() holds no secret at all, though it can unlock again.
+ */
+static void test_wallet_sign_then_lock_wipes_secrets(void **state)
+{
+	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	struct wal_wallet w, r;
+	struct wal_coin c[2];
+	struct wal_plan plan;
+	struct cons_tx tx;
+	uint8_t dest[20], pkh[20];
+	char path[128], err[256];
+
+	tmp_path(path, sizeof(path));
+	memset(dest, 0x66, sizeof(dest));
+	assert_int_equal(wal_create(&w, P, "pass", err, sizeof(err)), 0);
+	assert_non_null(wal_new_key(&w, false, err, sizeof(err)));
+	assert_non_null(wal_new_key(&w, true, err, sizeof(err)));
+	assert_int_equal(wal_save(&w, path, false, err, sizeof(err)), 0);
+	wal_release(&w);
+	assert_int_equal(wal_load(&r, path, err, sizeof(err)), 0);
+	assert_true(secrets_wiped(&r));                /* sealed until asked */
+	set_coin(&c[0], &r.keys[0], 1, 30 * CONS_COIN, false);
+	set_coin(&c[1], &r.keys[1], 2, 20 * CONS_COIN, false);
+	assert_int_equal(wal_plan_payment(&plan, P, c, 2, 40 * CONS_COIN, 1000), 0);
+	cons_tx_init(&tx);
+	assert_int_equal(wal_draft_payment(&tx, &plan, c, dest, err, sizeof(err)), 0);
+	assert_int_equal(tx.n_in, 2);
+	assert_int_equal(tx.n_out, 2);
+	for (size_t i = 0; i < tx.n_in; i++)
+		assert_int_equal(tx.in[i].script_len, 0);     /* unsigned */
+	/* Locked, the draft cannot be signed. */
+	assert_int_equal(wal_sign_payment(ctx, &tx, &plan, P, c, 1000, r.keys[1].pkh, err,
+					  sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot sign"));
+	cons_tx_release(&tx);
+	cons_tx_init(&tx);
+	assert_int_equal(wal_draft_payment(&tx, &plan, c, dest, err, sizeof(err)), 0);
+	assert_int_equal(wal_unlock(&r, "pass", err, sizeof(err)), 0);
+	assert_false(all_zero(r.keys[0].secret, 32));
+	assert_false(all_zero(r.aes_key, sizeof(r.aes_key)));
+	assert_int_equal(wal_sign_payment(ctx, &tx, &plan, P, c, 1000, r.keys[1].pkh, err,
+					  sizeof(err)), 0);
+	wal_lock(&r);
+	assert_true(secrets_wiped(&r));
+	assert_false(r.unlocked);
+	assert_null(wal_new_key(&r, true, err, sizeof(err)));   /* no sealing key either */
+	/* The signatures did not need the secrets kept: the tx verifies after the wipe. */
+	check_payment(&tx, &plan, c, dest);
+	assert_true(cons_script_is_p2pkh(tx.out[1].script, tx.out[1].script_len, pkh));
+	assert_memory_equal(pkh, r.keys[1].pkh, 20);      /* the change key set at signing */
+	assert_int_equal(plan.fee, wal_fee_for_size(P, 1000, tx.size));
+	cons_tx_release(&tx);
+	/* An encrypted wallet's sealed file is still whole; it opens again. */
+	assert_int_equal(wal_save(&r, path, true, err, sizeof(err)), 0);
+	assert_int_equal(wal_unlock(&r, "pass", err, sizeof(err)), 0);
+	assert_false(all_zero(r.keys[1].secret, 32));
+	wal_release(&r);
+	unlink(path);
+	secp256k1_context_destroy(ctx);
+}
+
+/* A plain wallet's secrets are its file's: once wiped, it is neither saved nor reopened. */
+static void test_wallet_lock_plain_refuses_save(void **state)
+{
+	struct wal_wallet w;
+	char path[128], err[256];
+
+	tmp_path(path, sizeof(path));
+	assert_int_equal(wal_create(&w, P, NULL, err, sizeof(err)), 0);
+	assert_non_null(wal_new_key(&w, false, err, sizeof(err)));
+	wal_lock(&w);
+	assert_true(secrets_wiped(&w));
+	assert_int_equal(wal_save(&w, path, false, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "wiped"));
+	assert_int_equal(access(path, F_OK), -1);           /* no file of zero keys */
+	assert_int_equal(wal_unlock(&w, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "load it again"));
+	wal_release(&w);
+}
+
+/* ---- the option table (options.c) ---- */
+
+struct opts {
+	char file[8];
+	bool flag, other;
+	int64_t rate, bounded;
+};
+
+static const struct wal_option test_opts[] = {
+	{.name = "file", .kind = WAL_OPT_STRING, .offset = offsetof(struct opts, file),
+	 .size = sizeof(((struct opts *)0)->file), .def = "dflt", .arg = "F", .help = "a file"},
+	{.name = "flag", .kind = WAL_OPT_FLAG, .offset = offsetof(struct opts, flag),
+	 .help = "a flag\nover two lines"},
+	{.name = "other", .kind = WAL_OPT_FLAG, .offset = offsetof(struct opts, other),
+	 .help = "another"},
+	{.name = "rate", .kind = WAL_OPT_AMOUNT, .offset = offsetof(struct opts, rate), .min = 1,
+	 .arg = "COINS", .what = "rate", .help = "a rate"},
+	{.name = "bounded", .kind = WAL_OPT_AMOUNT, .offset = offsetof(struct opts, bounded),
+	 .min = 1000, .max = CONS_COIN, .def = "0.0001", .arg = "COINS-WITH-A-LONG-NAME",
+	 .what = "bounded amount", .help = "within bounds"},
+	{.name = NULL},
+};
+
+/* Parses the NULL-ended words (argv[0] is the program) into o; the return of wal_opts_parse. */
+static int parse_words(struct opts *o, char **args, size_t *n, char *err, size_t errlen,
+		       const char *first, ...)
+{
+	char *argv[16] = {(char *)"prog"};
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *w = first; w && argc < 16; w = va_arg(ap, const char *))
+		argv[argc++] = (char *)w;
+	va_end(ap);
+	memset(o, 0x55, sizeof(*o));                      /* the defaults must replace this */
+	return wal_opts_parse(test_opts, o, P, argc, argv, args, 2, n, err, errlen);
+}
+
+static void test_wallet_options_values_and_defaults(void **state)
+{
+	struct opts o;
+	char *args[2], err[256];
+	size_t n;
+
+	assert_int_equal(parse_words(&o, args, &n, err, sizeof(err), (char *)NULL), 0);
+	assert_string_equal(o.file, "dflt");
+	assert_false(o.flag);
+	assert_false(o.other);
+	assert_int_equal(o.rate, 0);
+	assert_int_equal(o.bounded, 10000);
+	assert_int_equal(n, 0);
+	/* "--opt value" and "--opt=value", options among the arguments. */
+	assert_int_equal(parse_words(&o, args, &n, err, sizeof(err), "send", "--file", "a.json",
+				     "X", "--rate=0.00002345", "--flag", "--bounded", "1", NULL), 0);
+	assert_string_equal(o.file, "a.json");
+	assert_true(o.flag);
+	assert_false(o.other);
+	assert_int_equal(o.rate, 2345);
+	assert_int_equal(o.bounded, CONS_COIN);
+	assert_int_equal(n, 2);
+	assert_string_equal(args[0], "send");
+	assert_string_equal(args[1], "X");
+	/* A value may look like an option; "-1" is an argument, not an option. */
+	assert_int_equal(parse_words(&o, args, &n, err, sizeof(err), "--file", "--flag", "-1",
+				     NULL), 0);
+	assert_string_equal(o.file, "--flag");
+	assert_false(o.flag);
+	assert_string_equal(args[0], "-1");
+	/* The last of a repeated option wins. */
+	assert_int_equal(parse_words(&o, args, &n, err, sizeof(err), "--file=a", "--file=b", NULL),
+			 0);
+	assert_string_equal(o.file, "b");
+}
+
+/* Each refusal, and its message naming what was wrong. */
+static void refused(const char *want, const char *a1, const char *a2, const char *a3)
+{
+	struct opts o;
+	char *args[2], err[256] = "";
+	size_t n;
+
+	assert_int_equal(parse_words(&o, args, &n, err, sizeof(err), a1, a2, a3, NULL), -1);
+	if (!strstr(err, want))
+		fail_msg("'%s %s %s': '%s' is not in '%s'", a1, a2 ? a2 : "", a3 ? a3 : "", want, err);
+}
+
+static void test_wallet_options_refused(void **state)
+{
+	refused("unknown option '--bogus' (see --help)", "--bogus", NULL, NULL);
+	refused("unknown option '--fla'", "--fla", NULL, NULL);        /* no prefixes */
+	refused("unknown option '--'", "--", NULL, NULL);
+	refused("unknown option '--bogus=1'", "--bogus=1", NULL, NULL);
+	refused("option --file needs a value (--file F)", "--file", NULL, NULL);
+	refused("option --file needs a value", "--file=", NULL, NULL);
+	refused("option --rate needs a value (--rate COINS)", "x", "--rate", NULL);
+	refused("option --flag takes no value", "--flag=1", NULL, NULL);
+	refused("the value of --file is too long (at most 7 bytes)", "--file", "12345678", NULL);
+	refused("'abc' is not a valid rate", "--rate", "abc", NULL);
+	refused("'1e3' is not a valid rate", "--rate=1e3", NULL, NULL);
+	refused("'-1' is not a valid rate", "--rate", "-1", NULL);
+	refused("'0' is not a valid rate", "--rate", "0", NULL);
+	refused("'21000000.00000001' is not a valid rate", "--rate", "21000000.00000001", NULL);
+	refused("'0.00000999' is out of range for --bounded (0.00001000 to 1.00000000)",
+		"--bounded", "0.00000999", NULL);
+	refused("'1.00000001' is out of range for --bounded", "--bounded=1.00000001", NULL, NULL);
+	refused("unexpected argument 'c'", "a", "b", "c");
+}
+
+static void test_wallet_options_usage(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	wal_opts_usage(f, test_opts);
+	fclose(f);
+	assert_string_equal(text,
+		"Options:\n"
+		"  --file F              a file\n"
+		"  --flag                a flag\n"
+		"                        over two lines\n"
+		"  --other               another\n"
+		"  --rate COINS          a rate\n"
+		"  --bounded COINS-WITH-A-LONG-NAME\n"
+		"                        within bounds\n");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -870,6 +1103,11 @@ int main(void)
 		cmocka_unit_test(test_wallet_history_abandoned_and_dropped),
 		cmocka_unit_test(test_wallet_history_blocks_bounded),
 		cmocka_unit_test(test_wallet_history_file_round_trip),
+		cmocka_unit_test(test_wallet_sign_then_lock_wipes_secrets),
+		cmocka_unit_test(test_wallet_lock_plain_refuses_save),
+		cmocka_unit_test(test_wallet_options_values_and_defaults),
+		cmocka_unit_test(test_wallet_options_refused),
+		cmocka_unit_test(test_wallet_options_usage),
 	};
 
 	P = cons_params_by_name("regtest");

@@ -34,7 +34,8 @@ struct wal_coins {
 };
 
 /*
- * Fills cs (caller-allocated; its coins borrow w's keys) from utxos (the
+ * Fills cs (caller-allocated; its coins borrow w's keys, until a key is
+ * added to w) from utxos (the
  * result of getaddressutxos), pool (getaddressmempool; NULL for none) and
  * tip, the node's block count. Spendable: confirmed outputs that are mature
  * in block tip + 1 and not spent by a pool transaction, then outputs of

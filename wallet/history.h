@@ -87,7 +87,8 @@ int wal_history_save(const struct wal_history *h, const char *path, char *err, s
  * memory or the history is at WAL_HIST_MAX. The pointer is valid until the
  * next call that adds.
  */
-struct wal_hist_tx *wal_history_get(struct wal_history *h, const char *txid);
+struct wal_hist_tx *wal_history_get(struct wal_history *h, const char *txid)
+	__attribute__((warn_unused_result));
 /* The entry for txid, or NULL. */
 struct wal_hist_tx *wal_history_find(const struct wal_history *h, const char *txid);
 /* Remembers that t was seen in block hash at height (once; the oldest forgotten past the bound). */

@@ -1,12 +1,18 @@
 /*
  * flint-wallet: keys in a wallet file (wallet.h) and payments through a
  * node's RPC: balances from the address index (coins.h), coin selection,
- * change to a fresh address and a fee for the signed size (spend.h), and
- * sendrawtransaction. Results last on stdout, errors one line on stderr and
- * a non-zero exit. Uses client/ for RPC and consensus/ for formats; never
- * node/, p2p/ or storage/.
+ * change to a fresh address and a fee for the signed size (spend.h),
+ * sendrawtransaction, and the history of the wallet's transactions
+ * through reorganisations (history.h). Its options are one table
+ * (options.h). The passphrase is read only when a secret is needed, and a
+ * payment asks for it last: after the node's coins and the unsigned draft,
+ * before signing, and the secrets are wiped before the broadcast. Results
+ * last on stdout, errors one line on stderr and a non-zero exit. Uses
+ * client/ for RPC and consensus/ for formats; never node/, p2p/ or
+ * storage/.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +28,7 @@
 #include "util/hex.h"
 #include "wallet/coins.h"
 #include "wallet/history.h"
+#include "wallet/options.h"
 #include "wallet/spend.h"
 #include "wallet/wallet.h"
 
@@ -34,13 +41,38 @@ struct app {
 	struct client_options co;
 	struct client *c;
 	struct wal_wallet w;
-	char path[700];
+	/* Set by the option table below, and only there. */
+	char path[700];                  /* empty: <datadir>/<chain>/wallet.json */
 	char passfile[600];
-	bool encrypt, dry_run, json;
+	bool encrypt, dry_run, json, help;
 	int64_t fee_rate;                /* base units per 1000 bytes; 0: ask the node */
 };
 
-static const char usage[] =
+/* flint-wallet's own options, each declared once: parsing, defaults and --help (options.h). */
+static const struct wal_option options[] = {
+	{.name = "wallet", .kind = WAL_OPT_STRING, .offset = offsetof(struct app, path),
+	 .size = sizeof(((struct app *)0)->path), .arg = "FILE",
+	 .help = "wallet file (default <datadir>/<chain>/wallet.json)"},
+	{.name = "passphrase-file", .kind = WAL_OPT_STRING, .offset = offsetof(struct app, passfile),
+	 .size = sizeof(((struct app *)0)->passfile), .arg = "F",
+	 .help = "read the passphrase from F (else $FLINT_WALLET_PASSPHRASE,\n"
+		 "else a prompt without echo), only when a secret key is\n"
+		 "needed: to sign, to dump or to add a key"},
+	{.name = "encrypt", .kind = WAL_OPT_FLAG, .offset = offsetof(struct app, encrypt),
+	 .help = "create: encrypt the keys (scrypt + AES-256-GCM)"},
+	{.name = "fee-rate", .kind = WAL_OPT_AMOUNT, .offset = offsetof(struct app, fee_rate),
+	 .min = 1, .arg = "COINS", .what = "fee rate (coins per 1000 bytes)",
+	 .help = "send: fee per 1000 bytes (default: the node's estimate,\nelse its relay fee)"},
+	{.name = "dry-run", .kind = WAL_OPT_FLAG, .offset = offsetof(struct app, dry_run),
+	 .help = "send: print the signed transaction, do not send it"},
+	{.name = "json", .kind = WAL_OPT_FLAG, .offset = offsetof(struct app, json),
+	 .help = "addresses, balance, send, history: JSON output"},
+	{.name = "help", .kind = WAL_OPT_FLAG, .offset = offsetof(struct app, help),
+	 .help = "this text"},
+	{.name = NULL},
+};
+
+static const char commands[] =
 	"usage: flint-wallet [options] COMMAND [ARGS]\n"
 	"\n"
 	"Commands:\n"
@@ -56,17 +88,6 @@ static const char usage[] =
 	"                        remembered in <wallet>.history (doc/wallet-history.md)\n"
 	"  dumpkey ADDRESS       the address's secret key (WIF)\n"
 	"  importkey WIF         add a secret key\n"
-	"\n"
-	"Options:\n"
-	"  --wallet FILE         wallet file (default <datadir>/<chain>/wallet.json)\n"
-	"  --passphrase-file F   read the passphrase from F (else $FLINT_WALLET_PASSPHRASE,\n"
-	"                        else a prompt without echo)\n"
-	"  --encrypt             create: encrypt the keys (scrypt + AES-256-GCM)\n"
-	"  --fee-rate COINS      send: fee per 1000 bytes (default: the node's estimate,\n"
-	"                        else its relay fee)\n"
-	"  --dry-run             send: print the signed transaction, do not send it\n"
-	"  --json                addresses, balance, send, history: JSON output\n"
-	"  --help                this text\n"
 	"\n";
 
 static void die(const char *fmt, const char *arg)
@@ -144,17 +165,25 @@ static void prompt_quietly(const char *prompt, char *buf, size_t len)
 	fputc('\n', stderr);
 }
 
+static char pass_buf[512];      /* wiped by forget_passphrase() once used */
+
+static void forget_passphrase(void)
+{
+	OPENSSL_cleanse(pass_buf, sizeof(pass_buf));
+}
+
 /* The passphrase: --passphrase-file, else the environment, else asked (twice if confirm). */
 static const char *passphrase(struct app *a, const char *prompt, bool confirm)
 {
-	static char buf[512], again[512];
+	static char again[512];
+	char *buf = pass_buf;
 	const char *env = getenv("FLINT_WALLET_PASSPHRASE");
 
 	if (a->passfile[0]) {
 		FILE *f = fopen(a->passfile, "r");
 		if (!f)
 			die("cannot read the passphrase file '%s'", a->passfile);
-		read_line(f, buf, sizeof(buf));
+		read_line(f, buf, sizeof(pass_buf));
 		fclose(f);
 		return buf;
 	}
@@ -162,7 +191,7 @@ static const char *passphrase(struct app *a, const char *prompt, bool confirm)
 		return env;
 	if (!isatty(STDIN_FILENO))
 		die("%s", "the wallet is encrypted: give --passphrase-file or FLINT_WALLET_PASSPHRASE");
-	prompt_quietly(prompt, buf, sizeof(buf));
+	prompt_quietly(prompt, buf, sizeof(pass_buf));
 	if (confirm) {
 		prompt_quietly("again: ", again, sizeof(again));
 		if (strcmp(buf, again) != 0)
@@ -172,7 +201,8 @@ static const char *passphrase(struct app *a, const char *prompt, bool confirm)
 	return buf;
 }
 
-static void open_wallet(struct app *a, bool need_secrets)
+/* Loads the wallet, secrets still sealed: the passphrase waits for unlock(). */
+static void open_wallet(struct app *a)
 {
 	char err[800];
 
@@ -183,8 +213,19 @@ static void open_wallet(struct app *a, bool need_secrets)
 			"%s)\n", a->path, a->w.params->name, a->w.params->name);
 		exit(1);
 	}
-	if (need_secrets && a->w.encrypted &&
-	    wal_unlock(&a->w, passphrase(a, "passphrase: ", false), err, sizeof(err)) < 0)
+}
+
+/* Asks for the passphrase (an encrypted wallet only) and opens the secrets; wal_lock() ends it. */
+static void unlock(struct app *a)
+{
+	char err[800];
+	int rc;
+
+	if (!a->w.encrypted)
+		return;
+	rc = wal_unlock(&a->w, passphrase(a, "passphrase: ", false), err, sizeof(err));
+	forget_passphrase();
+	if (rc < 0)
 		die("%s", err);
 }
 
@@ -202,6 +243,7 @@ static int cmd_create(struct app *a)
 {
 	char err[300];
 	const char *pass = NULL;
+	int rc;
 
 	if (access(a->path, F_OK) == 0)
 		die("'%s' already exists; not overwriting a wallet", a->path);
@@ -209,8 +251,9 @@ static int cmd_create(struct app *a)
 		pass = passphrase(a, "new passphrase: ", true);
 	if (a->encrypt && !pass[0])
 		die("%s", "an empty passphrase would encrypt nothing");
-	if (wal_create(&a->w, a->co.params, pass, err, sizeof(err)) < 0 ||
-	    !wal_new_key(&a->w, false, err, sizeof(err)))
+	rc = wal_create(&a->w, a->co.params, pass, err, sizeof(err));
+	forget_passphrase();
+	if (rc < 0 || !wal_new_key(&a->w, false, err, sizeof(err)))
 		die("%s", err);
 	save(a, false);
 	fprintf(stderr, "created %s%s\n", a->path, a->encrypt ? " (encrypted)" : "");
@@ -223,7 +266,8 @@ static int cmd_newaddress(struct app *a)
 	char err[300];
 	const struct wal_key *k;
 
-	open_wallet(a, true);
+	open_wallet(a);
+	unlock(a);
 	k = wal_new_key(&a->w, false, err, sizeof(err));
 	if (!k)
 		die("%s", err);
@@ -237,7 +281,7 @@ static int cmd_addresses(struct app *a)
 	json_t *list = json_array();
 	char *text;
 
-	open_wallet(a, false);
+	open_wallet(a);
 	for (size_t i = 0; i < a->w.n_keys; i++) {
 		const struct wal_key *k = &a->w.keys[i];
 		if (!a->json)
@@ -258,13 +302,13 @@ static int cmd_dumpkey(struct app *a, const char *addr)
 	const struct wal_key *k;
 	char wif[CONS_WIF_MAX];
 
-	open_wallet(a, false);
-	if (!wal_find(&a->w, addr))
-		die("'%s' is not an address of this wallet", addr);
-	wal_release(&a->w);
-	open_wallet(a, true);
+	open_wallet(a);
 	k = wal_find(&a->w, addr);
+	if (!k)
+		die("'%s' is not an address of this wallet", addr);
+	unlock(a);                  /* only now is the secret needed */
 	cons_wif_encode(wif, a->w.params->wif_version, k->secret);
+	wal_lock(&a->w);
 	printf("%s\n", wif);
 	OPENSSL_cleanse(wif, sizeof(wif));
 	return 0;
@@ -274,7 +318,8 @@ static int cmd_importkey(struct app *a, const char *wif)
 {
 	char err[300];
 
-	open_wallet(a, true);
+	open_wallet(a);
+	unlock(a);
 	if (wal_import(&a->w, wif, err, sizeof(err)) < 0)
 		die("%s", err);
 	save(a, true);
@@ -304,7 +349,7 @@ static int cmd_balance(struct app *a)
 	static struct wal_coins cs;
 	char c[32], u[32], im[32];
 
-	open_wallet(a, false);
+	open_wallet(a);
 	collect(a, &cs);
 	wal_format_amount(c, cs.bal.confirmed);
 	wal_format_amount(u, cs.bal.unconfirmed);
@@ -404,55 +449,102 @@ static void report(const struct app *a, const struct cons_tx *tx, const struct w
 static void remember_payment(struct app *a, const struct wal_coins *cs,
 			     const struct wal_plan *plan, const uint8_t dest[20], const char *txid);
 
-/* Signs the planned payment and sends it (or, in a dry run, only shows it). */
-static void pay(struct app *a, struct wal_coins *cs, struct wal_plan *plan, const uint8_t dest[20],
-		int64_t rate)
+/*
+ * A fresh change key. It grows the wallet's key array, so the first n
+ * coins' borrowed keys are pointed into the new one.
+ */
+static const struct wal_key *change_key(struct app *a, struct wal_coins *cs, size_t n,
+					char *err, size_t errlen)
+{
+	static size_t at[WAL_MAX_COINS];
+	const struct wal_key *k;
+
+	for (size_t i = 0; i < n; i++)
+		at[i] = (size_t)(cs->v[i].key - a->w.keys);
+	k = wal_new_key(&a->w, true, err, errlen);
+	for (size_t i = 0; i < n; i++)
+		cs->v[i].key = &a->w.keys[at[i]];
+	return k;
+}
+
+/*
+ * Signs the draft: the passphrase, the keys opened (scrypt), a change key
+ * made and saved (on disk before any broadcast), the inputs signed, and
+ * every secret wiped, all without a network call; the broadcast follows.
+ */
+static void sign(struct app *a, struct cons_tx *tx, struct wal_plan *plan, struct wal_coins *cs,
+		 int64_t rate)
 {
 	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
 	const struct wal_key *change = NULL;
-	struct cons_tx tx;
-	char err[300], txid[65], *hex;
+	char err[1200];
+	int rc = -1;
+
+	if (!ctx)
+		die("%s", "out of memory");
+	unlock(a);
+	if (plan->change > 0 && !(change = change_key(a, cs, plan->n_in, err, sizeof(err))))
+		goto out;
+	if (wal_sign_payment(ctx, tx, plan, a->w.params, cs->v, rate, change ? change->pkh : NULL,
+			     err, sizeof(err)) < 0)
+		goto out;
+	if (change && wal_save(&a->w, a->path, true, err, sizeof(err)) < 0)
+		goto out;
+	rc = 0;
+out:
+	wal_lock(&a->w);
+	secp256k1_context_destroy(ctx);
+	if (rc < 0)
+		die("%s", err);
+}
+
+/* Sends the signed payment (or, in a dry run, only shows it) and remembers it. */
+static void broadcast(struct app *a, const struct wal_coins *cs, const struct cons_tx *tx,
+		      const struct wal_plan *plan, const uint8_t dest[20], int64_t rate)
+{
+	char txid[65], *hex = tx_hex(tx);
 	json_t *r = NULL;
 
-	if (plan->change > 0 && !(change = wal_new_key(&a->w, true, err, sizeof(err))))
-		die("%s", err);
-	if (change)
-		save(a, true);              /* the change key is on disk before any broadcast */
-	cons_tx_init(&tx);
-	if (!ctx || wal_build_payment(ctx, &tx, plan, a->w.params, cs->v, rate, dest,
-				      change ? change->pkh : dest, err, sizeof(err)) < 0)
-		die("%s", ctx ? err : "out of memory");
-	hex = tx_hex(&tx);
-	util_hex_encode_rev(txid, tx.txid, 32);
+	util_hex_encode_rev(txid, tx->txid, 32);
 	if (!a->dry_run) {
 		r = rpc(a, "sendrawtransaction", json_pack("[s]", hex));
 		if (!json_is_string(r) || strcmp(json_string_value(r), txid) != 0)
 			die("%s", "the node answered sendrawtransaction with another txid");
 		remember_payment(a, cs, plan, dest, txid);
 	}
-	report(a, &tx, plan, rate, txid, a->dry_run || a->json ? hex : NULL);
+	report(a, tx, plan, rate, txid, a->dry_run || a->json ? hex : NULL);
 	json_decref(r);
 	free(hex);
-	cons_tx_release(&tx);
-	secp256k1_context_destroy(ctx);
 }
 
+/*
+ * A payment in the order that keeps the passphrase out of what can fail
+ * first: the node is asked for the fee rate and the coins, the payment is
+ * planned and drafted unsigned, and only then signed (sign()).
+ */
 static int cmd_send(struct app *a, const char *addr, const char *amount_s)
 {
 	static struct wal_coins cs;
 	struct wal_plan plan;
+	struct cons_tx tx;
 	uint8_t dest[20];
 	int64_t amount, rate;
+	char err[300];
 
 	parse_address(a, addr, dest);
 	if (wal_parse_amount(a->co.params, amount_s, &amount) < 0)
 		die("'%s' is not a valid amount (coins above 0, up to 8 decimals)", amount_s);
-	open_wallet(a, true);
+	open_wallet(a);
 	rate = a->fee_rate ? a->fee_rate : node_fee_rate(a);
 	collect(a, &cs);
 	if (wal_plan_payment(&plan, a->w.params, cs.v, cs.n, amount, rate) < 0)
 		insufficient(&plan, amount);
-	pay(a, &cs, &plan, dest, rate);
+	cons_tx_init(&tx);
+	if (wal_draft_payment(&tx, &plan, cs.v, dest, err, sizeof(err)) < 0)
+		die("%s", err);
+	sign(a, &tx, &plan, &cs, rate);
+	broadcast(a, &cs, &tx, &plan, dest, rate);
+	cons_tx_release(&tx);
 	return 0;
 }
 
@@ -788,7 +880,7 @@ static int cmd_history(struct app *a)
 	struct wal_history h;
 	struct wal_obs o;
 
-	open_wallet(a, false);
+	open_wallet(a);
 	(void)load_history(a, &h, true);
 	gather(a, &h);
 	scan_side_branches(a, &h);
@@ -811,39 +903,19 @@ static int cmd_history(struct app *a)
 
 /* ---- main ---- */
 
-static void parse(struct app *a, int argc, char **argv, char **args, int *nargs)
+static void parse(struct app *a, int argc, char **argv, char **args, size_t *nargs)
 {
-	*nargs = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		bool more = i + 1 < argc;
-		if (strcmp(o, "--encrypt") == 0) {
-			a->encrypt = true;
-		} else if (strcmp(o, "--dry-run") == 0) {
-			a->dry_run = true;
-		} else if (strcmp(o, "--json") == 0) {
-			a->json = true;
-		} else if (strcmp(o, "--wallet") == 0 && more) {
-			snprintf(a->path, sizeof(a->path), "%s", argv[++i]);
-		} else if (strcmp(o, "--passphrase-file") == 0 && more) {
-			snprintf(a->passfile, sizeof(a->passfile), "%s", argv[++i]);
-		} else if (strcmp(o, "--fee-rate") == 0 && more) {
-			if (wal_parse_amount(a->co.params, argv[++i], &a->fee_rate) < 0)
-				die("'%s' is not a valid fee rate (coins per 1000 bytes)", argv[i]);
-		} else if (strncmp(o, "--", 2) == 0) {
-			die("unknown option or missing value: '%s' (see --help)", o);
-		} else if (*nargs < 3) {
-			args[(*nargs)++] = argv[i];
-		} else {
-			die("unexpected argument '%s'", o);
-		}
-	}
+	char err[900];
+
+	if (wal_opts_parse(options, a, a->co.params, argc, argv, args, 3, nargs, err,
+			   sizeof(err)) < 0)
+		die("%s", err);
 	if (!a->path[0])
 		snprintf(a->path, sizeof(a->path), "%s/%s/wallet.json", a->co.datadir,
 			 a->co.params->name);
 }
 
-static int run(struct app *a, char **args, int n)
+static int run(struct app *a, char **args, size_t n)
 {
 	const char *cmd = args[0];
 
@@ -863,11 +935,15 @@ int main(int argc, char **argv)
 {
 	static struct app a;
 	char err[256], *args[3];
-	int n, rc;
+	size_t n;
+	int rc;
 
+	/* Before the connection options, which may be wrong, are parsed. */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0) {
-			printf("%s%s", usage, client_options_usage());
+			printf("%s", commands);
+			wal_opts_usage(stdout, options);
+			printf("\n%s", client_options_usage());
 			return 0;
 		}
 	if (client_options_parse(&a.co, &argc, argv, err, sizeof(err)) < 0)

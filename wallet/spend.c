@@ -1,6 +1,7 @@
 /* Coin selection, fees and the signed payment; see spend.h. */
 #include "wallet/spend.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,23 +162,44 @@ static int settle_fee(const secp256k1_context *ctx, struct cons_tx *tx, struct w
 	return sign_attempt(ctx, tx, plan, p, coins, rate, best, &need);
 }
 
+int wal_draft_payment(struct cons_tx *tx, const struct wal_plan *plan, const struct wal_coin *coins,
+		      const uint8_t dest[20], char *err, size_t errlen)
+{
+	static const uint8_t unset[20];
+
+	for (size_t i = 0; i < plan->n_in; i++)
+		if (cons_tx_add_input(tx, &coins[i].op, NULL, 0, SEQUENCE_FINAL) < 0)
+			goto nomem;
+	if (add_p2pkh(tx, dest, plan->amount) < 0 ||
+	    (plan->change > 0 && add_p2pkh(tx, unset, plan->change) < 0))
+		goto nomem;
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int wal_sign_payment(const secp256k1_context *ctx, struct cons_tx *tx, struct wal_plan *plan,
+		     const struct cons_params *p, const struct wal_coin *coins, int64_t rate,
+		     const uint8_t change_pkh[20], char *err, size_t errlen)
+{
+	assert(tx->n_in == plan->n_in && tx->n_out == (plan->change > 0 ? 2u : 1u));
+	if (plan->change > 0)
+		cons_script_p2pkh(tx->out[1].script, change_pkh);
+	if (settle_fee(ctx, tx, plan, p, coins, rate) < 0) {
+		snprintf(err, errlen, "cannot sign the transaction (a bad key in the wallet, or "
+			 "the wallet locked?)");
+		return -1;
+	}
+	return 0;
+}
+
 int wal_build_payment(const secp256k1_context *ctx, struct cons_tx *tx, struct wal_plan *plan,
 		      const struct cons_params *p, const struct wal_coin *coins, int64_t rate,
 		      const uint8_t dest[20], const uint8_t change_pkh[20], char *err,
 		      size_t errlen)
 {
-	for (size_t i = 0; i < plan->n_in; i++)
-		if (cons_tx_add_input(tx, &coins[i].op, NULL, 0, SEQUENCE_FINAL) < 0)
-			goto nomem;
-	if (add_p2pkh(tx, dest, plan->amount) < 0 ||
-	    (plan->change > 0 && add_p2pkh(tx, change_pkh, plan->change) < 0))
-		goto nomem;
-	if (settle_fee(ctx, tx, plan, p, coins, rate) < 0) {
-		snprintf(err, errlen, "cannot sign the transaction (a bad key in the wallet?)");
+	if (wal_draft_payment(tx, plan, coins, dest, err, errlen) < 0)
 		return -1;
-	}
-	return 0;
-nomem:
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	return wal_sign_payment(ctx, tx, plan, p, coins, rate, change_pkh, err, errlen);
 }

@@ -1,9 +1,11 @@
 /*
  * Paying from the wallet's coins: coin selection, the fee for a size,
- * change, and the signed transaction. Pure arithmetic over base units plus
- * consensus/ serialization and signing: no RPC, no files, no node/. Every
- * sum is checked against the chain's money cap, so no input (a huge fee
- * rate, thousands of coins) can overflow.
+ * change, the unsigned draft and its signing (two steps, so that a wallet
+ * asks for its passphrase only once the payment is known to be possible).
+ * Pure arithmetic over base units plus consensus/ serialization and
+ * signing: no RPC, no files, no node/. Every sum is checked against the
+ * chain's money cap, so no input (a huge fee rate, thousands of coins) can
+ * overflow.
  */
 #ifndef FLINT_WALLET_SPEND_H
 #define FLINT_WALLET_SPEND_H
@@ -23,7 +25,7 @@
 struct wal_coin {
 	struct cons_outpoint op;
 	int64_t value;                /* base units, within the money range */
-	const struct wal_key *key;    /* borrowed: the wallet key the output pays */
+	const struct wal_key *key;    /* borrowed: the key the output pays (see wal_new_key) */
 	bool unconfirmed;             /* the wallet's own change, still in the mempool */
 };
 
@@ -64,18 +66,42 @@ int wal_plan_payment(struct wal_plan *plan, const struct cons_params *p, struct 
 		     size_t n, int64_t amount, int64_t rate) __attribute__((warn_unused_result));
 
 /*
- * Builds into tx (initialised by the caller, owned by the caller) the
- * payment planned by wal_plan_payment() from the same coins: amount to
- * dest, then change (if plan->change > 0) to change_pkh, every input
- * signed with its coin's key (whose secret must be unlocked). With change,
- * the fee is then lowered to wal_fee_for_size(rate, signed size) and the
- * change raised by as much; plan is updated to match. (Signature lengths
- * move by a byte with what is signed; to reach an exact fee the first
- * input's sequence may be stepped down from 0xffffffff, which is harmless
- * with locktime 0. Failing that within a bounded number of signings, the
- * fee is the smallest tried that covers its own signed size.) The fee is
- * never below the signed size's nor above the plan's.
- * Returns 0, or -1 with err (an invalid key, out of memory).
+ * The payment planned by wal_plan_payment() from the same coins, unsigned,
+ * into tx (initialised by the caller, owned by the caller): every input
+ * with an empty scriptSig, amount to dest, then change (if plan->change > 0)
+ * to a placeholder script that wal_sign_payment() sets. Needs no secret, so
+ * a wallet builds it before asking for its passphrase. 0, or -1 with err
+ * (out of memory).
+ */
+int wal_draft_payment(struct cons_tx *tx, const struct wal_plan *plan, const struct wal_coin *coins,
+		      const uint8_t dest[20], char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/*
+ * Signs tx, a draft of wal_draft_payment() from the same plan and coins:
+ * the change output (if any) is set to pay change_pkh (ignored without
+ * change; the change key can so be made once the wallet is unlocked), then
+ * every input is signed with its coin's key, whose secret must be unlocked.
+ * With change, the fee is then lowered to wal_fee_for_size(rate, signed
+ * size) and the change raised by as much; plan is updated to match.
+ * (Signature lengths move by a byte with what is signed; to reach an exact
+ * fee the first input's sequence may be stepped down from 0xffffffff,
+ * which is harmless with locktime 0. Failing that within a bounded number
+ * of signings, the fee is the smallest tried that covers its own signed
+ * size.) The fee is never below the signed size's nor above the plan's.
+ * The secrets are read in place (consensus/sig.c keeps no copy); the
+ * caller wipes them (wal_lock) once signed.
+ * Returns 0, or -1 with err (an invalid or wiped key).
+ */
+int wal_sign_payment(const secp256k1_context *ctx, struct cons_tx *tx, struct wal_plan *plan,
+		     const struct cons_params *p, const struct wal_coin *coins, int64_t rate,
+		     const uint8_t change_pkh[20], char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/*
+ * wal_draft_payment() then wal_sign_payment() into tx (initialised and
+ * owned by the caller), for a caller whose keys are already unlocked.
+ * 0, or -1 with err.
  */
 int wal_build_payment(const secp256k1_context *ctx, struct cons_tx *tx, struct wal_plan *plan,
 		      const struct cons_params *p, const struct wal_coin *coins, int64_t rate,

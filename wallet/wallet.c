@@ -214,9 +214,11 @@ int wal_unlock(struct wal_wallet *w, const char *passphrase, char *err, size_t e
 {
 	uint8_t key[32];
 
-	if (!w->encrypted || w->unlocked) {
-		w->unlocked = true;
+	if (w->unlocked)
 		return 0;
+	if (!w->encrypted) {
+		errf(err, errlen, "%s", "the wallet's keys were wiped from memory: load it again");
+		return -1;
 	}
 	if (!passphrase) {
 		errf(err, errlen, "%s", "the wallet is encrypted: a passphrase is needed");
@@ -231,6 +233,7 @@ int wal_unlock(struct wal_wallet *w, const char *passphrase, char *err, size_t e
 			for (size_t j = 0; j < i; j++)
 				OPENSSL_cleanse(w->keys[j].secret, 32);
 			OPENSSL_cleanse(w->aes_key, sizeof(w->aes_key));
+			OPENSSL_cleanse(key, sizeof(key));
 			errf(err, errlen, "%s", "wrong passphrase");
 			return -1;
 		}
@@ -239,6 +242,14 @@ int wal_unlock(struct wal_wallet *w, const char *passphrase, char *err, size_t e
 	OPENSSL_cleanse(key, sizeof(key));
 	w->unlocked = true;
 	return 0;
+}
+
+void wal_lock(struct wal_wallet *w)
+{
+	for (size_t i = 0; i < w->n_keys; i++)
+		OPENSSL_cleanse(w->keys[i].secret, sizeof(w->keys[i].secret));
+	OPENSSL_cleanse(w->aes_key, sizeof(w->aes_key));
+	w->unlocked = false;
 }
 
 void wal_release(struct wal_wallet *w)
@@ -323,6 +334,11 @@ int wal_save(const struct wal_wallet *w, const char *path, bool replace, char *e
 	int fd = -1, rc = -1;
 
 	json_decref(o);
+	if (!w->encrypted && !w->unlocked) {   /* the file would hold wiped secrets */
+		free(text);
+		errf(err, errlen, "%s", "the wallet's keys were wiped from memory: not saving it");
+		return -1;
+	}
 	if (!text) {
 		errf(err, errlen, "%s", "out of memory");
 		return -1;

@@ -3,8 +3,9 @@
  * chain, written atomically (temp file, fsync, rename, fsync of the
  * directory) with mode 0600. With a passphrase the secret keys are sealed
  * with AES-256-GCM under a key stretched by scrypt (both OpenSSL); the
- * addresses stay readable, so balances need no passphrase. Knows nothing
- * of the node or RPC; uses only consensus/ for keys and addresses.
+ * addresses stay readable, so balances need no passphrase, and the secrets
+ * are in memory only from wal_unlock() to wal_lock(). Knows nothing of the
+ * node or RPC; uses only consensus/ for keys and addresses.
  */
 #ifndef FLINT_WALLET_WALLET_H
 #define FLINT_WALLET_WALLET_H
@@ -23,7 +24,7 @@ struct wal_key {
 	char address[CONS_ADDRESS_MAX];
 	uint8_t pkh[20];
 	uint8_t pub[33];
-	uint8_t secret[32];         /* valid only while unlocked */
+	uint8_t secret[32];         /* valid only while unlocked; zero once locked */
 	uint8_t sealed[12 + 32 + 16];  /* GCM nonce | ciphertext | tag, when encrypted */
 	bool change;                /* made for change by send */
 };
@@ -42,10 +43,14 @@ struct wal_wallet {
 /* Creates an empty wallet in memory; a non-NULL passphrase encrypts it. 0 / -1. */
 int wal_create(struct wal_wallet *w, const struct cons_params *p, const char *passphrase,
 	       char *err, size_t errlen) __attribute__((warn_unused_result));
-/* Reads path. Secrets stay sealed until wal_unlock. 0, or -1 with err. */
+/* Reads path. An encrypted wallet's secrets stay sealed until wal_unlock(). 0, or -1 with err. */
 int wal_load(struct wal_wallet *w, const char *path, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
-/* Opens the secrets: a wrong passphrase is -1 with err, and nothing changes. */
+/*
+ * Opens the secrets of an encrypted wallet (scrypt, then AES-GCM): 0, or -1
+ * with err for a missing or wrong passphrase, and nothing changes. A plain
+ * wallet is unlocked from wal_load() until wal_lock().
+ */
 int wal_unlock(struct wal_wallet *w, const char *passphrase, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 /*
@@ -55,13 +60,25 @@ int wal_unlock(struct wal_wallet *w, const char *passphrase, char *err, size_t e
  */
 int wal_save(const struct wal_wallet *w, const char *path, bool replace, char *err,
 	     size_t errlen) __attribute__((warn_unused_result));
-/* Adds a fresh random key (wallet unlocked); returns it, or NULL with err. */
-const struct wal_key *wal_new_key(struct wal_wallet *w, bool change, char *err, size_t errlen);
+/*
+ * Adds a fresh random key (wallet unlocked); returns it, or NULL with err.
+ * The key array grows: pointers to w's keys taken before are invalid.
+ */
+const struct wal_key *wal_new_key(struct wal_wallet *w, bool change, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 /* Adds the key of a WIF secret (wallet unlocked). 0 / -1 with err. */
 int wal_import(struct wal_wallet *w, const char *wif, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 const struct wal_key *wal_find(const struct wal_wallet *w, const char *address);
 const struct wal_key *wal_find_pkh(const struct wal_wallet *w, const uint8_t pkh[20]);
+/*
+ * Wipes every secret key and the key derived from the passphrase from
+ * memory (OPENSSL_cleanse); the wallet stays usable for addresses and
+ * sealed saves, but cannot sign or make keys until wal_unlock(). A plain
+ * wallet, whose file holds the secrets, then cannot be saved or unlocked
+ * again: load it anew.
+ */
+void wal_lock(struct wal_wallet *w);
 /* Wipes secrets and frees. */
 void wal_release(struct wal_wallet *w);
 

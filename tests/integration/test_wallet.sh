@@ -3,7 +3,9 @@
 # mine to the first, mature, pay the second, confirm, and check both
 # balances to the base unit with the fee; then the failures a user meets:
 # wrong passphrase (file untouched), insufficient funds, bad address, bad
-# amount, unreachable node, and a crash in the middle of a write. Also: a
+# amount, unreachable node, and a crash in the middle of a write; the
+# passphrase asked only to sign (none is needed for a payment that fails
+# before, or for dumpkey of another address). Also: a
 # fee exactly rate * signed size, spending the wallet's unconfirmed change,
 # a dry run that sends nothing, and a wallet of more addresses than one
 # address-index call takes.
@@ -109,6 +111,24 @@ for bad in abc 1.5.5 -1 1e3 " 1" 21000000.00000001 0.00000000; do
 done
 check "an address of another chain says so" has "$W --wallet $TMP/a.json send F5q8fq1iBfG8x8wavNNaZpAx8LkXqKnsFc 1" "is a testnet address"
 check "wrong passphrase on send: file untouched" sh -c "! $W --wallet $TMP/b.json --passphrase-file $TMP/badpass send $A 1 2>/dev/null && cmp -s $TMP/b.json $TMP/b.before2"
+# The passphrase is asked only to sign: what fails first fails without it.
+NOPASS="env -u FLINT_WALLET_PASSPHRASE"
+only() { out=$(eval "$1" 2>&1 </dev/null); echo "$out" | grep -q -- "$2" && ! echo "$out" | grep -qi passphrase; }
+check "unreachable node on send: that error, no passphrase asked" only \
+	"$NOPASS $FLINT_BIN/flint-wallet --chain regtest --rpc 127.0.0.1:1 --rpcuser a --rpcpassword b --wallet $TMP/b.json send $A 1" "cannot reach the node"
+check "insufficient funds: that error, no passphrase asked" only "$NOPASS $W --wallet $TMP/b.json send $A 1000" "insufficient funds"
+check "bad address: that error, no passphrase asked" only "$NOPASS $W --wallet $TMP/b.json send F5q8fq1iBfG8x8wavNNaZpAx8LkXqKnsFc 1" "not a valid address"
+check "dumpkey of another address: no passphrase asked" only "$NOPASS $W --wallet $TMP/b.json dumpkey $A" "not an address of this wallet"
+check "a payment that can be made asks for it, at signing" has "$NOPASS $W --wallet $TMP/b.json send $A 1 </dev/null" "give --passphrase-file"
+check "and leaves the file untouched" cmp -s "$TMP/b.json" "$TMP/b.before2"
+check "dumpkey of an encrypted wallet's address reads the passphrase" sh -c \
+	"$W --wallet $TMP/b.json --passphrase-file $TMP/pass dumpkey $B | grep -q '^[1-9A-HJ-NP-Za-km-z]\{50,52\}$'"
+# Options from the table: both value forms, refusals, --help made from it.
+check "--wallet=FILE works as --wallet FILE" is "$W --wallet=$TMP/b.json addresses | head -1" "$B"
+check "an unknown option is named" has "$W --wallet $TMP/a.json --bogus balance" "unknown option '--bogus'"
+check "a missing value is named" has "$W balance --wallet" "option --wallet needs a value (--wallet FILE)"
+check "a bad fee rate is named" has "$W --wallet $TMP/a.json send $B 1 --fee-rate 0" "'0' is not a valid fee rate"
+check "--help lists every option" sh -c "$FLINT_BIN/flint-wallet --help | grep -c '^  --\(wallet FILE\|passphrase-file F\|encrypt\|fee-rate COINS\|dry-run\|json\|help\) ' | grep -qx 7"
 check "failures exit non-zero" sh -c "! $W --wallet $TMP/a.json send $B 0 2>/dev/null"
 check "unreachable node" has "$FLINT_BIN/flint-wallet --chain regtest --rpc 127.0.0.1:1 --rpcuser a --rpcpassword b --wallet $TMP/a.json balance" "cannot reach the node"
 
