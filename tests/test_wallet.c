@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <secp256k1.h>
 
@@ -785,6 +786,37 @@ static void test_wallet_history_blocks_bounded(void **state)
 	assert_int_equal(t.n_blocks, WAL_HIST_BLOCKS);
 }
 
+/* A full history (WAL_HIST_MAX records) loads in linear time: it took minutes when each
+ * record was looked up by scanning every earlier one. */
+static void test_wallet_history_full_loads_fast(void **state)
+{
+	struct wal_history h;
+	char path[200], err[300], txid[65];
+	struct timespec t0, t1;
+	FILE *f;
+
+	tmp_path(path, sizeof(path));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"version\": 1, \"txs\": [", f);
+	for (int i = 0; i < WAL_HIST_MAX; i++)
+		fprintf(f, "%s{\"txid\": \"%056x%08x\", \"net\": %d}", i ? "," : "", 0u,
+			(unsigned)i * 2654435761u, i);
+	fputs("]}", f);
+	fclose(f);
+	wal_history_init(&h);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(wal_history_load(&h, path, err, sizeof(err)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(h.n, WAL_HIST_MAX);
+	snprintf(txid, sizeof(txid), "%056x%08x", 0u, 77u * 2654435761u);
+	assert_int_equal(wal_history_find(&h, txid)->net, 77);
+	/* Seconds at most even under sanitizers; the quadratic load needed minutes. */
+	assert_true(t1.tv_sec - t0.tv_sec < 20);
+	wal_history_release(&h);
+	unlink(path);
+}
+
 static void test_wallet_history_file_round_trip(void **state)
 {
 	struct wal_history h, back;
@@ -841,6 +873,16 @@ static void test_wallet_history_file_round_trip(void **state)
 	wal_history_init(&back);
 	assert_int_equal(wal_history_load(&back, path, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not a wallet history file"));
+	wal_history_release(&back);
+	/* A 64-character txid that is not hex is damage too, not a question for the node. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "{\"version\": 1, \"txs\": [{\"txid\": \"%064d\", \"net\": 5}, "
+		"{\"txid\": \"%.63s%c\", \"net\": 5}]}", 0, TX, 'z');
+	fclose(f);
+	wal_history_init(&back);
+	assert_int_equal(wal_history_load(&back, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "malformed"));
 	wal_history_release(&back);
 	wal_history_release(&h);
 	unlink(path);
@@ -1103,6 +1145,7 @@ int main(void)
 		cmocka_unit_test(test_wallet_history_abandoned_and_dropped),
 		cmocka_unit_test(test_wallet_history_blocks_bounded),
 		cmocka_unit_test(test_wallet_history_file_round_trip),
+		cmocka_unit_test(test_wallet_history_full_loads_fast),
 		cmocka_unit_test(test_wallet_sign_then_lock_wipes_secrets),
 		cmocka_unit_test(test_wallet_lock_plain_refuses_save),
 		cmocka_unit_test(test_wallet_options_values_and_defaults),

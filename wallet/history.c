@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "util/hex.h"
+
 #define HIST_VERSION 1
 
 static void errf(char *err, size_t errlen, const char *fmt, const char *arg)
@@ -20,29 +22,42 @@ static void errf(char *err, size_t errlen, const char *fmt, const char *arg)
 void wal_history_init(struct wal_history *h)
 {
 	memset(h, 0, sizeof(*h));
+	util_hmap_init(&h->by_txid, 32);
 }
 
 void wal_history_release(struct wal_history *h)
 {
 	free(h->v);
+	util_hmap_release(&h->by_txid);
 	wal_history_init(h);
 }
 
+/* A txid's bytes (the map's key); -1 unless 64 hex digits. */
+static int txid_key(uint8_t key[32], const char *txid)
+{
+	return strlen(txid) == 64 && util_hex_decode(key, 32, txid) == 0 ? 0 : -1;
+}
+
+/* Found by hash, so loading or updating N records costs N lookups, not N^2 compares. */
 struct wal_hist_tx *wal_history_find(const struct wal_history *h, const char *txid)
 {
-	for (size_t i = 0; i < h->n; i++)
-		if (strcmp(h->v[i].txid, txid) == 0)
-			return &h->v[i];
-	return NULL;
+	uint8_t key[32];
+	uintptr_t at;
+
+	if (txid_key(key, txid) < 0)
+		return NULL;
+	at = (uintptr_t)util_hmap_get(&h->by_txid, key);
+	return at ? &h->v[at - 1] : NULL;
 }
 
 struct wal_hist_tx *wal_history_get(struct wal_history *h, const char *txid)
 {
 	struct wal_hist_tx *t = wal_history_find(h, txid);
+	uint8_t key[32];
 
 	if (t)
 		return t;
-	if (h->n >= WAL_HIST_MAX || strlen(txid) != 64)
+	if (h->n >= WAL_HIST_MAX || txid_key(key, txid) < 0)
 		return NULL;
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? 2 * h->cap : 16;
@@ -52,6 +67,8 @@ struct wal_hist_tx *wal_history_get(struct wal_history *h, const char *txid)
 		h->v = v;
 		h->cap = cap;
 	}
+	if (util_hmap_put(&h->by_txid, key, (void *)(uintptr_t)(h->n + 1)) < 0)
+		return NULL;
 	t = &h->v[h->n++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->txid, sizeof(t->txid), "%s", txid);
@@ -175,7 +192,9 @@ static int tx_parse(struct wal_hist_tx *t, json_t *o)
 	json_t *fee = json_object_get(o, "fee"), *e;
 	size_t i;
 
-	if (!txid || strlen(txid) != 64 || !json_is_integer(json_object_get(o, "net")))
+	uint8_t key[32];
+
+	if (!txid || txid_key(key, txid) < 0 || !json_is_integer(json_object_get(o, "net")))
 		return -1;
 	memset(t, 0, sizeof(*t));
 	snprintf(t->txid, sizeof(t->txid), "%s", txid);

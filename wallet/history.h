@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/hmap.h"
+
 /* Blocks remembered per transaction (the latest kept); txs remembered per wallet. */
 #define WAL_HIST_BLOCKS 8
 #define WAL_HIST_INPUTS 16
@@ -56,6 +58,7 @@ struct wal_hist_tx {
 struct wal_history {
 	struct wal_hist_tx *v;
 	size_t n, cap;
+	struct util_hmap by_txid;    /* txid bytes -> index in v, plus one */
 };
 
 /* What the node says of a transaction now. */
