@@ -3,11 +3,7 @@
  * against the cookie or --rpcuser/--rpcpassword, the request body bound,
  * JSON-RPC framing and batches, and dispatch to the method tables of
  * rpc_chain.c, rpc_tx.c and rpc_net.c.
- *
- * Amounts print as bitcoind prints them, exact with 8 decimals (50.00000000).
- * jansson formats reals with %.17g, which shows binary noise
- * (0.10000000000000001), so a method returns an amount as a marked string
- * (rpc_amount) and the reply text turns each mark into the number.
+ * Amounts are written exactly by rpc_reply.c.
  */
 #include "node/rpc.h"
 
@@ -32,10 +28,6 @@
 #include "node/log.h"
 #include "node/rpc_internal.h"
 #include "util/hex.h"
-
-#define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(16))
-/* How jansson escapes an amount's mark (RPC_AMOUNT_MARK) in a dumped string. */
-#define MARK_TEXT "\"\\u0001A"
 
 struct node_rpc {
 	struct node_rpc_env *env;
@@ -142,31 +134,6 @@ static json_t *batch(struct node_rpc_env *env, json_t *reqs)
 	return out;
 }
 
-/* Rewrites every "\u0001A<units>" string of text into the amount <units>/1e8, in place. */
-static void render_amounts(char *text)
-{
-	char *r = text, *w = text, *m;
-	size_t mark = strlen(MARK_TEXT);
-
-	while ((m = strstr(r, MARK_TEXT)) != NULL) {
-		char *end;
-		long long v = strtoll(m + mark, &end, 10);
-		size_t n = (size_t)(m - r);
-		memmove(w, r, n);
-		w += n;
-		if (*end != '"' || end == m + mark || v == LLONG_MIN) {   /* not ours */
-			*w++ = *m;
-			r = m + 1;
-			continue;
-		}
-		/* The mark and digits are never shorter than the number written. */
-		w += sprintf(w, "%s%lld.%08lld", v < 0 ? "-" : "", llabs(v) / 100000000,
-			     llabs(v) % 100000000);
-		r = end + 1;
-	}
-	memmove(w, r, strlen(r) + 1);
-}
-
 char *node_rpc_handle(struct node_rpc_env *env, const char *body, size_t len, int *status)
 {
 	json_t *doc = json_loadb(body, len, 0, NULL), *reply;
@@ -188,10 +155,9 @@ char *node_rpc_handle(struct node_rpc_env *env, const char *body, size_t len, in
 	}
 	json_decref(doc);
 	*status = http_status(code);
-	text = reply ? json_dumps(reply, DUMP_FLAGS) : NULL;
+	text = reply ? rpc_reply_text(reply) : NULL;
 	json_decref(reply);
-	if (text)
-		render_amounts(text);
+	rpc_amounts_clear();
 	return text;
 }
 
