@@ -28,6 +28,7 @@
 #include "node/rpc.h"
 #include "p2p/net.h"
 #include "node/sigpool.h"
+#include "storage/db.h"
 #include "util/hex.h"
 
 struct daemon {
@@ -406,6 +407,13 @@ static int open_chain(struct daemon *d)
 	if (!d->sigs) {
 		log_error("cannot start signature threads");
 		return -1;
+	}
+	if (d->opt.repair_db) {
+		log_warn("repairing the chain database in '%s' from its files (--repairdb)", dbdir);
+		if (stor_db_repair(dbdir, err, sizeof(err)) < 0) {
+			log_error("cannot repair the chain database: %s", err);
+			return -1;
+		}
 	}
 	if (d->opt.reindex)
 		log_info("reindexing: rebuilding the chain state from stored blocks");

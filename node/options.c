@@ -19,6 +19,8 @@ static const char usage[] =
 	"  --dbcache MB          coin cache size before a flush to disk (default 64)\n"
 	"  --par N               signature-check threads, 0 = one per core (default 0)\n"
 	"  --reindex             rebuild the chain state and indexes from stored blocks\n"
+	"  --repairdb            rebuild a damaged chain database from its files first\n"
+	"                        (LevelDB's RepairDB; records in damaged files are lost)\n"
 	"  --checkblocks N       blocks checked against the coin set at start (default 6)\n"
 	"  --time-offset SECS    shift this node's clock (clock-skew faults)\n"
 	"  --loglevel LEVEL      error, warn, info (default) or debug\n"
@@ -74,7 +76,7 @@ static const struct optdef defs[] = {
 	{"chain", true}, {"datadir", true}, {"conf", true}, {"dbcache", true}, {"par", true},
 	{"rpcport", true}, {"rpcbind", true}, {"rpcallowip", true}, {"rpcuser", true},
 	{"rpcpassword", true}, {"norpc", false}, {"mining-pace", true},
-	{"reindex", false}, {"checkblocks", true}, {"time-offset", true}, {"loglevel", true},
+	{"reindex", false}, {"repairdb", false}, {"checkblocks", true}, {"time-offset", true}, {"loglevel", true},
 	{"help", false}, {"port", true}, {"bind", true}, {"listen", false}, {"nolisten", false},
 	{"connect", true}, {"maxinbound", true}, {"bantime", true}, {"handshake-timeout", true},
 	{"ping-interval", true}, {"mine", false}, {"mining-address", true},
@@ -199,6 +201,8 @@ static int apply(struct node_options *o, const char *name, const char *val, char
 		}
 	} else if (strcmp(name, "reindex") == 0) {
 		o->reindex = true;
+	} else if (strcmp(name, "repairdb") == 0) {
+		o->repair_db = true;
 	} else if (strcmp(name, "mine") == 0) {
 		o->mine = true;
 	} else if (strcmp(name, "mining-address") == 0) {

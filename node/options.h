@@ -20,6 +20,7 @@ struct node_options {
 	size_t dbcache_mb;
 	int par;                  /* signature threads; 0 = one per core */
 	bool reindex;
+	bool repair_db;                     /* --repairdb: LevelDB's RepairDB before opening */
 	int check_blocks;
 	int64_t time_offset;
 	enum node_log_level log_level;

@@ -1,6 +1,8 @@
 /* LevelDB wrapper; see db.h. */
 #include "storage/db.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,18 +105,90 @@ static void free_options(struct stor_db *db)
 		leveldb_writeoptions_destroy(db->wopts_async);
 }
 
+/* What a directory holds of a LevelDB database. */
+struct db_files {
+	bool current;           /* the CURRENT file, which names the live MANIFEST */
+	int others;             /* MANIFEST-*, *.ldb, *.sst and *.log files */
+	unsigned long manifest; /* the highest MANIFEST-N, 0 if none */
+};
+
+static int scan_dir(const char *path, struct db_files *f)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	memset(f, 0, sizeof(*f));
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((e = readdir(d)) != NULL) {
+		const char *n = e->d_name, *dot = strrchr(n, '.');
+		if (strcmp(n, "CURRENT") == 0) {
+			f->current = true;
+		} else if (strncmp(n, "MANIFEST-", 9) == 0) {
+			unsigned long m = strtoul(n + 9, NULL, 10);
+			f->others++;
+			if (m > f->manifest)
+				f->manifest = m;
+		} else if (dot && (strcmp(dot, ".ldb") == 0 || strcmp(dot, ".sst") == 0 ||
+				   strcmp(dot, ".log") == 0)) {
+			f->others++;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Whether LevelDB may create a database in path: only where none is.
+ * LevelDB decides by the CURRENT file alone, and creating a database over
+ * the files of one whose CURRENT is lost makes it delete their tables.
+ */
+static int may_create(const char *path, bool create, bool *out, char *err, size_t errlen)
+{
+	struct db_files f;
+
+	*out = false;
+	if (scan_dir(path, &f) < 0) {
+		snprintf(err, errlen, "cannot read the database directory '%s': %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (f.current || f.others == 0) {
+		*out = create && !f.current;
+		return 0;
+	}
+	if (f.manifest)
+		snprintf(err, errlen, "database in '%s' is damaged: its CURRENT file is missing but "
+			 "%d database files remain, which a new database would delete; nothing was "
+			 "changed. Restore CURRENT (it holds one line, the newest manifest's name: "
+			 "printf 'MANIFEST-%06lu\\n' > '%s/CURRENT') or rebuild it from the files with "
+			 "--repairdb. --reindex cannot help: the blocks are in this database", path,
+			 f.others, f.manifest, path);
+	else
+		snprintf(err, errlen, "database in '%s' is damaged: its CURRENT and MANIFEST files are "
+			 "missing but %d database files remain, which a new database would delete; "
+			 "nothing was changed. Rebuild it from the files with --repairdb (--reindex "
+			 "cannot help: the blocks are in this database)", path, f.others);
+	return -1;
+}
+
 int stor_db_open(struct stor_db **out, const char *path, const struct stor_db_options *o,
 		 char *err, size_t errlen)
 {
-	struct stor_db *db = calloc(1, sizeof(*db));
+	struct stor_db *db;
 	char *lverr = NULL;
+	bool create;
 
 	*out = NULL;
+	if (may_create(path, o->create_if_missing, &create, err, errlen) < 0)
+		return -1;
+	db = calloc(1, sizeof(*db));
 	if (!db) {
 		set_err(err, errlen, "out of memory", NULL);
 		return -1;
 	}
 	build_options(db, o);
+	leveldb_options_set_create_if_missing(db->opts, create);
 	db->db = leveldb_open(db->opts, path, &lverr);
 	if (lverr) {
 		set_err(err, errlen, path, lverr);
@@ -124,6 +198,23 @@ int stor_db_open(struct stor_db **out, const char *path, const struct stor_db_op
 	}
 	read_crash_env(db);
 	*out = db;
+	return 0;
+}
+
+int stor_db_repair(const char *path, char *err, size_t errlen)
+{
+	struct stor_db_options o;
+	struct stor_db db = {0};
+	char *lverr = NULL;
+
+	stor_db_options_default(&o);
+	build_options(&db, &o);
+	leveldb_repair_db(db.opts, path, &lverr);
+	free_options(&db);
+	if (lverr) {
+		set_err(err, errlen, path, lverr);
+		return -1;
+	}
 	return 0;
 }
 

@@ -259,6 +259,103 @@ static void test_db_crash_after_exits_before_the_write(void **state)
 	free(dir);
 }
 
+static int count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* A database with data, flushed into table files, whose CURRENT file is then removed. */
+static char *db_without_current(char current[64])
+{
+	char *dir = make_tmpdir(), path[512];
+	struct stor_db *db = open_db(dir);
+	FILE *f;
+
+	for (int i = 0; i < 2000; i++) {
+		char k[32];
+		snprintf(k, sizeof(k), "key%05d", i);
+		put1(db, k, "a value long enough to fill the memtable after a while");
+	}
+	stor_db_close(db);
+	db = open_db(dir);   /* recovery writes the log into a table */
+	stor_db_close(db);
+	snprintf(path, sizeof(path), "%s/CURRENT", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(current, 64, f));
+	fclose(f);
+	assert_int_equal(unlink(path), 0);
+	return dir;
+}
+
+static void test_db_missing_current_is_refused_untouched(void **state)
+{
+	char current[64], err[1024], path[512];
+	char *dir = db_without_current(current);
+	int before = count_files(dir);
+	struct stor_db_options o;
+	struct stor_db *db;
+	FILE *f;
+
+	stor_db_options_default(&o);
+	assert_int_equal(stor_db_open(&db, dir, &o, err, sizeof(err)), -1);
+	assert_null(db);
+	assert_non_null(strstr(err, "CURRENT file is missing"));
+	assert_non_null(strstr(err, "--repairdb"));
+	assert_non_null(strstr(err, current[0] == 'M' ? "MANIFEST-" : "?"));
+	assert_int_equal(count_files(dir), before);
+	/* Restoring CURRENT as the message says brings everything back. */
+	snprintf(path, sizeof(path), "%s/CURRENT", dir);
+	f = fopen(path, "w");
+	fputs(current, f);
+	fclose(f);
+	db = open_db(dir);
+	db_expect(db, "key00000", "a value long enough to fill the memtable after a while");
+	db_expect(db, "key01999", "a value long enough to fill the memtable after a while");
+	stor_db_close(db);
+	remove_tree(dir);
+	free(dir);
+}
+
+static void test_db_repair_rebuilds_a_lost_current(void **state)
+{
+	char current[64], err[512];
+	char *dir = db_without_current(current);
+	struct stor_db *db;
+
+	assert_int_equal(stor_db_repair(dir, err, sizeof(err)), 0);
+	db = open_db(dir);
+	db_expect(db, "key00000", "a value long enough to fill the memtable after a while");
+	db_expect(db, "key01999", "a value long enough to fill the memtable after a while");
+	stor_db_close(db);
+	remove_tree(dir);
+	free(dir);
+}
+
+/* An empty directory, or none, still gets a new database. */
+static void test_db_created_only_where_none_is(void **state)
+{
+	char *dir = make_tmpdir(), sub[512];
+	struct stor_db *db = open_db(dir);
+
+	put1(db, "k", "v");
+	stor_db_close(db);
+	snprintf(sub, sizeof(sub), "%s/new", dir);
+	db = open_db(sub);
+	db_expect(db, "k", NULL);
+	stor_db_close(db);
+	remove_tree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +366,9 @@ int main(void)
 		cmocka_unit_test(test_db_missing_dir_without_create_fails),
 		cmocka_unit_test(test_db_corruption_is_reported_not_served),
 		cmocka_unit_test(test_db_crash_after_exits_before_the_write),
+		cmocka_unit_test(test_db_missing_current_is_refused_untouched),
+		cmocka_unit_test(test_db_repair_rebuilds_a_lost_current),
+		cmocka_unit_test(test_db_created_only_where_none_is),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
