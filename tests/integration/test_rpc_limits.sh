@@ -1,7 +1,8 @@
 #!/bin/sh
 # What a hostile or unlucky RPC client can make the server spend or break:
 # a 1-unit payment (and a request id with the old amount marker) answered
-# whole by every method that shows it; ban times out of range refused.
+# whole by every method that shows it; ban times out of range refused
+# (a ban of 2^63-1 s once overflowed into one already over).
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
 BASE=$(port_base 5171)
@@ -39,6 +40,17 @@ check "explorer tx" has "$FLINT_BIN/flint-explorer --chain regtest --datadir $TM
 check "an id holding the old amount marker comes back whole" is \
 	"http POST / '$AUTH' '{\"method\":\"getblockcount\",\"id\":\"\\u0001A1\"}' | sed 1d" \
 	'{"result":102,"error":null,"id":"\u0001A1"}'
+
+# ---- ban times: out of range refused with -8, never wrapped into a ban that ends in the past ----
+check "setban for 2^63-1 s: -8" has "rpc setban 10.0.0.1 add 9223372036854775807" 'error -8'
+check "and no ban is claimed" is "rpc listbanned" "[]"
+check "setban absolute at 2^63-1: -8" has "rpc setban 10.0.0.1 add 9223372036854775807 true" 'error -8'
+check "setban absolute at -2^63: in the past" has "rpc setban 10.0.0.1 add -9223372036854775808 true" 'in the past'
+check "setban for -1 s: -8" has "rpc setban 10.0.0.1 add -1" 'error -8'
+check "setban for 100 years + 1 s: -8" has "rpc setban 10.0.0.1 add $((100 * 365 * 86400 + 1))" 'error -8'
+check "setban for 100 years works" sh -c "'$TOOLS/rpc' --chain regtest --datadir '$TMP/n0' --rpc $RPCADDR setban 10.0.0.2 add $((100 * 365 * 86400)) >/dev/null"
+UNTIL=$(rpc listbanned | sed -n 's/.*"banned_until": \([0-9]*\).*/\1/p')
+check "and ends 100 years from now ($UNTIL)" [ "${UNTIL:-0}" -ge $(( $(date +%s) + 100 * 365 * 86400 - 60 )) ]
 
 stop_pid "$PID0"
 finish
