@@ -58,6 +58,9 @@ static const char usage[] =
 	"  --rpcallowip IP[/LEN] also accept RPC clients from these IPv4 addresses (repeatable)\n"
 	"  --rpcuser USER        with --rpcpassword: fixed credentials instead of the cookie\n"
 	"  --rpcpassword PASS    (default: a random cookie in <datadir>/<chain>/.cookie)\n"
+	"  --rpcmaxconnections N  RPC connections held open at once; a new one closes the\n"
+	"                        oldest (default 64, may be lowered to fit ulimit -n)\n"
+	"  --rpcservertimeout SECS  time for a whole request to arrive (default 30)\n"
 	"  --norpc               no RPC server\n"
 	"\n"
 	"  --help                this text\n";
@@ -81,7 +84,8 @@ static const struct optdef defs[] = {
 	{"connect", true}, {"maxinbound", true}, {"bantime", true}, {"handshake-timeout", true},
 	{"ping-interval", true}, {"mine", false}, {"mining-address", true},
 	{"mining-threads", true}, {"addnode", true}, {"maxoutbound", true},
-	{"stall-timeout", true}, {NULL, false},
+	{"stall-timeout", true}, {"rpcmaxconnections", true}, {"rpcservertimeout", true},
+	{NULL, false},
 };
 
 static int parse_int(const char *s, long long lo, long long hi, long long *out)
@@ -121,6 +125,10 @@ static int set_number(struct node_options *o, const char *name, const char *val)
 		o->mining_threads = (int)v;
 	else if (strcmp(name, "rpcport") == 0 && parse_int(val, 1, 65535, &v) == 0)
 		o->rpc_port = (int)v;
+	else if (strcmp(name, "rpcmaxconnections") == 0 && parse_int(val, 1, 10000, &v) == 0)
+		o->rpc_max_conns = (int)v;
+	else if (strcmp(name, "rpcservertimeout") == 0 && parse_int(val, 1, 3600, &v) == 0)
+		o->rpc_timeout = (int)v;
 	else if (strcmp(name, "mining-pace") == 0 && parse_int(val, 0, 86400, &v) == 0)
 		o->mining_pace = (int)v;
 	else if (strcmp(name, "time-offset") == 0 &&
@@ -308,6 +316,8 @@ static void defaults(struct node_options *o)
 	o->handshake_timeout = 10;
 	o->ping_interval = 30;
 	o->mining_threads = 1;
+	o->rpc_max_conns = 64;
+	o->rpc_timeout = 30;
 }
 
 /* Runs getopt over argv, calling apply for each option. */

@@ -51,6 +51,8 @@ struct node_options {
 	char rpc_allow[8][64];
 	int n_rpc_allow;
 	char rpc_user[128], rpc_password[128];
+	int rpc_max_conns;        /* --rpcmaxconnections */
+	int rpc_timeout;          /* --rpcservertimeout, seconds */
 };
 
 /*
