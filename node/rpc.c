@@ -42,6 +42,8 @@
 
 /* Pauses accepting this long when out of descriptors. */
 #define ACCEPT_PAUSE_MS 200
+/* Full, how soon to look again whether the connections closed have gone. */
+#define FULL_RECHECK_MS 10
 
 /* One client connection, from accept until libevent frees it. */
 struct conn {
@@ -344,8 +346,10 @@ static void evict(struct node_rpc *r)
 	/* Those closed are freed once the loop sees them close; a burst of new
 	 * ones meanwhile waits in the kernel's backlog, holding no descriptor. */
 	if (r->n_conns >= 2 * r->o.max_conns && !r->full) {
+		struct timeval tv = ms_tv(FULL_RECHECK_MS);
 		r->full = true;
 		evconnlistener_disable(r->listener);
+		evtimer_add(r->resume, &tv);
 	}
 }
 
@@ -385,12 +389,17 @@ static struct bufferevent *on_connection(struct event_base *base, void *arg)
 	return c->bev;
 }
 
+/* After a pause: accepting again, unless still full (then soon again). */
 static void on_resume(evutil_socket_t fd, short what, void *arg)
 {
 	struct node_rpc *r = arg;
+	struct timeval tv = ms_tv(FULL_RECHECK_MS);
 
+	sweep(r);
 	if (!r->full)
 		evconnlistener_enable(r->listener);
+	else
+		evtimer_add(r->resume, &tv);
 }
 
 /* Once a second: notices closed connections while no new one comes. */
@@ -698,6 +707,10 @@ void node_rpc_free(struct node_rpc *r)
 		return;
 	while (r->denials)
 		deny_send(r->denials);
+	/* evhttp closes each socket before it drops its events: drop them first. */
+	for (struct conn *c = r->oldest; c; c = c->next)
+		if (conn_alive(c))
+			bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	if (r->http)
 		evhttp_free(r->http);   /* frees the connections: all sweep away */
 	while (r->oldest)

@@ -2,7 +2,9 @@
 # What a hostile or unlucky RPC client can make the server spend or break:
 # a 1-unit payment (and a request id with the old amount marker) answered
 # whole by every method that shows it; ban times out of range refused
-# (a ban of 2^63-1 s once overflowed into one already over).
+# (a ban of 2^63-1 s once overflowed into one already over); with ulimit -n
+# 512, 1,100 idle connections leave the node responsive and quiet; a request
+# sent a byte a second is closed at its deadline; password guesses are slow.
 . "$(dirname "$0")/lib.sh"
 TOOLS=${FLINT_TOOLS:-build/rel/tools}
 BASE=$(port_base 5171)
@@ -53,4 +55,61 @@ UNTIL=$(rpc listbanned | sed -n 's/.*"banned_until": \([0-9]*\).*/\1/p')
 check "and ends 100 years from now ($UNTIL)" [ "${UNTIL:-0}" -ge $(( $(date +%s) + 100 * 365 * 86400 - 60 )) ]
 
 stop_pid "$PID0"
+
+# ---- descriptors, slow clients, password guessing: a node with ulimit -n 512 ----
+mkdir -p "$TMP/wrap"
+printf '#!/bin/sh\nulimit -n 512\nexec "%s/flintd" "$@"\n' "$(cd "$FLINT_BIN" && pwd)" > "$TMP/wrap/flintd"
+chmod +x "$TMP/wrap/flintd"
+RPC1=$((BASE + 1 + 10000))
+REAL_BIN=$FLINT_BIN FLINT_BIN="$TMP/wrap"
+start_flintd "$TMP/n1.out" --chain regtest --datadir "$TMP/n1" --bind 127.0.0.57 --port $((BASE + 1)) \
+	--maxoutbound 0 --rpcuser alice --rpcpassword s3cret --rpcservertimeout 3
+PID1=$LAST_PID FLINT_BIN=$REAL_BIN
+rpc1() { "$TOOLS/rpc" --chain regtest --rpc "127.0.0.1:$RPC1" --rpcuser alice --rpcpassword s3cret "$@"; }
+flood() { "$TOOLS/rpcflood" 127.0.0.1 "$RPC1" "$@"; }
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# cpu_ticks: user + system clock ticks node 1 has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID1/stat"; }
+check "node 1 up with ulimit -n 512" wait_for 20 is "rpc1 getblockcount" 0
+check "the descriptor budget is logged" grep -q "file descriptors: 512" "$TMP/n1.out"
+
+# Slowloris: a byte a second no longer keeps a request alive past --rpcservertimeout 3.
+OUT=$(flood slow 30 8)
+CLOSED=$(echo "$OUT" | sed -n 's/.*closed_by_server \([0-9]*\).*/\1/p')
+LONGEST=$(echo "$OUT" | sed -n 's/.*max_open_ms \([0-9]*\).*/\1/p')
+check "30 byte-a-second requests all closed ($OUT)" [ "${CLOSED:-0}" -eq 30 ]
+check "within the deadline (${LONGEST} ms)" [ "${LONGEST:-99999}" -lt 5500 ]
+
+# Password guessing: each wrong password waits 250 ms, without holding up anyone else.
+flood guess 4 4 > "$TMP/guess.out" &
+FLOOD=$!
+T=$(ms); rpc1 getblockcount >/dev/null; T=$(( $(ms) - T ))
+check "a good request meanwhile is not delayed ($T ms)" [ "$T" -lt 200 ]
+wait "$FLOOD"
+RATE=$(sed -n 's/.*per_second \([0-9]*\).*/\1/p' "$TMP/guess.out")
+check "wrong passwords answered at most ~4/s per connection ($(cat "$TMP/guess.out"))" \
+	[ "${RATE:-999}" -le 17 ] 
+check "and answered at all" [ "${RATE:-0}" -ge 4 ]
+
+flood idle 1100 6 > "$TMP/idle.out" &
+FLOOD=$!
+# The flood is bounded (6 s); those past the listen backlog come in as their SYNs
+# are retried, so not all 1,100 reach the node in that time.
+check "the node closes the oldest past its cap" wait_for 10 grep -q "closing the oldest" "$TMP/n1/regtest/debug.log"
+T0=$(cpu_ticks) W0=$(ms)
+check "1,100 idle connections: getblockcount still answers" wait_for 10 is "rpc1 getblockcount" 0
+T=$(ms); rpc1 getblockcount >/dev/null; T=$(( $(ms) - T ))
+check "and quickly ($T ms)" [ "$T" -lt 2000 ]
+wait "$FLOOD"   # CPU is measured over the rest of the flood
+CPU=$(( ($(cpu_ticks) - T0) * 10 * 100 / ($(ms) - W0) ))   # percent of one core
+check "node CPU during the flood stays low (${CPU}%)" [ "$CPU" -lt 50 ]
+CLOSED=$(sed -n 's/.*closed_by_server \([0-9]*\).*/\1/p' "$TMP/idle.out")
+check "the server closed the idle connections ($(cat "$TMP/idle.out"))" [ "${CLOSED:-0}" -ge 400 ]
+LOGSIZE=$(wc -c < "$TMP/n1/regtest/debug.log")
+check "debug.log stays small ($LOGSIZE bytes)" [ "$LOGSIZE" -lt 100000 ]
+EMFILE=$(grep -c 'Too many open files' "$TMP/n1/regtest/debug.log")
+check "no flood of 'Too many open files' ($EMFILE lines)" [ "$EMFILE" -lt 20 ]
+check "node 1 answers after the flood" wait_for 10 is "rpc1 getblockcount" 0
+
+stop_pid "$PID1"
 finish
