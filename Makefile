@@ -130,6 +130,11 @@ build/fuzz/%: fuzz/%.c $(FUZZ_LIBSRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $^ $(PKG_LIBS) -o $@
+# The RPC request target links the reply writer too (jansson only, no chain).
+build/fuzz/fuzz_rpc_request: fuzz/fuzz_rpc_request.c node/rpc_reply.c $(FUZZ_LIBSRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $^ $(PKG_LIBS) -o $@
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
 		n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
