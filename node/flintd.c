@@ -419,6 +419,8 @@ static int open_chain(struct daemon *d)
 			return -1;
 		}
 	}
+	if (stor_db_check_log(dbdir, err, sizeof(err)))
+		log_warn("%s", err);
 	if (d->opt.reindex)
 		log_info("reindexing: rebuilding the chain state from stored blocks");
 	struct node_chain_events ev = {.ctx = d, .tip_changed = on_tip, .connected = on_connected,

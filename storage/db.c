@@ -201,6 +201,75 @@ int stor_db_open(struct stor_db **out, const char *path, const struct stor_db_op
 	return 0;
 }
 
+/* LevelDB's log format: 32 KiB blocks of records, each a 7-byte header
+ * (checksum 4, length 2 little-endian, type 1) and its payload. */
+#define LOG_BLOCK 32768
+#define LOG_HEADER 7
+
+/* Bytes at the end of log file f that a partial record holds; 0 if it ends whole. */
+static long log_partial_tail(FILE *f, long size)
+{
+	uint8_t h[LOG_HEADER];
+	long off = 0;
+
+	while (off < size) {
+		long left_in_block = LOG_BLOCK - off % LOG_BLOCK;
+		unsigned len;
+		if (left_in_block < LOG_HEADER) {
+			off += left_in_block;   /* the block's zero trailer */
+			continue;
+		}
+		if (size - off < LOG_HEADER)
+			return size - off;
+		if (fseek(f, off, SEEK_SET) < 0 || fread(h, 1, LOG_HEADER, f) != LOG_HEADER)
+			return 0;
+		len = (unsigned)h[4] | (unsigned)h[5] << 8;
+		if (len == 0 && h[6] == 0)
+			return 0;               /* preallocated zeros: the end */
+		if (off + LOG_HEADER + (long)len > size)
+			return size - off;
+		off += LOG_HEADER + (long)len;
+	}
+	return 0;
+}
+
+int stor_db_check_log(const char *path, char *msg, size_t msglen)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	unsigned long newest = 0;
+	char file[1024];
+	FILE *f;
+	long size, tail;
+
+	msg[0] = 0;
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		const char *dot = strrchr(e->d_name, '.');
+		unsigned long n = strtoul(e->d_name, NULL, 10);
+		if (dot && strcmp(dot, ".log") == 0 && n > newest)
+			newest = n;
+	}
+	closedir(d);
+	if (!newest)
+		return 0;
+	snprintf(file, sizeof(file), "%s/%06lu.log", path, newest);
+	f = fopen(file, "rb");
+	if (!f)
+		return 0;
+	size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	tail = size > 0 ? log_partial_tail(f, size) : 0;
+	fclose(f);
+	if (tail <= 0)
+		return 0;
+	snprintf(msg, msglen, "the database log '%s' ends in a partial record (%ld of its %ld bytes): "
+		 "the write it held is lost, and the chain state goes back to the last whole one. "
+		 "After a crash during a write this is expected; otherwise the file was truncated",
+		 file, tail, size);
+	return 1;
+}
+
 int stor_db_repair(const char *path, char *err, size_t errlen)
 {
 	struct stor_db_options o;

@@ -356,6 +356,55 @@ static void test_db_created_only_where_none_is(void **state)
 	free(dir);
 }
 
+/* The newest log file of dir, for the truncation test. */
+static void newest_log(const char *dir, char *out, size_t len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned long best = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		const char *dot = strrchr(e->d_name, '.');
+		if (dot && strcmp(dot, ".log") == 0 && strtoul(e->d_name, NULL, 10) >= best)
+			best = strtoul(e->d_name, NULL, 10);
+	}
+	closedir(d);
+	snprintf(out, len, "%s/%06lu.log", dir, best);
+}
+
+/* A log cut inside its last record loses that write silently in LevelDB: we warn. */
+static void test_db_truncated_log_is_reported(void **state)
+{
+	char *dir = make_tmpdir(), log[600], msg[512];
+	struct stor_db *db = open_db(dir);
+	FILE *f;
+	long size;
+
+	put1(db, "first", "1");
+	put1(db, "second", "2");
+	stor_db_close(db);
+	assert_int_equal(stor_db_check_log(dir, msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "");
+	newest_log(dir, log, sizeof(log));
+	f = fopen(log, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	assert_true(size > 20);
+	assert_int_equal(truncate(log, size - 3), 0);
+	assert_int_equal(stor_db_check_log(dir, msg, sizeof(msg)), 1);
+	assert_non_null(strstr(msg, "partial record"));
+	/* And LevelDB indeed drops the write, without an error. */
+	db = open_db(dir);
+	db_expect(db, "first", "1");
+	db_expect(db, "second", NULL);
+	stor_db_close(db);
+	remove_tree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_db_missing_current_is_refused_untouched),
 		cmocka_unit_test(test_db_repair_rebuilds_a_lost_current),
 		cmocka_unit_test(test_db_created_only_where_none_is),
+		cmocka_unit_test(test_db_truncated_log_is_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
