@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <leveldb/c.h>
 
 struct stor_db {
@@ -108,9 +109,18 @@ static void free_options(struct stor_db *db)
 /* What a directory holds of a LevelDB database. */
 struct db_files {
 	bool current;           /* the CURRENT file, which names the live MANIFEST */
-	int others;             /* MANIFEST-*, *.ldb, *.sst and *.log files */
+	int others;             /* *.ldb and *.sst files, and *.log files not empty */
 	unsigned long manifest; /* the highest MANIFEST-N, 0 if none */
 };
+
+static bool file_empty(const char *dir, const char *name)
+{
+	char path[1024];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0 && st.st_size == 0;
+}
 
 static int scan_dir(const char *path, struct db_files *f)
 {
@@ -126,11 +136,10 @@ static int scan_dir(const char *path, struct db_files *f)
 			f->current = true;
 		} else if (strncmp(n, "MANIFEST-", 9) == 0) {
 			unsigned long m = strtoul(n + 9, NULL, 10);
-			f->others++;
 			if (m > f->manifest)
 				f->manifest = m;
 		} else if (dot && (strcmp(dot, ".ldb") == 0 || strcmp(dot, ".sst") == 0 ||
-				   strcmp(dot, ".log") == 0)) {
+				   (strcmp(dot, ".log") == 0 && !file_empty(path, n)))) {
 			f->others++;
 		}
 	}
@@ -141,7 +150,10 @@ static int scan_dir(const char *path, struct db_files *f)
 /*
  * Whether LevelDB may create a database in path: only where none is.
  * LevelDB decides by the CURRENT file alone, and creating a database over
- * the files of one whose CURRENT is lost makes it delete their tables.
+ * the files of one whose CURRENT is lost makes it delete their tables. A
+ * directory with no tables and no log with records holds no data (a
+ * creation killed before it wrote CURRENT leaves just a MANIFEST): that one
+ * may be created over.
  */
 static int may_create(const char *path, bool create, bool *out, char *err, size_t errlen)
 {
@@ -159,14 +171,14 @@ static int may_create(const char *path, bool create, bool *out, char *err, size_
 	}
 	if (f.manifest)
 		snprintf(err, errlen, "database in '%s' is damaged: its CURRENT file is missing but "
-			 "%d database files remain, which a new database would delete; nothing was "
+			 "%d files with data remain, which a new database would delete; nothing was "
 			 "changed. Restore CURRENT (it holds one line, the newest manifest's name: "
 			 "printf 'MANIFEST-%06lu\\n' > '%s/CURRENT') or rebuild it from the files with "
 			 "--repairdb. --reindex cannot help: the blocks are in this database", path,
 			 f.others, f.manifest, path);
 	else
 		snprintf(err, errlen, "database in '%s' is damaged: its CURRENT and MANIFEST files are "
-			 "missing but %d database files remain, which a new database would delete; "
+			 "missing but %d files with data remain, which a new database would delete; "
 			 "nothing was changed. Rebuild it from the files with --repairdb (--reindex "
 			 "cannot help: the blocks are in this database)", path, f.others);
 	return -1;
