@@ -81,10 +81,11 @@ check "30 byte-a-second requests all closed ($OUT)" [ "${CLOSED:-0}" -eq 30 ]
 check "within the deadline (${LONGEST} ms)" [ "${LONGEST:-99999}" -lt 5500 ]
 
 # Password guessing: each wrong password waits 250 ms, without holding up anyone else.
+B=$(ms); rpc1 getblockcount >/dev/null; B=$(( $(ms) - B ))   # a call's own cost, here
 flood guess 4 4 > "$TMP/guess.out" &
 FLOOD=$!
 T=$(ms); rpc1 getblockcount >/dev/null; T=$(( $(ms) - T ))
-check "a good request meanwhile is not delayed ($T ms)" [ "$T" -lt 200 ]
+check "a good request meanwhile is not delayed ($T ms, $B ms alone)" [ "$T" -lt $((B + 200)) ]
 wait "$FLOOD"
 RATE=$(sed -n 's/.*per_second \([0-9]*\).*/\1/p' "$TMP/guess.out")
 check "wrong passwords answered at most ~4/s per connection ($(cat "$TMP/guess.out"))" \
