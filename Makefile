@@ -168,6 +168,11 @@ build/fuzz/%: fuzz/%.c $(FUZZ_LIBSRC)
 		-fno-sanitize-recover=all $^ $(PKG_LIBS) -o $@
 # The P2P message target also runs the handlers: it links the network layer.
 build/fuzz/fuzz_p2p_msg: $(wildcard p2p/*.c)
+# The RPC request target links the reply writer too (jansson only, no chain).
+build/fuzz/fuzz_rpc_request: fuzz/fuzz_rpc_request.c node/rpc_reply.c $(FUZZ_LIBSRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $^ $(PKG_LIBS) -o $@
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
 		n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "node/rpc.h"
 #include "p2p/net.h"
 #include "node/sigpool.h"
+#include "storage/db.h"
 #include "util/hex.h"
 
 struct daemon {
@@ -377,6 +379,9 @@ static void rpc_options(const struct daemon *d, struct node_rpc_options *ro)
 	snprintf(ro->password, sizeof(ro->password), "%s", d->opt.rpc_password);
 	snprintf(ro->cookie_path, sizeof(ro->cookie_path), "%s/.cookie", d->chain_dir);
 	ro->max_body = 8u << 20;   /* a full block in hex with room to spare */
+	ro->max_conns = d->opt.rpc_max_conns;
+	ro->timeout = d->opt.rpc_timeout;
+	ro->auth_delay_ms = NODE_RPC_AUTH_DELAY_MS;
 }
 
 static int start_rpc(struct daemon *d)
@@ -432,6 +437,15 @@ static int open_chain(struct daemon *d)
 		log_error("cannot start signature threads");
 		return -1;
 	}
+	if (d->opt.repair_db) {
+		log_warn("repairing the chain database in '%s' from its files (--repairdb)", dbdir);
+		if (stor_db_repair(dbdir, err, sizeof(err)) < 0) {
+			log_error("cannot repair the chain database: %s", err);
+			return -1;
+		}
+	}
+	if (stor_db_check_log(dbdir, err, sizeof(err)))
+		log_warn("%s", err);
 	if (d->opt.reindex)
 		log_info("reindexing: rebuilding the chain state from stored blocks");
 	struct node_chain_events ev = {.ctx = d, .tip_changed = on_tip, .connected = on_connected,
@@ -560,6 +574,90 @@ static void save_mempool(struct daemon *d)
 		log_info("mempool: saved %zu transactions", node_mempool_count(d->mempool));
 }
 
+/*
+ * libevent's own messages ("Too many open files" from every failed accept,
+ * for one) go through our log, at most 5 lines per 10 s; the rest are
+ * counted in the next line that gets through.
+ */
+static void on_libevent_log(int severity, const char *msg)
+{
+	static time_t window;
+	static int lines;
+	static unsigned long suppressed;
+	time_t now = time(NULL);
+
+	if (now - window >= 10) {
+		window = now;
+		lines = 0;
+	}
+	if (lines >= 5) {
+		suppressed++;
+		return;
+	}
+	lines++;
+	if (suppressed)
+		log_warn("libevent: %lu messages suppressed", suppressed);
+	suppressed = 0;
+	if (severity >= EVENT_LOG_ERR)
+		log_error("libevent: %s", msg);
+	else if (severity == EVENT_LOG_WARN)
+		log_warn("libevent: %s", msg);
+	else
+		log_debug("libevent: %s", msg);
+}
+
+/* Descriptors kept for LevelDB (it limits its own table files to a fifth of the limit). */
+#define FD_LEVELDB_MIN 64
+/* For the rest: the log, the lock, the loop, the signature threads, the cookie, the mempool file. */
+#define FD_OTHER 48
+
+/*
+ * Budgets descriptors at start, as Bitcoin Core does: raises the soft limit
+ * to the hard one, keeps LevelDB's share and a margin, then gives the RPC
+ * server its connections (twice the cap: closed ones linger a moment) and
+ * the peers the rest, lowering --rpcmaxconnections and --maxinbound (with a
+ * warning) when the limit is too small for them. -1 if it is too small to run.
+ */
+static int budget_fds(struct daemon *d)
+{
+	struct rlimit rl;
+	long limit, leveldb, avail, rpc = 0, peers, out;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit up = {rl.rlim_max > 65536 ? 65536 : rl.rlim_max, rl.rlim_max};
+		if (up.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	limit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536 ? 65536 : (long)rl.rlim_cur;
+	leveldb = limit / 5 > FD_LEVELDB_MIN ? limit / 5 + 16 : FD_LEVELDB_MIN + 16;
+	avail = limit - leveldb - FD_OTHER;
+	out = (d->opt.n_connect ? d->opt.n_connect : d->opt.max_outbound) + d->opt.n_addnode + 1;
+	if (avail < out + 16) {
+		log_error("only %ld file descriptors (ulimit -n); flintd needs at least %ld",
+			  limit, leveldb + FD_OTHER + out + 16);
+		return -1;
+	}
+	if (!d->opt.no_rpc) {
+		long want = 2L * d->opt.rpc_max_conns + 1, most = avail / 4 > 9 ? avail / 4 : 9;
+		rpc = want < most ? want : most;
+		if (rpc < want) {
+			d->opt.rpc_max_conns = (int)((rpc - 1) / 2);
+			log_warn("ulimit -n %ld: RPC connections lowered to %d", limit,
+				 d->opt.rpc_max_conns);
+		}
+	}
+	peers = avail - rpc - out;
+	if (peers < d->opt.max_inbound) {
+		d->opt.max_inbound = peers > 0 ? (int)peers : 0;
+		log_warn("ulimit -n %ld: inbound peers lowered to %d", limit, d->opt.max_inbound);
+	}
+	log_info("file descriptors: %ld (LevelDB %ld, RPC %ld, peers %d+%ld, other %d)", limit,
+		 leveldb, rpc, d->opt.max_inbound, out, FD_OTHER);
+	return 0;
+}
+
 static int start(struct daemon *d)
 {
 	char logpath[640];
@@ -580,6 +678,9 @@ static int start(struct daemon *d)
 	if (node_log_open_file(logpath) < 0)
 		log_warn("cannot open '%s'; logging to stderr only", logpath);
 	log_info("flintd starting: chain %s, datadir %s", d->opt.params->name, d->opt.datadir);
+	event_set_log_callback(on_libevent_log);
+	if (budget_fds(d) < 0)
+		return -1;
 	if (open_chain(d) < 0)
 		return -1;
 	if (setup_loop(d) < 0) {

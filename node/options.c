@@ -19,6 +19,8 @@ static const char usage[] =
 	"  --dbcache MB          coin cache size before a flush to disk (default 64)\n"
 	"  --par N               signature-check threads, 0 = one per core (default 0)\n"
 	"  --reindex             rebuild the chain state and indexes from stored blocks\n"
+	"  --repairdb            rebuild a damaged chain database from its files first\n"
+	"                        (LevelDB's RepairDB; records in damaged files are lost)\n"
 	"  --checkblocks N       blocks checked against the coin set at start (default 6)\n"
 	"  --time-offset SECS    shift this node's clock (clock-skew faults)\n"
 	"  --loglevel LEVEL      error, warn, info (default) or debug\n"
@@ -57,6 +59,9 @@ static const char usage[] =
 	"  --rpcallowip IP[/LEN] also accept RPC clients from these IPv4 addresses (repeatable)\n"
 	"  --rpcuser USER        with --rpcpassword: fixed credentials instead of the cookie\n"
 	"  --rpcpassword PASS    (default: a random cookie in <datadir>/<chain>/.cookie)\n"
+	"  --rpcmaxconnections N  RPC connections held open at once; a new one closes the\n"
+	"                        oldest (default 64, may be lowered to fit ulimit -n)\n"
+	"  --rpcservertimeout SECS  time for a whole request to arrive (default 30)\n"
 	"  --norpc               no RPC server\n"
 	"\n"
 	"  --help                this text\n";
@@ -75,12 +80,13 @@ static const struct optdef defs[] = {
 	{"chain", true}, {"datadir", true}, {"conf", true}, {"dbcache", true}, {"par", true},
 	{"rpcport", true}, {"rpcbind", true}, {"rpcallowip", true}, {"rpcuser", true},
 	{"rpcpassword", true}, {"norpc", false}, {"mining-pace", true},
-	{"reindex", false}, {"checkblocks", true}, {"time-offset", true}, {"loglevel", true},
+	{"reindex", false}, {"repairdb", false}, {"checkblocks", true}, {"time-offset", true}, {"loglevel", true},
 	{"help", false}, {"port", true}, {"bind", true}, {"listen", false}, {"nolisten", false},
 	{"connect", true}, {"maxinbound", true}, {"bantime", true}, {"handshake-timeout", true},
 	{"ping-interval", true}, {"mine", false}, {"mining-address", true},
 	{"mining-threads", true}, {"addnode", true}, {"maxoutbound", true},
-	{"stall-timeout", true}, {"ping-timeout", true}, {NULL, false},
+	{"stall-timeout", true}, {"ping-timeout", true}, {"rpcmaxconnections", true},
+	{"rpcservertimeout", true}, {NULL, false},
 };
 
 static int parse_int(const char *s, long long lo, long long hi, long long *out)
@@ -122,6 +128,10 @@ static int set_number(struct node_options *o, const char *name, const char *val)
 		o->mining_threads = (int)v;
 	else if (strcmp(name, "rpcport") == 0 && parse_int(val, 1, 65535, &v) == 0)
 		o->rpc_port = (int)v;
+	else if (strcmp(name, "rpcmaxconnections") == 0 && parse_int(val, 1, 10000, &v) == 0)
+		o->rpc_max_conns = (int)v;
+	else if (strcmp(name, "rpcservertimeout") == 0 && parse_int(val, 1, 3600, &v) == 0)
+		o->rpc_timeout = (int)v;
 	else if (strcmp(name, "mining-pace") == 0 && parse_int(val, 0, 86400, &v) == 0)
 		o->mining_pace = (int)v;
 	else if (strcmp(name, "time-offset") == 0 &&
@@ -202,6 +212,8 @@ static int apply(struct node_options *o, const char *name, const char *val, char
 		}
 	} else if (strcmp(name, "reindex") == 0) {
 		o->reindex = true;
+	} else if (strcmp(name, "repairdb") == 0) {
+		o->repair_db = true;
 	} else if (strcmp(name, "mine") == 0) {
 		o->mine = true;
 	} else if (strcmp(name, "mining-address") == 0) {
@@ -308,6 +320,8 @@ static void defaults(struct node_options *o)
 	o->ping_interval = 30;
 	o->ping_timeout = 20;
 	o->mining_threads = 1;
+	o->rpc_max_conns = 64;
+	o->rpc_timeout = 30;
 }
 
 /* Runs getopt over argv, calling apply for each option. */

@@ -23,6 +23,7 @@ struct node_options {
 	size_t dbcache_mb;
 	int par;                  /* signature threads; 0 = one per core */
 	bool reindex;
+	bool repair_db;                     /* --repairdb: LevelDB's RepairDB before opening */
 	int check_blocks;
 	int64_t time_offset;
 	enum node_log_level log_level;
@@ -54,6 +55,8 @@ struct node_options {
 	char rpc_allow[8][64];
 	int n_rpc_allow;
 	char rpc_user[128], rpc_password[128];
+	int rpc_max_conns;        /* --rpcmaxconnections */
+	int rpc_timeout;          /* --rpcservertimeout, seconds */
 };
 
 /*

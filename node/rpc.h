@@ -55,7 +55,15 @@ struct node_rpc_options {
 	char user[128], password[128];      /* empty: cookie auth */
 	char cookie_path[640];
 	size_t max_body;                    /* bytes of a request body */
+	int max_conns;                      /* open connections; the oldest is closed past it */
+	int timeout;                        /* seconds for a whole request to arrive */
+	int auth_delay_ms;                  /* before the 401 of a failed authentication */
 };
+
+/* Defaults: see doc/rpc-limits.md. */
+#define NODE_RPC_MAX_CONNS 64
+#define NODE_RPC_TIMEOUT 30
+#define NODE_RPC_AUTH_DELAY_MS 250
 
 struct node_rpc;
 

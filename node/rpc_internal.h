@@ -91,11 +91,18 @@ int rpc_flush(struct node_rpc_env *env, struct rpc_error *e);
 
 /* ---- JSON of chain data ---- */
 /*
- * An amount, printed in the reply as coins with 8 exact decimals: a string
- * marked with RPC_AMOUNT_MARK that rpc.c turns into the number (see there).
+ * An amount of base units: a real (units / 1e8) that rpc_reply_text prints
+ * as coins with 8 exact decimals from units (see rpc_reply.c). NULL out of
+ * memory.
  */
-#define RPC_AMOUNT_MARK "\001A"
 json_t *rpc_amount(int64_t units);
+/* Drops what rpc_amount recorded; the amounts made since print as plain reals. */
+void rpc_amounts_clear(void);
+/*
+ * The compact JSON text of reply (borrowed), malloc'd, amounts exact; NULL
+ * out of memory. Other values print as json_dumps prints them.
+ */
+char *rpc_reply_text(const json_t *reply);
 json_t *rpc_hash(const uint8_t hash[32]);
 json_t *rpc_script_json(const struct cons_params *p, const uint8_t *script, size_t len);
 /* A decoded tx as getrawtransaction verbose (without block fields). */

@@ -129,11 +129,6 @@ int rpc_flush(struct node_rpc_env *env, struct rpc_error *e)
 
 /* ---- values ---- */
 
-json_t *rpc_amount(int64_t units)
-{
-	return json_sprintf("%s%lld", RPC_AMOUNT_MARK, (long long)units);
-}
-
 json_t *rpc_hash(const uint8_t hash[32])
 {
 	char hex[65];

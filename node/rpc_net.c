@@ -260,11 +260,21 @@ static json_t *setban(struct node_rpc_env *env, json_t *params, struct rpc_error
 	    rpc_param_bool(params, 3, "absolute", false, &absolute, e) < 0)
 		return NULL;
 	if (strcmp(cmd, "add") == 0) {
-		if (absolute)
-			bantime -= (int64_t)time(NULL);
-		if (bantime < 0 || (absolute && bantime == 0))
+		int64_t now = (int64_t)time(NULL);
+		/* Bounded before any arithmetic: a ban end past P2P_BAN_MAX_SECONDS from now
+		 * is refused, not wrapped around into the past. */
+		if (absolute && bantime <= now)
 			return rpc_fail(e, RPC_INVALID_PARAMETER, "Error: Absolute timestamp is in "
 					"the past");
+		if (bantime < 0)
+			return rpc_fail(e, RPC_INVALID_PARAMETER, "Error: bantime must not be "
+					"negative");
+		if (absolute)
+			bantime -= now;
+		if (bantime > P2P_BAN_MAX_SECONDS)
+			return rpc_fail(e, RPC_INVALID_PARAMETER, "Error: bantime must be at most "
+					"%lld seconds (100 years)%s", P2P_BAN_MAX_SECONDS,
+					absolute ? " from now" : "");
 		if (p2p_net_ban(env->net, ip, bantime, err, sizeof(err)) < 0)
 			return rpc_fail(e, RPC_CLIENT_INVALID_IP_OR_SUBNET, "%s", err);
 	} else if (strcmp(cmd, "remove") == 0) {

@@ -144,6 +144,11 @@ int p2p_net_ban(struct p2p_net *n, const char *ip, int64_t seconds, char *err, s
 		snprintf(err, errlen, "invalid IP address '%s'", ip);
 		return -1;
 	}
+	if (seconds < 0 || seconds > P2P_BAN_MAX_SECONDS) {
+		snprintf(err, errlen, "ban time %lld s is out of range (0 to %lld)", (long long)seconds,
+			 P2P_BAN_MAX_SECONDS);
+		return -1;
+	}
 	if (add_ban(n, ip, (int64_t)time(NULL) + (seconds > 0 ? seconds : n->o.ban_seconds)) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

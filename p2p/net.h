@@ -182,7 +182,12 @@ struct p2p_ban_info {
 	int64_t until;
 };
 size_t p2p_net_bans(const struct p2p_net *n, struct p2p_ban_info *out, size_t max);
-/* setban add/remove for an IP address (no port). 0, or -1 with err. */
+/* The longest ban, in seconds (100 years): ban ends stay far from overflowing int64_t. */
+#define P2P_BAN_MAX_SECONDS (100LL * 365 * 86400)
+/*
+ * setban add/remove for an IP address (no port); seconds 0 means the
+ * default ban time, and must be 0..P2P_BAN_MAX_SECONDS. 0, or -1 with err.
+ */
 int p2p_net_ban(struct p2p_net *n, const char *ip, int64_t seconds, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 int p2p_net_unban(struct p2p_net *n, const char *ip, char *err, size_t errlen)

@@ -1,11 +1,14 @@
 /* LevelDB wrapper; see db.h. */
 #include "storage/db.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <leveldb/c.h>
 
 struct stor_db {
@@ -103,18 +106,101 @@ static void free_options(struct stor_db *db)
 		leveldb_writeoptions_destroy(db->wopts_async);
 }
 
+/* What a directory holds of a LevelDB database. */
+struct db_files {
+	bool current;           /* the CURRENT file, which names the live MANIFEST */
+	int others;             /* *.ldb and *.sst files, and *.log files not empty */
+	unsigned long manifest; /* the highest MANIFEST-N, 0 if none */
+};
+
+static bool file_empty(const char *dir, const char *name)
+{
+	char path[1024];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0 && st.st_size == 0;
+}
+
+static int scan_dir(const char *path, struct db_files *f)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	memset(f, 0, sizeof(*f));
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((e = readdir(d)) != NULL) {
+		const char *n = e->d_name, *dot = strrchr(n, '.');
+		if (strcmp(n, "CURRENT") == 0) {
+			f->current = true;
+		} else if (strncmp(n, "MANIFEST-", 9) == 0) {
+			unsigned long m = strtoul(n + 9, NULL, 10);
+			if (m > f->manifest)
+				f->manifest = m;
+		} else if (dot && (strcmp(dot, ".ldb") == 0 || strcmp(dot, ".sst") == 0 ||
+				   (strcmp(dot, ".log") == 0 && !file_empty(path, n)))) {
+			f->others++;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Whether LevelDB may create a database in path: only where none is.
+ * LevelDB decides by the CURRENT file alone, and creating a database over
+ * the files of one whose CURRENT is lost makes it delete their tables. A
+ * directory with no tables and no log with records holds no data (a
+ * creation killed before it wrote CURRENT leaves just a MANIFEST): that one
+ * may be created over.
+ */
+static int may_create(const char *path, bool create, bool *out, char *err, size_t errlen)
+{
+	struct db_files f;
+
+	*out = false;
+	if (scan_dir(path, &f) < 0) {
+		snprintf(err, errlen, "cannot read the database directory '%s': %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (f.current || f.others == 0) {
+		*out = create && !f.current;
+		return 0;
+	}
+	if (f.manifest)
+		snprintf(err, errlen, "database in '%s' is damaged: its CURRENT file is missing but "
+			 "%d files with data remain, which a new database would delete; nothing was "
+			 "changed. Restore CURRENT (it holds one line, the newest manifest's name: "
+			 "printf 'MANIFEST-%06lu\\n' > '%s/CURRENT') or rebuild it from the files with "
+			 "--repairdb. --reindex cannot help: the blocks are in this database", path,
+			 f.others, f.manifest, path);
+	else
+		snprintf(err, errlen, "database in '%s' is damaged: its CURRENT and MANIFEST files are "
+			 "missing but %d files with data remain, which a new database would delete; "
+			 "nothing was changed. Rebuild it from the files with --repairdb (--reindex "
+			 "cannot help: the blocks are in this database)", path, f.others);
+	return -1;
+}
+
 int stor_db_open(struct stor_db **out, const char *path, const struct stor_db_options *o,
 		 char *err, size_t errlen)
 {
-	struct stor_db *db = calloc(1, sizeof(*db));
+	struct stor_db *db;
 	char *lverr = NULL;
+	bool create;
 
 	*out = NULL;
+	if (may_create(path, o->create_if_missing, &create, err, errlen) < 0)
+		return -1;
+	db = calloc(1, sizeof(*db));
 	if (!db) {
 		set_err(err, errlen, "out of memory", NULL);
 		return -1;
 	}
 	build_options(db, o);
+	leveldb_options_set_create_if_missing(db->opts, create);
 	db->db = leveldb_open(db->opts, path, &lverr);
 	if (lverr) {
 		set_err(err, errlen, path, lverr);
@@ -124,6 +210,92 @@ int stor_db_open(struct stor_db **out, const char *path, const struct stor_db_op
 	}
 	read_crash_env(db);
 	*out = db;
+	return 0;
+}
+
+/* LevelDB's log format: 32 KiB blocks of records, each a 7-byte header
+ * (checksum 4, length 2 little-endian, type 1) and its payload. */
+#define LOG_BLOCK 32768
+#define LOG_HEADER 7
+
+/* Bytes at the end of log file f that a partial record holds; 0 if it ends whole. */
+static long log_partial_tail(FILE *f, long size)
+{
+	uint8_t h[LOG_HEADER];
+	long off = 0;
+
+	while (off < size) {
+		long left_in_block = LOG_BLOCK - off % LOG_BLOCK;
+		unsigned len;
+		if (left_in_block < LOG_HEADER) {
+			off += left_in_block;   /* the block's zero trailer */
+			continue;
+		}
+		if (size - off < LOG_HEADER)
+			return size - off;
+		if (fseek(f, off, SEEK_SET) < 0 || fread(h, 1, LOG_HEADER, f) != LOG_HEADER)
+			return 0;
+		len = (unsigned)h[4] | (unsigned)h[5] << 8;
+		if (len == 0 && h[6] == 0)
+			return 0;               /* preallocated zeros: the end */
+		if (off + LOG_HEADER + (long)len > size)
+			return size - off;
+		off += LOG_HEADER + (long)len;
+	}
+	return 0;
+}
+
+int stor_db_check_log(const char *path, char *msg, size_t msglen)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	unsigned long newest = 0;
+	char file[1024];
+	FILE *f;
+	long size, tail;
+
+	msg[0] = 0;
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		const char *dot = strrchr(e->d_name, '.');
+		unsigned long n = strtoul(e->d_name, NULL, 10);
+		if (dot && strcmp(dot, ".log") == 0 && n > newest)
+			newest = n;
+	}
+	closedir(d);
+	if (!newest)
+		return 0;
+	snprintf(file, sizeof(file), "%s/%06lu.log", path, newest);
+	f = fopen(file, "rb");
+	if (!f)
+		return 0;
+	size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	tail = size > 0 ? log_partial_tail(f, size) : 0;
+	fclose(f);
+	if (tail <= 0)
+		return 0;
+	snprintf(msg, msglen, "the database log '%s' ends in a partial record (%ld of its %ld bytes): "
+		 "the write it held is lost, and the chain state goes back to the last whole one. "
+		 "After a crash during a write this is expected; otherwise the file was truncated",
+		 file, tail, size);
+	return 1;
+}
+
+int stor_db_repair(const char *path, char *err, size_t errlen)
+{
+	struct stor_db_options o;
+	struct stor_db db = {0};
+	char *lverr = NULL;
+
+	stor_db_options_default(&o);
+	build_options(&db, &o);
+	leveldb_repair_db(db.opts, path, &lverr);
+	free_options(&db);
+	if (lverr) {
+		set_err(err, errlen, path, lverr);
+		return -1;
+	}
 	return 0;
 }
 

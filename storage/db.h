@@ -38,10 +38,26 @@ void stor_db_options_default(struct stor_db_options *o);
  * Opens (or with create_if_missing, creates) the database in directory path
  * and stores a handle in *out. Returns 0, or -1 with a message in err
  * (errlen bytes) naming what failed, for example a lock held by another
- * process or a corrupted file.
+ * process or a corrupted file. A database is created only in a directory
+ * that holds none: one whose CURRENT file is lost while its other files
+ * remain is refused, untouched, with a message naming the fix.
  */
 int stor_db_open(struct stor_db **out, const char *path, const struct stor_db_options *o,
 		 char *err, size_t errlen) __attribute__((warn_unused_result));
+/*
+ * Rebuilds the database in path from whatever table and log files it holds
+ * (LevelDB's RepairDB: a new MANIFEST and CURRENT; records in damaged files
+ * are lost). The database must not be open. Returns 0, or -1 with err.
+ */
+int stor_db_repair(const char *path, char *err, size_t errlen) __attribute__((warn_unused_result));
+/*
+ * Looks at the newest log file of the (closed) database in path before it
+ * is opened. LevelDB drops a partial record at the end of its log without
+ * a word, and with it the last write. Returns 1 with a warning in msg
+ * (msglen bytes) if the log ends in one, else 0 (msg empty). A log cut at a
+ * record boundary cannot be told from a whole one.
+ */
+int stor_db_check_log(const char *path, char *msg, size_t msglen);
 /* Closes db; NULL is a no-op. */
 void stor_db_close(struct stor_db *db);
 

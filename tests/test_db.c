@@ -259,6 +259,152 @@ static void test_db_crash_after_exits_before_the_write(void **state)
 	free(dir);
 }
 
+static int count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* A database with data, flushed into table files, whose CURRENT file is then removed. */
+static char *db_without_current(char current[64])
+{
+	char *dir = make_tmpdir(), path[512];
+	struct stor_db *db = open_db(dir);
+	FILE *f;
+
+	for (int i = 0; i < 2000; i++) {
+		char k[32];
+		snprintf(k, sizeof(k), "key%05d", i);
+		put1(db, k, "a value long enough to fill the memtable after a while");
+	}
+	stor_db_close(db);
+	db = open_db(dir);   /* recovery writes the log into a table */
+	stor_db_close(db);
+	snprintf(path, sizeof(path), "%s/CURRENT", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(current, 64, f));
+	fclose(f);
+	assert_int_equal(unlink(path), 0);
+	return dir;
+}
+
+static void test_db_missing_current_is_refused_untouched(void **state)
+{
+	char current[64], err[1024], path[512];
+	char *dir = db_without_current(current);
+	int before = count_files(dir);
+	struct stor_db_options o;
+	struct stor_db *db;
+	FILE *f;
+
+	stor_db_options_default(&o);
+	assert_int_equal(stor_db_open(&db, dir, &o, err, sizeof(err)), -1);
+	assert_null(db);
+	assert_non_null(strstr(err, "CURRENT file is missing"));
+	assert_non_null(strstr(err, "--repairdb"));
+	assert_non_null(strstr(err, current[0] == 'M' ? "MANIFEST-" : "?"));
+	assert_int_equal(count_files(dir), before);
+	/* Restoring CURRENT as the message says brings everything back. */
+	snprintf(path, sizeof(path), "%s/CURRENT", dir);
+	f = fopen(path, "w");
+	fputs(current, f);
+	fclose(f);
+	db = open_db(dir);
+	db_expect(db, "key00000", "a value long enough to fill the memtable after a while");
+	db_expect(db, "key01999", "a value long enough to fill the memtable after a while");
+	stor_db_close(db);
+	remove_tree(dir);
+	free(dir);
+}
+
+static void test_db_repair_rebuilds_a_lost_current(void **state)
+{
+	char current[64], err[512];
+	char *dir = db_without_current(current);
+	struct stor_db *db;
+
+	assert_int_equal(stor_db_repair(dir, err, sizeof(err)), 0);
+	db = open_db(dir);
+	db_expect(db, "key00000", "a value long enough to fill the memtable after a while");
+	db_expect(db, "key01999", "a value long enough to fill the memtable after a while");
+	stor_db_close(db);
+	remove_tree(dir);
+	free(dir);
+}
+
+/* An empty directory, or none, still gets a new database. */
+static void test_db_created_only_where_none_is(void **state)
+{
+	char *dir = make_tmpdir(), sub[512];
+	struct stor_db *db = open_db(dir);
+
+	put1(db, "k", "v");
+	stor_db_close(db);
+	snprintf(sub, sizeof(sub), "%s/new", dir);
+	db = open_db(sub);
+	db_expect(db, "k", NULL);
+	stor_db_close(db);
+	remove_tree(dir);
+	free(dir);
+}
+
+/* The newest log file of dir, for the truncation test. */
+static void newest_log(const char *dir, char *out, size_t len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned long best = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		const char *dot = strrchr(e->d_name, '.');
+		if (dot && strcmp(dot, ".log") == 0 && strtoul(e->d_name, NULL, 10) >= best)
+			best = strtoul(e->d_name, NULL, 10);
+	}
+	closedir(d);
+	snprintf(out, len, "%s/%06lu.log", dir, best);
+}
+
+/* A log cut inside its last record loses that write silently in LevelDB: we warn. */
+static void test_db_truncated_log_is_reported(void **state)
+{
+	char *dir = make_tmpdir(), log[600], msg[512];
+	struct stor_db *db = open_db(dir);
+	FILE *f;
+	long size;
+
+	put1(db, "first", "1");
+	put1(db, "second", "2");
+	stor_db_close(db);
+	assert_int_equal(stor_db_check_log(dir, msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "");
+	newest_log(dir, log, sizeof(log));
+	f = fopen(log, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	assert_true(size > 20);
+	assert_int_equal(truncate(log, size - 3), 0);
+	assert_int_equal(stor_db_check_log(dir, msg, sizeof(msg)), 1);
+	assert_non_null(strstr(msg, "partial record"));
+	/* And LevelDB indeed drops the write, without an error. */
+	db = open_db(dir);
+	db_expect(db, "first", "1");
+	db_expect(db, "second", NULL);
+	stor_db_close(db);
+	remove_tree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +415,10 @@ int main(void)
 		cmocka_unit_test(test_db_missing_dir_without_create_fails),
 		cmocka_unit_test(test_db_corruption_is_reported_not_served),
 		cmocka_unit_test(test_db_crash_after_exits_before_the_write),
+		cmocka_unit_test(test_db_missing_current_is_refused_untouched),
+		cmocka_unit_test(test_db_repair_rebuilds_a_lost_current),
+		cmocka_unit_test(test_db_created_only_where_none_is),
+		cmocka_unit_test(test_db_truncated_log_is_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -659,6 +660,91 @@ static void test_rpc_amount_short(void **state)
 	json_decref(d);
 }
 
+/* The writer prints every amount from its units, exactly, whatever its size or sign. */
+static void test_rpc_amount_values(void **state)
+{
+	static const struct { int64_t units; const char *text; } cases[] = {
+		{0, "0.00000000"}, {1, "0.00000001"}, {2, "0.00000002"}, {9, "0.00000009"},
+		{10, "0.00000010"}, {99999999, "0.99999999"}, {100000000, "1.00000000"},
+		{2100000000000000, "21000000.00000000"}, {2099999999999999, "20999999.99999999"},
+		{-1, "-0.00000001"}, {-100000000, "-1.00000000"},
+		{INT64_MAX, "92233720368.54775807"}, {INT64_MIN, "-92233720368.54775808"},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char want[128], *text;
+		/* Around the amount, the text must go on: the old rewrite cut it short. */
+		json_t *o = json_pack("{s:o, s:s}", "v", rpc_amount(cases[i].units), "after", "x");
+		assert_non_null(o);
+		text = rpc_reply_text(o);
+		snprintf(want, sizeof(want), "{\"v\":%s,\"after\":\"x\"}", cases[i].text);
+		assert_string_equal(text, want);
+		free(text);
+		json_decref(o);
+	}
+	rpc_amounts_clear();
+}
+
+/* Everything but an amount prints as jansson prints it. */
+static void test_rpc_reply_text_like_jansson(void **state)
+{
+	json_t *o = json_loads("{\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\\u001f\\u00e9\\u20ac/\", "
+			       "\"n\":[1,-2,9223372036854775807,0.1,1e300,-0.0,true,false,null],"
+			       "\"o\":{},\"a\":[],\"d\":{\"x\":{\"y\":[[]]}},\"k\\n\":1}", 0, NULL);
+	json_t *nul = json_stringn("a\0b", 3);
+	char *mine, *theirs;
+	(void)state;
+
+	assert_non_null(o);
+	json_object_set_new(o, "nul", nul);
+	mine = rpc_reply_text(o);
+	theirs = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(16));
+	assert_string_equal(mine, theirs);
+	free(mine);
+	free(theirs);
+	json_decref(o);
+}
+
+/* Text a client sends cannot pass for an amount: the old marker in an id or a parameter. */
+static void test_rpc_amount_not_forgeable(void **state)
+{
+	struct fx *f = *state;
+	const char *q = "{\"id\":\"\\u0001A1\",\"method\":\"getblockhash\",\"params\":[\"\\u0001A5\"]}";
+	int status;
+	char *text = node_rpc_handle(&f->env, q, strlen(q), &status);
+	json_t *r = json_loads(text, 0, NULL);
+
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "id")), "\001A1");
+	assert_true(json_is_object(json_object_get(r, "error")));
+	json_decref(r);
+	free(text);
+}
+
+/* A 1-unit output: getrawtransaction-style JSON of the tx is whole and says 0.00000001. */
+static void test_rpc_amount_one_unit(void **state)
+{
+	struct fx *f = *state;
+	char txid[65], body[4096], *hex = spend_hex(f, 1, 1, txid), *text;
+	int status;
+	json_t *r, *vout;
+
+	snprintf(body, sizeof(body), "{\"id\":1,\"method\":\"decoderawtransaction\",\"params\":"
+		 "[\"%s\"]}", hex);
+	text = node_rpc_handle(&f->env, body, strlen(body), &status);
+	assert_non_null(strstr(text, "\"value\":0.00000001,"));
+	r = json_loads(text, 0, NULL);
+	assert_non_null(r);
+	vout = json_array_get(json_object_get(json_object_get(r, "result"), "vout"), 0);
+	assert_true(json_real_value(json_object_get(vout, "value")) == 0.00000001);
+	assert_non_null(json_object_get(json_object_get(r, "result"), "vin"));
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 1);
+	json_decref(r);
+	free(text);
+	free(hex);
+}
+
 /* Every method, given junk of every JSON type, answers with a reply and never crashes. */
 static void test_rpc_junk_params(void **state)
 {
@@ -840,6 +926,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rpc_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_amount_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_amount_short, setup, teardown),
+		cmocka_unit_test(test_rpc_amount_values),
+		cmocka_unit_test(test_rpc_reply_text_like_jansson),
+		cmocka_unit_test_setup_teardown(test_rpc_amount_not_forgeable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpc_amount_one_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_junk_params, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_help_every_method, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc_named_params, setup, teardown),
