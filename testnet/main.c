@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "testnet/app.h"
+#include "testnet/history.h"
 #include "testnet/proc.h"
 
 static const char usage[] =
@@ -63,7 +64,9 @@ static const struct command commands[] = {
 	{"heal", tn_cmd_heal, true}, {"kill", tn_cmd_kill, true}, {"start", tn_cmd_start, true},
 	{"restart", tn_cmd_restart, true}, {"skew", tn_cmd_skew, true},
 	{"attack", tn_cmd_attack, false}, {"faucet", tn_cmd_faucet, false},
-	{"logs", tn_cmd_logs, false}, {"slo", tn_cmd_slo, false}, {NULL, NULL, false},
+	{"logs", tn_cmd_logs, false}, {"slo", tn_cmd_slo, false},
+	{"check", tn_cmd_check, false}, {"experiment", tn_cmd_experiment, false},
+	{NULL, NULL, false},
 };
 
 /* The testnet directory as an absolute path (it may not exist yet), at most 400 bytes. */
@@ -170,6 +173,11 @@ int main(int argc, char **argv)
 	for (const struct command *c = commands; c->name; c++) {
 		if (strcmp(c->name, argv[1]) != 0)
 			continue;
+		if (c->run == tn_cmd_experiment) {
+			/* Makes testnets of its own: no directory of ours to load. */
+			find_bin(&a);
+			return tn_cmd_experiment(&a, n - 2, argv + 2);
+		}
 		if (resolve_dir(&a, given, dir, sizeof(dir)) != 0 ||
 		    (c->writes && lock_dir(dir) != 0) || load(&a, dir, c->name) != 0)
 			return 1;
