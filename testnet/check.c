@@ -248,8 +248,8 @@ static void judge_convergence(struct judge *j, const struct tn_tip_event *tips, 
 		const struct tn_event *x = &s->events[e];
 		unsigned long long run;
 		double c;
-		if (strcmp(x->what, "heal") && strcmp(x->what, "started") && strcmp(x->what, "restarted") &&
-		    strcmp(x->what, "up"))
+		if (strcmp(x->what, "heal") && strcmp(x->what, "uncut") && strcmp(x->what, "started") &&
+		    strcmp(x->what, "restarted") && strcmp(x->what, "up"))
 			continue;
 		run = tn_running_after(s->events, e + 1, s->n);
 		c = tn_converge_time(tips, n_tips, s->n, run, x->time);

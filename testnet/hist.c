@@ -97,10 +97,11 @@ static void fault_one(struct tn_fault *out, size_t max, size_t *n, struct open_f
 	int i = event_node(e, n_nodes);
 	char what[96];
 
-	if (strcmp(e->what, "partition") == 0 && isnan(o->parted)) {
+	if ((strcmp(e->what, "partition") == 0 || strcmp(e->what, "cut") == 0) && isnan(o->parted)) {
 		o->parted = e->time;
-		snprintf(o->parted_what, sizeof(o->parted_what), "partition %.60s", e->detail);
-	} else if (strcmp(e->what, "heal") == 0 && !isnan(o->parted)) {
+		snprintf(o->parted_what, sizeof(o->parted_what), "%s %.60s", e->what, e->detail);
+	} else if ((strcmp(e->what, "heal") == 0 || strcmp(e->what, "uncut") == 0) &&
+		   !isnan(o->parted)) {
 		add_fault(out, max, n, o->parted, e->time + grace, all, o->parted_what);
 		o->parted = NAN;
 	} else if ((strcmp(e->what, "kill") == 0 || strcmp(e->what, "stop") == 0) && i >= 0 &&
