@@ -275,6 +275,7 @@ static int start_network(struct daemon *d)
 	po.ban_seconds = d->opt.ban_seconds;
 	po.handshake_timeout = d->opt.handshake_timeout;
 	po.ping_interval = d->opt.ping_interval;
+	po.ping_timeout = d->opt.ping_timeout;
 	po.stall_timeout = d->opt.stall_timeout;
 	snprintf(po.banlist_path, sizeof(po.banlist_path), "%s/banlist.dat", d->chain_dir);
 	snprintf(po.addrbook_path, sizeof(po.addrbook_path), "%s/peers.dat", d->chain_dir);

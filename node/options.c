@@ -38,6 +38,7 @@ static const char usage[] =
 	"  --bantime SECS        how long misbehaving peers stay banned (default 86400)\n"
 	"  --handshake-timeout S drop peers that do not finish the handshake (default 10)\n"
 	"  --ping-interval S     seconds between keep-alive pings (default 30)\n"
+	"  --ping-timeout S      drop a peer that does not answer a ping in S seconds (default 20)\n"
 	"  --stall-timeout S     drop a peer that takes longer to deliver a requested\n"
 	"                        block, and fetch it elsewhere (default 30)\n"
 	"\n"
@@ -79,7 +80,7 @@ static const struct optdef defs[] = {
 	{"connect", true}, {"maxinbound", true}, {"bantime", true}, {"handshake-timeout", true},
 	{"ping-interval", true}, {"mine", false}, {"mining-address", true},
 	{"mining-threads", true}, {"addnode", true}, {"maxoutbound", true},
-	{"stall-timeout", true}, {NULL, false},
+	{"stall-timeout", true}, {"ping-timeout", true}, {NULL, false},
 };
 
 static int parse_int(const char *s, long long lo, long long hi, long long *out)
@@ -115,6 +116,8 @@ static int set_number(struct node_options *o, const char *name, const char *val)
 		o->handshake_timeout = (int)v;
 	else if (strcmp(name, "ping-interval") == 0 && parse_int(val, 1, 3600, &v) == 0)
 		o->ping_interval = (int)v;
+	else if (strcmp(name, "ping-timeout") == 0 && parse_int(val, 1, 3600, &v) == 0)
+		o->ping_timeout = (int)v;
 	else if (strcmp(name, "mining-threads") == 0 && parse_int(val, 1, 256, &v) == 0)
 		o->mining_threads = (int)v;
 	else if (strcmp(name, "rpcport") == 0 && parse_int(val, 1, 65535, &v) == 0)
@@ -303,6 +306,7 @@ static void defaults(struct node_options *o)
 	o->ban_seconds = 86400;
 	o->handshake_timeout = 10;
 	o->ping_interval = 30;
+	o->ping_timeout = 20;
 	o->mining_threads = 1;
 }
 

@@ -37,6 +37,7 @@ struct node_options {
 	int64_t ban_seconds;
 	int handshake_timeout;
 	int ping_interval;
+	int ping_timeout;
 	int stall_timeout;
 	/* mining */
 	bool mine;

@@ -94,5 +94,8 @@ int tn_cmd_faucet(struct tn_app *a, int argc, char **argv);
 int tn_cmd_logs(struct tn_app *a, int argc, char **argv);
 int tn_cmd_attack(struct tn_app *a, int argc, char **argv);
 int tn_cmd_slo(struct tn_app *a, int argc, char **argv);
+int tn_cmd_link(struct tn_app *a, int argc, char **argv);
+int tn_cmd_isolate(struct tn_app *a, int argc, char **argv);
+int tn_cmd_relay(struct tn_app *a, int argc, char **argv);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * Faults and conveniences over RPC: partition and heal (bans between the
- * groups, lifted again), clock skew, the faucet (a flint-wallet payment from
- * the miners' wallet) and a node's log.
+ * Faults and conveniences: partition, isolate and heal (silently, by the
+ * relay cutting the links between the groups; or with --ban, by bans
+ * between the groups over RPC, lifted again), clock skew, the faucet (a
+ * flint-wallet payment from the miners' wallet) and a node's log.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,21 +10,23 @@
 #include <unistd.h>
 
 #include "testnet/app.h"
+#include "testnet/link.h"
 #include "testnet/proc.h"
+#include "testnet/relayctl.h"
 
 /* Ten years: partition bans outlive any run, and only `heal` lifts them. */
 #define PARTITION_BANTIME 315360000
 
 bool tn_may_link(const struct tn_app *a, int i, int j)
 {
-	if (!tn_topology_linked(a->st.topology, a->st.n, i, j))
+	if (!tn_state_linked(&a->st, i, j))
 		return false;
 	return !a->st.partitioned || tn_partition_together(&a->st.partition, i, j);
 }
 
 int tn_partition_apply(struct tn_app *a, int i, char *err, size_t errlen)
 {
-	for (int j = 0; a->st.partitioned && j < a->st.n; j++) {
+	for (int j = 0; a->st.partitioned && a->st.partition_bans && j < a->st.n; j++) {
 		json_t *r;
 		if (tn_partition_together(&a->st.partition, i, j))
 			continue;
@@ -40,7 +43,7 @@ static void nudge(struct tn_app *a, int from, int to)
 {
 	char addr[64];
 
-	tn_node_p2p_addr(&a->st, to, addr, sizeof(addr));
+	tn_link_addr(&a->st, from, to, addr, sizeof(addr));
 	json_decref(tn_call_quiet(a, from, "addnode", json_pack("[s, s]", addr, "onetry")));
 }
 
@@ -62,7 +65,7 @@ void tn_reconnect(struct tn_app *a, int i)
 /* Lifts, on every running node, the bans of the recorded partition. */
 static void lift_bans(struct tn_app *a)
 {
-	for (int i = 0; a->st.partitioned && i < a->st.n; i++) {
+	for (int i = 0; a->st.partitioned && a->st.partition_bans && i < a->st.n; i++) {
 		if (!tn_node_running(a, i))
 			continue;
 		for (int j = 0; j < a->st.n; j++)
@@ -73,57 +76,114 @@ static void lift_bans(struct tn_app *a)
 	}
 }
 
-static void print_groups(const struct tn_app *a, const char *text)
+static void print_groups(const struct tn_app *a, const char *text, bool bans)
 {
 	printf("partitioned: ");
 	for (const char *c = text; *c; c++)
 		printf(*c == '/' ? " | " : "%c", *c);
-	printf(" (each node bans the p2p addresses of the other side; 'heal' lifts the bans)\n");
+	if (bans)
+		printf(" (each node bans the p2p addresses of the other side; 'heal' lifts the bans)\n");
+	else if (a->st.peer_timeout > 0)
+		printf(" (links between the sides cut silently, no bans: each node drops a peer "
+		       "when its %d s ping timeout fires; 'heal' restores the links)\n",
+		       a->st.peer_timeout);
+	else
+		printf(" (links between the sides cut silently, no bans: the nodes find out by their "
+		       "own ping timeouts; 'heal' restores the links)\n");
 }
 
-int tn_cmd_partition(struct tn_app *a, int argc, char **argv)
+/* Puts partition p in force, silent or by bans, journaled as detail. */
+static int partition(struct tn_app *a, const struct tn_partition *p, bool bans,
+		     const char *detail)
 {
-	struct tn_partition p;
-	char err[700], text[256];
+	char err[800], text[256];
 	int failed = 0;
 
-	if (argc != 1)
-		return tn_fail("usage: flint-testnet partition GROUPS (e.g. 0,1/2,3)");
-	if (tn_partition_parse(&p, argv[0], a->st.n, err, sizeof(err)) < 0)
-		return tn_fail("%s", err);
 	lift_bans(a);
-	a->st.partition = p;
+	a->st.partition = *p;
 	a->st.partitioned = true;
-	tn_partition_format(&p, text, sizeof(text));
-	tn_state_event(&a->st, "partition", text);
+	a->st.partition_bans = bans;
+	tn_partition_format(p, text, sizeof(text));
+	tn_state_event(&a->st, "partition", detail ? detail : text);
 	if (tn_app_save(a) < 0)
 		return 1;
-	for (int i = 0; i < a->st.n; i++) {
+	if (!bans && tn_relay_reload(a, err, sizeof(err)) < 0) {
+		fprintf(stderr, "flint-testnet: warning: %s\n", err);
+		failed++;
+	}
+	for (int i = 0; bans && i < a->st.n; i++) {
 		if (tn_node_running(a, i) && tn_partition_apply(a, i, err, sizeof(err)) < 0) {
 			fprintf(stderr, "flint-testnet: warning: %s\n", err);
 			failed++;
 		}
 	}
-	print_groups(a, text);
+	print_groups(a, text, bans);
 	return failed ? 1 : 0;
+}
+
+int tn_cmd_partition(struct tn_app *a, int argc, char **argv)
+{
+	bool bans = argc == 2 && strcmp(argv[0], "--ban") == 0;
+	struct tn_partition p;
+	char err[700];
+
+	if (argc != 1 && !bans)
+		return tn_fail("usage: flint-testnet partition [--ban] GROUPS (e.g. 0,1/2,3)");
+	if (tn_partition_parse(&p, argv[bans], a->st.n, err, sizeof(err)) < 0)
+		return tn_fail("%s", err);
+	return partition(a, &p, bans, NULL);
+}
+
+int tn_cmd_isolate(struct tn_app *a, int argc, char **argv)
+{
+	struct tn_partition p;
+	char err[256], detail[64];
+	int i;
+
+	if (argc != 1)
+		return tn_fail("usage: flint-testnet isolate NODE");
+	if (tn_parse_node(a, argv[0], &i, err, sizeof(err)) < 0)
+		return tn_fail("%s", err);
+	if (a->st.n < 2)
+		return tn_fail("a testnet of one node has no one to cut it off from");
+	memset(&p, 0, sizeof(p));
+	p.n = a->st.n;
+	p.n_groups = 2;
+	for (int k = 0; k < a->st.n; k++)
+		p.group[k] = k == i ? 0 : 1;
+	snprintf(detail, sizeof(detail), "isolate %d", i);
+	return partition(a, &p, false, detail);
 }
 
 int tn_cmd_heal(struct tn_app *a, int argc, char **argv)
 {
-	bool was = a->st.partitioned;
+	bool was = a->st.partitioned, bans = a->st.partition_bans, cuts = tn_any_cut(&a->st);
+	char err[800];
 
 	if (argc != 0)
 		return tn_fail("usage: flint-testnet heal");
 	lift_bans(a);
 	a->st.partitioned = false;
+	a->st.partition_bans = false;
+	for (int i = 0; i < a->st.n; i++)
+		for (int j = 0; j < a->st.n; j++)
+			a->st.link[i][j].cut = false;
 	tn_state_event(&a->st, "heal", NULL);
 	if (tn_app_save(a) < 0)
 		return 1;
-	for (int i = 0; i < a->st.n; i++)
+	if (tn_relay_reload(a, err, sizeof(err)) < 0)
+		fprintf(stderr, "flint-testnet: warning: %s\n", err);
+	/* After bans the nodes are told to dial now; after cuts they find their way back alone. */
+	for (int i = 0; bans && i < a->st.n; i++)
 		tn_reconnect(a, i);
-	printf("%s; nodes reconnect per the %s topology\n",
-	       was ? "healed: partition bans lifted" : "no partition was in force",
-	       tn_topology_name(a->st.topology));
+	if (!was && !cuts)
+		printf("no partition or cut link was in force\n");
+	else if (bans)
+		printf("healed: partition bans lifted; nodes reconnect per the %s topology\n",
+		       tn_topology_name(a->st.topology));
+	else
+		printf("healed: every link is up again; the nodes reconnect by themselves when their "
+		       "dial backoff next fires\n");
 	return 0;
 }
 

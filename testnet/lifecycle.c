@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +17,46 @@
 #include <unistd.h>
 
 #include "testnet/app.h"
+#include "testnet/link.h"
 #include "testnet/proc.h"
+#include "testnet/relayctl.h"
 #include "testnet/status.h"
 
 struct up_opts {
-	int n, miners, block_time, base_port, timeout;
+	int n, miners, block_time, base_port, timeout, degree, peer_timeout;
+	unsigned long long seed;
 	enum tn_topology topology;
-	bool n_set, miners_set, bt_set, topo_set, port_set;
+	bool n_set, miners_set, bt_set, topo_set, port_set, degree_set, seed_set, pt_set;
+	struct tn_link_change links;     /* --delay, --jitter, --bandwidth, --loss */
 };
+
+/* --delay, --jitter, --bandwidth, --loss: the link settings every link starts with. */
+static int link_opt(struct up_opts *o, const char *k, const char *v, bool *matched)
+{
+	char err[400];
+	int rc = 0;
+
+	*matched = true;
+	if (strcmp(k, "--delay") == 0)
+		rc = tn_parse_ms("--delay", v, &o->links.d.delay_ms, err, sizeof(err)),
+		o->links.delay = true;
+	else if (strcmp(k, "--jitter") == 0)
+		rc = tn_parse_ms("--jitter", v, &o->links.d.jitter_ms, err, sizeof(err)),
+		o->links.jitter = true;
+	else if (strcmp(k, "--bandwidth") == 0)
+		rc = tn_parse_kbit(v, &o->links.d.bandwidth_kbit, err, sizeof(err)),
+		o->links.bandwidth = true;
+	else if (strcmp(k, "--loss") == 0)
+		rc = tn_parse_loss(v, &o->links.d.loss_pct, err, sizeof(err)), o->links.loss = true;
+	else
+		*matched = false;
+	return rc < 0 ? tn_fail("%s", err) : 0;
+}
+
+static bool link_opts_given(const struct tn_link_change *c)
+{
+	return c->delay || c->jitter || c->bandwidth || c->loss;
+}
 
 static int int_arg(const char *name, const char *s, int lo, int hi, int *out)
 {
@@ -40,10 +73,16 @@ static int parse_up(struct up_opts *o, int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++) {
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		bool matched;
 		int bad = 0;
+		char *end;
 		if (!v)
 			return tn_fail("unknown option or missing value: '%s' (see --help)", k);
-		if (strcmp(k, "-n") == 0)
+		if (link_opt(o, k, v, &matched) != 0)
+			return 1;
+		if (matched)
+			;
+		else if (strcmp(k, "-n") == 0)
 			bad = int_arg(k, v, 1, TN_MAX_NODES, &o->n), o->n_set = true;
 		else if (strcmp(k, "--miners") == 0)
 			bad = int_arg(k, v, 0, TN_MAX_NODES, &o->miners), o->miners_set = true;
@@ -53,6 +92,13 @@ static int parse_up(struct up_opts *o, int argc, char **argv)
 			bad = int_arg(k, v, 1024, 65535 - 200, &o->base_port), o->port_set = true;
 		else if (strcmp(k, "--timeout") == 0)
 			bad = int_arg(k, v, 1, 3600, &o->timeout);
+		else if (strcmp(k, "--degree") == 0)
+			bad = int_arg(k, v, 1, TN_MAX_NODES - 1, &o->degree), o->degree_set = true;
+		else if (strcmp(k, "--peer-timeout") == 0)
+			bad = int_arg(k, v, 1, 3600, &o->peer_timeout), o->pt_set = true;
+		else if (strcmp(k, "--seed") == 0 && *v >= '0' && *v <= '9' &&
+			 (o->seed = strtoull(v, &end, 10), !*end) && o->seed <= INT64_MAX)
+			o->seed_set = true;
 		else if (strcmp(k, "--topology") == 0 && tn_topology_parse(&o->topology, v) == 0)
 			o->topo_set = true;
 		else
@@ -63,6 +109,10 @@ static int parse_up(struct up_opts *o, int argc, char **argv)
 	}
 	if (!o->miners_set)
 		o->miners = o->n;
+	if ((o->degree_set || o->seed_set) && o->topology != TN_RANDOM)
+		return tn_fail("--degree and --seed go with --topology random");
+	if (o->topology == TN_RANDOM && !o->degree_set)
+		return tn_fail("--topology random needs --degree K (links per node)");
 	if (o->miners > o->n)
 		return tn_fail("--miners %d: there are only %d nodes", o->miners, o->n);
 	return 0;
@@ -74,7 +124,9 @@ static int check_same(const struct tn_state *s, const struct up_opts *o)
 	if ((o->n_set && o->n != s->n) || (o->miners_set && o->miners != s->miners) ||
 	    (o->bt_set && o->block_time != s->block_time) ||
 	    (o->topo_set && o->topology != s->topology) ||
-	    (o->port_set && o->base_port != s->base_port))
+	    (o->port_set && o->base_port != s->base_port) ||
+	    (o->degree_set && o->degree != s->degree) || (o->seed_set && o->seed != s->seed) ||
+	    (o->pt_set && o->peer_timeout != s->peer_timeout))
 		return tn_fail("'%s' holds a testnet of %d nodes (%s, %d miners, %d s blocks, ports "
 			       "from %d); to make a different one, first: flint-testnet down --clean",
 			       s->dir, s->n, tn_topology_name(s->topology), s->miners,
@@ -106,6 +158,13 @@ static int create_testnet(struct tn_app *a, const struct up_opts *o)
 	if (mkdir(a->st.dir, 0755) < 0 && errno != EEXIST)
 		return tn_fail("cannot create '%s': %s", a->st.dir, strerror(errno));
 	tn_state_layout(&a->st, o->n, o->topology, o->miners, o->block_time, o->base_port);
+	a->st.degree = o->topology == TN_RANDOM ? o->degree : 0;
+	a->st.seed = o->topology == TN_RANDOM ? o->seed : 0;
+	a->st.peer_timeout = o->peer_timeout;
+	for (int i = 0; i < o->n; i++)
+		for (int j = 0; j < o->n; j++)
+			if (i != j && tn_state_linked(&a->st, i, j))
+				tn_link_change_apply(&o->links, &a->st.link[i][j]);
 	if (make_faucet(a) != 0 || tn_app_save(a) < 0)
 		return 1;
 	return 0;
@@ -226,6 +285,8 @@ static void print_next(struct tn_app *a)
 
 static bool all_running(const struct tn_app *a)
 {
+	if (!tn_relay_running(a))
+		return false;
 	for (int i = 0; i < a->st.n; i++)
 		if (!tn_node_running(a, i))
 			return false;
@@ -235,11 +296,15 @@ static bool all_running(const struct tn_app *a)
 int tn_cmd_up(struct tn_app *a, int argc, char **argv)
 {
 	struct up_opts o = {.n = 4, .block_time = 5, .base_port = 28400, .timeout = 90,
-			    .topology = TN_MESH};
+			    .topology = TN_MESH, .peer_timeout = 10};
 	bool fresh = a->st.n == 0;
+	char err[800];
 
 	if (parse_up(&o, argc, argv) != 0 || (!fresh && check_same(&a->st, &o) != 0))
 		return 1;
+	if (!fresh && link_opts_given(&o.links))
+		return tn_fail("--delay, --jitter, --bandwidth and --loss shape a new testnet; on "
+			       "this one: flint-testnet%s link all delay MS ...", a->hint_dir);
 	if (!fresh && all_running(a)) {
 		printf("the testnet in %s is already running\n", a->st.dir);
 		tn_status_print(a);
@@ -255,6 +320,13 @@ int tn_cmd_up(struct tn_app *a, int argc, char **argv)
 	fflush(stdout);
 	if (fresh && create_testnet(a, &o) != 0)
 		return 1;
+	if (!tn_relay_running(a)) {
+		if (tn_relay_start(a, err, sizeof(err)) < 0)
+			return tn_fail("%s", err);
+		tn_state_event(&a->st, "relay", "started");
+		if (tn_app_save(a) < 0)
+			return 1;
+	}
 	for (int i = 0; i < a->st.n; i++)
 		if (bring_up(a, i) != 0)
 			return 1;
@@ -288,6 +360,8 @@ static int clean_dir(struct tn_app *a)
 	}
 	tn_faucet_wallet(&a->st, path, sizeof(path));
 	unlink(path);
+	tn_relay_log(&a->st, path, sizeof(path));
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/%s", a->st.dir, TN_STATE_FILE);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/.lock", a->st.dir);
@@ -309,6 +383,7 @@ int tn_cmd_down(struct tn_app *a, int argc, char **argv)
 			stopped++;
 	for (int i = 0; i < a->st.n; i++)
 		tn_node_stop(a, i, 0, 30);
+	tn_relay_stop(a);
 	tn_state_event(&a->st, "down", NULL);
 	if (tn_app_save(a) < 0)
 		return 1;

@@ -24,16 +24,24 @@ static const char usage[] =
 	"A local testnet of mining flintd nodes, each on its own 127.0.0.x address.\n"
 	"\n"
 	"Commands:\n"
-	"  up [-n N] [--topology mesh|ring|line|star] [--miners K] [--block-time S]\n"
-	"     [--base-port P] [--timeout S]\n"
-	"                        start N nodes (default 4, mesh, all mining, 5 s blocks;\n"
-	"                        p2p ports P+i, RPC ports P+100+i, P default 28400) and\n"
-	"                        wait until they are connected and mining; an existing\n"
-	"                        testnet is resumed as it was made\n"
+	"  up [-n N] [--topology mesh|ring|line|star|random] [--degree K] [--seed S]\n"
+	"     [--miners K] [--block-time S] [--base-port P] [--timeout S] [--peer-timeout S]\n"
+	"     [--delay MS] [--jitter MS] [--bandwidth KBIT] [--loss PCT]\n"
+	"                        start the link relay and N nodes (default 4, mesh, all\n"
+	"                        mining, 5 s blocks; p2p ports P+i, RPC ports P+100+i,\n"
+	"                        relay P+200.., P default 28400) and wait until they are\n"
+	"                        connected and mining; an existing testnet is resumed as\n"
+	"                        it was made (a stopped relay is started again)\n"
 	"  status [--json]       height, tip, peers, mempool, mining, bans, clock offset\n"
 	"  tree [--dot] [--depth N]  the block tree across all nodes, with each node's tip\n"
-	"  partition GROUPS      split the nodes, e.g. 0,1/2,3 (bans between the groups)\n"
-	"  heal                  lift the partition and reconnect per the topology\n"
+	"  partition [--ban] GROUPS  split the nodes, e.g. 0,1/2,3: the links between the\n"
+	"                        groups are cut silently (--ban: bans between them instead)\n"
+	"  isolate NODE          cut one node off silently\n"
+	"  heal                  lift the partition and every cut; the nodes reconnect\n"
+	"  link show [--json]    every link: delay, jitter, bandwidth, loss, state, bytes\n"
+	"  link EDGE [delay MS] [jitter MS] [bandwidth KBIT] [loss PCT]\n"
+	"  link EDGE cut|up|reset   EDGE is A-B (both ways), A>B (one way) or all\n"
+	"  link clear            every link a bare wire again\n"
 	"  kill NODE             SIGKILL a node\n"
 	"  start NODE            start a stopped node with its options\n"
 	"  restart NODE          SIGTERM, wait, start\n"
@@ -64,7 +72,8 @@ static const struct command commands[] = {
 	{"heal", tn_cmd_heal, true}, {"kill", tn_cmd_kill, true}, {"start", tn_cmd_start, true},
 	{"restart", tn_cmd_restart, true}, {"skew", tn_cmd_skew, true},
 	{"attack", tn_cmd_attack, false}, {"faucet", tn_cmd_faucet, false},
-	{"logs", tn_cmd_logs, false}, {"slo", tn_cmd_slo, false},
+	{"logs", tn_cmd_logs, false}, {"slo", tn_cmd_slo, false}, {"link", tn_cmd_link, true},
+	{"isolate", tn_cmd_isolate, true}, {"relay", tn_cmd_relay, false},
 	{"check", tn_cmd_check, false}, {"experiment", tn_cmd_experiment, false},
 	{NULL, NULL, false},
 };

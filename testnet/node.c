@@ -123,8 +123,8 @@ static void node_args(const struct tn_app *a, int i, struct tn_args *v)
 	const struct tn_state *s = &a->st;
 	const struct tn_node *d = &s->node[i];
 	struct tn_edge e[TN_MAX_NODES * TN_MAX_NODES / 2];
-	size_t n = tn_topology_edges(s->topology, s->n, e, sizeof(e) / sizeof(e[0]));
-	char dd[600];
+	size_t n = tn_state_edges(s, e, sizeof(e) / sizeof(e[0]));
+	char dd[600], addr[64];
 
 	tn_args_init(v);
 	tn_args_add(v, "%s/flintd", a->bindir);
@@ -142,11 +142,22 @@ static void node_args(const struct tn_app *a, int i, struct tn_args *v)
 	/* A fixed topology: no peers from the address book. */
 	tn_args_add(v, "--maxoutbound");
 	tn_args_add(v, "0");
+	/* Every edge runs through the relay, which dials the peer from our address. */
 	for (size_t k = 0; k < n; k++) {
 		if (e[k].from != i)
 			continue;
+		tn_link_addr(s, i, e[k].to, addr, sizeof(addr));
 		tn_args_add(v, "--connect");
-		tn_args_add(v, "%s:%d", s->node[e[k].to].ip, s->node[e[k].to].port);
+		tn_args_add(v, "%s", addr);
+	}
+	/* A silent partition is found by these timeouts, so they are short. */
+	if (s->peer_timeout > 0) {
+		tn_args_add(v, "--handshake-timeout");
+		tn_args_add(v, "%d", s->peer_timeout);
+		tn_args_add(v, "--ping-interval");
+		tn_args_add(v, "%d", s->peer_timeout > 1 ? s->peer_timeout / 2 : 1);
+		tn_args_add(v, "--ping-timeout");
+		tn_args_add(v, "%d", s->peer_timeout);
 	}
 	if (d->miner)
 		miner_args(s, v);

@@ -177,9 +177,12 @@ static void replay_one(struct replay *r, const struct tn_event *e, int n)
 	} else if ((strcmp(e->what, "started") == 0 || strcmp(e->what, "restarted") == 0) && i >= 0 &&
 		   i < n) {
 		node_back(r, i, e->time);
-	} else if (strcmp(e->what, "partition") == 0 && isnan(r->parted)) {
+	} else if ((strcmp(e->what, "partition") == 0 || strcmp(e->what, "cut") == 0) &&
+		   isnan(r->parted)) {
+		/* A silent partition, an isolated node or a cut link: all faults. */
 		r->parted = e->time;
-	} else if (strcmp(e->what, "heal") == 0 && !isnan(r->parted)) {
+	} else if ((strcmp(e->what, "heal") == 0 || strcmp(e->what, "uncut") == 0) &&
+		   !isnan(r->parted)) {
 		window(r, r->parted, e->time + OBJ_CONVERGE);
 		r->parted = NAN;
 		r->heal[r->n_heal].time = e->time;

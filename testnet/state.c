@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,50 @@ void tn_node_p2p_addr(const struct tn_state *s, int i, char *out, size_t len)
 	snprintf(out, len, "%s:%d", s->node[i].ip, s->node[i].port);
 }
 
+size_t tn_state_edges(const struct tn_state *s, struct tn_edge *out, size_t max)
+{
+	if (s->topology == TN_RANDOM)
+		return tn_random_edges(s->n, s->degree, s->seed, out, max);
+	return tn_topology_edges(s->topology, s->n, out, max);
+}
+
+bool tn_state_linked(const struct tn_state *s, int a, int b)
+{
+	struct tn_edge e[TN_MAX_NODES * TN_MAX_NODES / 2];
+	size_t n;
+
+	if (s->topology != TN_RANDOM)
+		return tn_topology_linked(s->topology, s->n, a, b);
+	n = tn_state_edges(s, e, sizeof(e) / sizeof(e[0]));
+	for (size_t k = 0; k < n; k++)
+		if ((e[k].from == a && e[k].to == b) || (e[k].from == b && e[k].to == a))
+			return true;
+	return false;
+}
+
+void tn_link_addr(const struct tn_state *s, int from, int to, char *out, size_t len)
+{
+	snprintf(out, len, "%s:%d", s->node[to].ip, s->base_port + TN_RELAY_OFFSET + from);
+}
+
+void tn_relay_log(const struct tn_state *s, char *out, size_t len)
+{
+	snprintf(out, len, "%s/relay.log", s->dir);
+}
+
+bool tn_state_cut(const struct tn_state *s, int from, int to)
+{
+	if (s->link[from][to].cut)
+		return true;
+	return s->partitioned && !s->partition_bans &&
+	       !tn_partition_together(&s->partition, from, to);
+}
+
+bool tn_linkdir_plain(const struct tn_linkdir *d)
+{
+	return !d->delay_ms && !d->jitter_ms && !d->bandwidth_kbit && d->loss_pct == 0 && !d->cut;
+}
+
 bool tn_state_exists(const char *dir)
 {
 	char path[600];
@@ -154,14 +199,44 @@ static json_t *events_json(const struct tn_state *s)
 	return a;
 }
 
+/* The directions that are not bare wires, as {"from", "to", settings}. */
+static json_t *links_json(const struct tn_state *s)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < s->n; i++)
+		for (int j = 0; j < s->n; j++) {
+			const struct tn_linkdir *d = &s->link[i][j];
+			if (tn_linkdir_plain(d))
+				continue;
+			json_array_append_new(a, json_pack("{s:i, s:i, s:i, s:i, s:I, s:f, s:s}",
+							   "from", i, "to", j, "delay_ms",
+							   d->delay_ms, "jitter_ms", d->jitter_ms,
+							   "bandwidth_kbit",
+							   (json_int_t)d->bandwidth_kbit, "loss_pct",
+							   d->loss_pct, "state", d->cut ? "cut" : "up"));
+		}
+	return a;
+}
+
 static json_t *state_json(const struct tn_state *s)
 {
-	return json_pack("{s:i, s:s, s:i, s:s, s:i, s:i, s:i, s:{s:s, s:s}, s:o, s:o, s:o}",
-			 "version", 1, "chain", "testnet", "nodes_count", s->n, "topology",
-			 tn_topology_name(s->topology), "miners", s->miners, "block_time",
-			 s->block_time, "base_port", s->base_port, "faucet", "wallet", "faucet.json",
-			 "address", s->faucet_address, "nodes", nodes_json(s), "partition",
-			 partition_json(s), "events", events_json(s));
+	json_t *j = json_pack("{s:i, s:s, s:i, s:s, s:i, s:i, s:i, s:{s:s, s:s}, s:o, s:o, s:o}",
+			      "version", 1, "chain", "testnet", "nodes_count", s->n, "topology",
+			      tn_topology_name(s->topology), "miners", s->miners, "block_time",
+			      s->block_time, "base_port", s->base_port, "faucet", "wallet",
+			      "faucet.json", "address", s->faucet_address, "nodes", nodes_json(s),
+			      "partition", partition_json(s), "events", events_json(s));
+
+	if (!j)
+		return NULL;
+	json_object_set_new(j, "degree", json_integer(s->degree));
+	json_object_set_new(j, "seed", json_integer((json_int_t)(s->seed & 0x7fffffffffffffffULL)));
+	json_object_set_new(j, "peer_timeout", json_integer(s->peer_timeout));
+	json_object_set_new(j, "partition_bans", json_boolean(s->partition_bans));
+	json_object_set_new(j, "relay_pid", json_integer(s->relay_pid));
+	json_object_set_new(j, "links", links_json(s));
+	return j;
 }
 
 /* Writes text to path through a synced temporary file renamed over it. */
@@ -288,6 +363,66 @@ static void load_events(struct tn_state *s, json_t *events)
 	}
 }
 
+/* One direction of the "links" list, checked against the limits of state.h. */
+static int load_linkdir(struct tn_state *s, json_t *o, char *err, size_t errlen)
+{
+	const char *st = json_string_value(json_object_get(o, "state"));
+	json_t *loss = json_object_get(o, "loss_pct");
+	long long from, to, delay, jitter, bw;
+	struct tn_linkdir *d;
+
+	if (get_int(o, "from", 0, s->n - 1, &from, err, errlen) < 0 ||
+	    get_int(o, "to", 0, s->n - 1, &to, err, errlen) < 0 ||
+	    get_int(o, "delay_ms", 0, TN_MAX_DELAY_MS, &delay, err, errlen) < 0 ||
+	    get_int(o, "jitter_ms", 0, TN_MAX_DELAY_MS, &jitter, err, errlen) < 0 ||
+	    get_int(o, "bandwidth_kbit", 0, TN_MAX_KBIT, &bw, err, errlen) < 0)
+		return -1;
+	if (!json_is_number(loss) || json_number_value(loss) < 0 ||
+	    json_number_value(loss) > TN_MAX_LOSS_PCT || !st ||
+	    (strcmp(st, "up") != 0 && strcmp(st, "cut") != 0) || from == to) {
+		snprintf(err, errlen, "a link entry has a bad 'loss_pct', 'state' or node pair");
+		return -1;
+	}
+	d = &s->link[from][to];
+	d->delay_ms = (int)delay;
+	d->jitter_ms = (int)jitter;
+	d->bandwidth_kbit = (long)bw;
+	d->loss_pct = json_number_value(loss);
+	d->cut = strcmp(st, "cut") == 0;
+	return 0;
+}
+
+/* The fields the link layer added; a state file from before it has none. */
+static int load_links(struct tn_state *s, json_t *j, char *err, size_t errlen)
+{
+	json_t *links = json_object_get(j, "links"), *v;
+	long long x;
+	size_t i;
+
+	if (json_object_get(j, "degree") && get_int(j, "degree", 0, TN_MAX_NODES, &x, err, errlen) < 0)
+		return -1;
+	s->degree = json_object_get(j, "degree") ? (int)x : 0;
+	if (json_object_get(j, "seed") && get_int(j, "seed", 0, INT64_MAX, &x, err, errlen) < 0)
+		return -1;
+	s->seed = json_object_get(j, "seed") ? (unsigned long long)x : 0;
+	if (json_object_get(j, "peer_timeout") &&
+	    get_int(j, "peer_timeout", 0, 3600, &x, err, errlen) < 0)
+		return -1;
+	s->peer_timeout = json_object_get(j, "peer_timeout") ? (int)x : 0;
+	if (json_object_get(j, "relay_pid") && get_int(j, "relay_pid", 0, 1 << 30, &x, err, errlen) < 0)
+		return -1;
+	s->relay_pid = json_object_get(j, "relay_pid") ? (int)x : 0;
+	s->partition_bans = json_is_true(json_object_get(j, "partition_bans"));
+	if (links && !json_is_array(links)) {
+		snprintf(err, errlen, "field 'links' is not a list");
+		return -1;
+	}
+	json_array_foreach(links, i, v)
+		if (load_linkdir(s, v, err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
 static int load_fields(struct tn_state *s, json_t *j, char *err, size_t errlen)
 {
 	const char *topo = json_string_value(json_object_get(j, "topology"));
@@ -313,7 +448,8 @@ static int load_fields(struct tn_state *s, json_t *j, char *err, size_t errlen)
 	for (int i = 0; i < s->n; i++)
 		if (load_node(&s->node[i], json_array_get(nodes, (size_t)i), err, errlen) < 0)
 			return -1;
-	if (load_partition(s, json_object_get(j, "partition"), err, errlen) < 0)
+	if (load_partition(s, json_object_get(j, "partition"), err, errlen) < 0 ||
+	    load_links(s, j, err, errlen) < 0)
 		return -1;
 	load_events(s, json_object_get(j, "events"));
 	return 0;

@@ -17,6 +17,32 @@
 #define TN_STATE_FILE "testnet.json"
 #define TN_MAX_EVENTS 2000
 
+/*
+ * Port offsets from base_port: p2p base+i, RPC base+100+i, the relay's
+ * listener for the edge from -> to at 127.0.0.(10+to):base+200+from, and
+ * the relay's control channel at 127.0.0.1:base+250.
+ */
+#define TN_RPC_OFFSET 100
+#define TN_RELAY_OFFSET 200
+#define TN_CONTROL_OFFSET 250
+
+/*
+ * One direction of a link (from > to): what the relay does to the bytes
+ * that node `from` sends to node `to`. All zero and cut false: a bare wire.
+ * Invariant (kept by tn_linkdir_check): every field within its limits.
+ */
+struct tn_linkdir {
+	int delay_ms;            /* 0..TN_MAX_DELAY_MS */
+	int jitter_ms;           /* 0..TN_MAX_DELAY_MS, uniform in [-jitter, +jitter] */
+	long bandwidth_kbit;     /* 0 (unlimited) or TN_MIN_KBIT..TN_MAX_KBIT */
+	double loss_pct;         /* 0..TN_MAX_LOSS_PCT */
+	bool cut;
+};
+#define TN_MAX_DELAY_MS 60000
+#define TN_MIN_KBIT 8
+#define TN_MAX_KBIT 100000000L
+#define TN_MAX_LOSS_PCT 50.0
+
 /* One node. Invariant: pid > 0 only while this tool believes it runs. */
 struct tn_node {
 	char ip[16];             /* p2p address, 127.0.0.(10+i) */
@@ -28,7 +54,7 @@ struct tn_node {
 
 struct tn_event {
 	double time;             /* unix seconds, millisecond precision */
-	char what[16];           /* up, down, partition, heal, kill, start, restart, skew */
+	char what[16];           /* up, down, partition, heal, kill, start, restart, skew, link */
 	char detail[64];
 };
 
@@ -38,9 +64,15 @@ struct tn_state {
 	enum tn_topology topology;
 	int miners, block_time, base_port;
 	struct tn_node node[TN_MAX_NODES];
+	int degree;              /* random topology: links per node at least */
+	unsigned long long seed; /* random topology: the graph's seed */
+	int peer_timeout;        /* seconds: the nodes' handshake and ping timeouts */
 	char faucet_address[64];
 	bool partitioned;
+	bool partition_bans;     /* partition --ban: by bans; else silent, by cut links */
 	struct tn_partition partition;
+	int relay_pid;           /* the link relay, 0 when not started */
+	struct tn_linkdir link[TN_MAX_NODES][TN_MAX_NODES];   /* [from][to] */
 	size_t n_events;
 	struct tn_event *events;  /* owned */
 };
@@ -77,6 +109,22 @@ void tn_node_outlog(const struct tn_state *s, int i, char *out, size_t len);
 void tn_faucet_wallet(const struct tn_state *s, char *out, size_t len);
 /* "ip:port" of node i's p2p listener. */
 void tn_node_p2p_addr(const struct tn_state *s, int i, char *out, size_t len);
+
+/* The edges of s's topology (tn_topology_edges, or the seeded random graph). */
+size_t tn_state_edges(const struct tn_state *s, struct tn_edge *out, size_t max);
+/* True if a and b are joined by an edge of s's topology. */
+bool tn_state_linked(const struct tn_state *s, int a, int b);
+/* "ip:port" of the relay's listener that node from dials to reach node to. */
+void tn_link_addr(const struct tn_state *s, int from, int to, char *out, size_t len);
+/* The relay's log file. */
+void tn_relay_log(const struct tn_state *s, char *out, size_t len);
+/*
+ * True if the relay must not carry bytes from -> to: the direction is cut,
+ * or a silent partition puts the two nodes on different sides.
+ */
+bool tn_state_cut(const struct tn_state *s, int from, int to);
+/* True if d is a bare wire (no delay, jitter, bandwidth limit, loss or cut). */
+bool tn_linkdir_plain(const struct tn_linkdir *d);
 
 /* Wall clock as unix seconds with sub-second precision. */
 double tn_now(void);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testnet/link.h"
+
 static long long num(json_t *o, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(o, key));
@@ -113,7 +115,8 @@ static void print_table(const struct tn_node_status *st, int n, const struct tn_
 	if (s->partitioned) {
 		char text[256];
 		tn_partition_format(&s->partition, text, sizeof(text));
-		printf("partition in force: %s\n", text);
+		printf("partition in force: %s (%s)\n", text,
+		       s->partition_bans ? "by bans" : "silent: links cut");
 	}
 }
 
@@ -124,6 +127,7 @@ void tn_status_print(struct tn_app *a)
 	for (int i = 0; i < a->st.n; i++)
 		tn_status_collect(a, i, &st[i]);
 	print_table(st, a->st.n, &a->st);
+	tn_links_print_status(a);
 }
 
 static json_t *node_json(int i, const struct tn_node_status *s)
@@ -141,8 +145,9 @@ static json_t *node_json(int i, const struct tn_node_status *s)
 int tn_cmd_status(struct tn_app *a, int argc, char **argv)
 {
 	struct tn_node_status st[TN_MAX_NODES];
-	json_t *nodes, *out;
+	json_t *nodes, *out, *links;
 	char *text;
+	bool relay_up;
 
 	if (argc > 1 || (argc == 1 && strcmp(argv[0], "--json") != 0))
 		return tn_fail("usage: flint-testnet status [--json]");
@@ -150,12 +155,16 @@ int tn_cmd_status(struct tn_app *a, int argc, char **argv)
 		tn_status_collect(a, i, &st[i]);
 	if (argc == 0) {
 		print_table(st, a->st.n, &a->st);
+		tn_links_print_status(a);
 		return 0;
 	}
 	nodes = json_array();
 	for (int i = 0; i < a->st.n; i++)
 		json_array_append_new(nodes, node_json(i, &st[i]));
-	out = json_pack("{s:o, s:b}", "nodes", nodes, "agree", tn_status_agree(st, a->st.n));
+	links = tn_links_json(a, &relay_up);
+	out = json_pack("{s:o, s:b, s:{s:b, s:i}, s:o}", "nodes", nodes, "agree",
+			tn_status_agree(st, a->st.n), "relay", "running", relay_up, "pid",
+			relay_up ? a->st.relay_pid : 0, "links", links ? links : json_array());
 	text = out ? json_dumps(out, JSON_PRESERVE_ORDER) : NULL;
 	if (text)
 		printf("%s\n", text);

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const names[] = {"mesh", "ring", "line", "star"};
+static const char *const names[] = {"mesh", "ring", "line", "star", "random"};
 
 int tn_topology_parse(enum tn_topology *t, const char *s)
 {
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		if (strcmp(s, names[i]) == 0) {
 			*t = (enum tn_topology)i;
 			return 0;
@@ -22,7 +22,7 @@ int tn_topology_parse(enum tn_topology *t, const char *s)
 
 const char *tn_topology_name(enum tn_topology t)
 {
-	return (unsigned)t < 4 ? names[t] : "?";
+	return (unsigned)t < 5 ? names[t] : "?";
 }
 
 static void put(struct tn_edge *out, size_t max, size_t *k, int from, int to)
@@ -38,7 +38,7 @@ size_t tn_topology_edges(enum tn_topology t, int n, struct tn_edge *out, size_t 
 {
 	size_t k = 0;
 
-	for (int i = 1; i < n; i++) {
+	for (int i = 1; i < n && t != TN_RANDOM; i++) {
 		if (t == TN_MESH)
 			for (int j = 0; j < i; j++)
 				put(out, max, &k, i, j);
@@ -67,8 +67,74 @@ bool tn_topology_linked(enum tn_topology t, int n, int a, int b)
 		return hi - lo == 1 || (n > 2 && lo == 0 && hi == n - 1);
 	case TN_LINE:
 		return hi - lo == 1;
+	case TN_RANDOM:
+		return false;            /* the graph lives in the state: tn_state_linked */
 	}
 	return false;
+}
+
+/* splitmix64: a small, well-mixed generator, the same on every machine. */
+static unsigned long long next_rand(unsigned long long *x)
+{
+	unsigned long long z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void join(bool adj[TN_MAX_NODES][TN_MAX_NODES], int deg[], int a, int b)
+{
+	adj[a][b] = adj[b][a] = true;
+	deg[a]++;
+	deg[b]++;
+}
+
+/* Raises node i to `want` neighbours with random others it is not yet joined to. */
+static void fill_degree(bool adj[TN_MAX_NODES][TN_MAX_NODES], int deg[], int n, int i, int want,
+			unsigned long long *x)
+{
+	int cand[TN_MAX_NODES], k;
+
+	while (deg[i] < want) {
+		k = 0;
+		for (int j = 0; j < n; j++)
+			if (j != i && !adj[i][j])
+				cand[k++] = j;
+		if (k == 0)
+			return;
+		join(adj, deg, i, cand[next_rand(x) % (unsigned)k]);
+	}
+}
+
+size_t tn_random_edges(int n, int degree, unsigned long long seed, struct tn_edge *out,
+		       size_t max)
+{
+	static bool adj[TN_MAX_NODES][TN_MAX_NODES];
+	int perm[TN_MAX_NODES], deg[TN_MAX_NODES] = {0};
+	int want = degree < n - 1 ? degree : n - 1;
+	unsigned long long x = seed;
+	size_t k = 0;
+
+	if (n < 1 || n > TN_MAX_NODES)
+		return 0;
+	memset(adj, 0, sizeof(adj));
+	for (int i = 0; i < n; i++)
+		perm[i] = i;
+	for (int i = n - 1; i > 0; i--) {
+		int j = (int)(next_rand(&x) % (unsigned)(i + 1)), t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	for (int i = 1; i < n; i++)
+		join(adj, deg, perm[i], perm[next_rand(&x) % (unsigned)i]);
+	for (int i = 0; i < n; i++)
+		fill_degree(adj, deg, n, i, want, &x);
+	for (int i = 1; i < n; i++)
+		for (int j = 0; j < i; j++)
+			if (adj[i][j])
+				put(out, max, &k, i, j);
+	return k;
 }
 
 /* Parses one node index of a group, ending at ',', '/' or the end. */

@@ -12,14 +12,14 @@
 /* Nodes a testnet may hold: their p2p addresses are 127.0.0.10 .. 127.0.0.59. */
 #define TN_MAX_NODES 50
 
-enum tn_topology { TN_MESH, TN_RING, TN_LINE, TN_STAR };
+enum tn_topology { TN_MESH, TN_RING, TN_LINE, TN_STAR, TN_RANDOM };
 
 /* An edge: node from keeps a connection to node to (flintd --connect). */
 struct tn_edge {
 	int from, to;
 };
 
-/* Parses "mesh", "ring", "line" or "star". 0, or -1 for anything else. */
+/* Parses "mesh", "ring", "line", "star" or "random". 0, or -1 for anything else. */
 int tn_topology_parse(enum tn_topology *t, const char *s) __attribute__((warn_unused_result));
 const char *tn_topology_name(enum tn_topology t);
 
@@ -29,9 +29,19 @@ const char *tn_topology_name(enum tn_topology t);
  * max: only max are written). Every edge dials from a higher index to a
  * lower one, so starting nodes in index order finds each target listening.
  * mesh: every pair; line: i -> i-1; ring: the line closed by n-1 -> 0 (n > 2);
- * star: every node -> 0.
+ * star: every node -> 0. random has no fixed edges here (tn_random_edges).
  */
 size_t tn_topology_edges(enum tn_topology t, int n, struct tn_edge *out, size_t max);
+
+/*
+ * The random topology: a connected graph over n nodes in which every node
+ * has at least min(degree, n-1) neighbours, a pure function of (n, degree,
+ * seed). A random spanning tree makes it connected; random extra edges then
+ * raise each node's degree. Edges dial downwards and are sorted by (from,
+ * to); the count and room as tn_topology_edges.
+ */
+size_t tn_random_edges(int n, int degree, unsigned long long seed, struct tn_edge *out,
+		       size_t max);
 
 /* True if a and b are joined by an edge of t over n nodes (either way). */
 bool tn_topology_linked(enum tn_topology t, int n, int a, int b);

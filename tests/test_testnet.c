@@ -17,7 +17,16 @@
 
 #include "consensus/block_check.h"
 #include "consensus/pow.h"
+#include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <event2/thread.h>
+
 #include "testnet/badblock.h"
+#include "testnet/link.h"
+#include "testnet/relay.h"
+#include "testnet/shape.h"
 #include "testnet/sli.h"
 #include "testnet/state.h"
 #include "testnet/topology.h"
@@ -472,6 +481,385 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* ---- link shaping ---- */
+
+static void test_bucket_paces_to_its_rate(void **state)
+{
+	struct tn_bucket b;
+	uint64_t t = 1000000, sent = 0;
+
+	tn_bucket_init(&b, 1000, t);                 /* 1 Mbit/s = 125 bytes per ms */
+	assert_int_equal(tn_bucket_take(&b, t, 100000), 1500);   /* one packet of burst */
+	assert_int_equal(tn_bucket_take(&b, t, 1), 0);
+	assert_true(tn_bucket_wait(&b, t, 1500) >= 5999 && tn_bucket_wait(&b, t, 1500) <= 6001);
+	/* 1 MiB at 1 Mbit/s: at least 8 s of bucket time, whatever the chunking. */
+	for (; sent < 1048576; t += 1000)
+		sent += tn_bucket_take(&b, t, 1048576 - sent);
+	assert_true(t - 1000000 >= 8000000);
+	assert_true(t - 1000000 <= 8500000);
+	tn_bucket_init(&b, 0, t);                    /* unlimited */
+	assert_int_equal(tn_bucket_take(&b, t, 1 << 30), 1 << 30);
+	assert_int_equal(tn_bucket_wait(&b, t, 1 << 30), 0);
+}
+
+static void test_bucket_rate_change_keeps_tokens_capped(void **state)
+{
+	struct tn_bucket b;
+
+	tn_bucket_init(&b, 100000, 0);               /* burst: 5 ms of 100 Mbit/s */
+	assert_int_equal((int)b.burst, 62500);
+	tn_bucket_set(&b, 1000, 0);
+	assert_true(b.tokens <= b.burst && b.burst == 1500);
+}
+
+static void test_release_never_reorders(void **state)
+{
+	struct tn_linkdir d = {.delay_ms = 200, .jitter_ms = 50};
+	uint64_t x = 7, last = 0, lo = UINT64_MAX, hi = 0;
+
+	/* Chunks 1 ms apart: the jitter would reorder them, the clamp keeps them in order. */
+	for (uint64_t t = 0; t < 1000000; t += 1000) {
+		uint64_t r = tn_release_time(&d, t, last, &x);
+		assert_true(r >= last);
+		assert_true(r >= t + 150000 && r <= t + 250000);
+		last = r;
+	}
+	/* Chunks far apart: uniform in [150, 250] ms. */
+	for (uint64_t t = 10000000; t < 310000000; t += 300000) {
+		uint64_t r = tn_release_time(&d, t, last, &x);
+		lo = r - t < lo ? r - t : lo;
+		hi = r - t > hi ? r - t : hi;
+		last = r;
+	}
+	assert_true(lo >= 150000 && lo < 152000);
+	assert_true(hi <= 250000 && hi > 248000);
+	d = (struct tn_linkdir){.delay_ms = 100};
+	assert_int_equal(tn_release_time(&d, 5000, 0, &x), 105000);
+	assert_int_equal(tn_release_time(&d, 5000, 200000, &x), 200000);
+}
+
+static void test_loss_is_a_retransmission_delay(void **state)
+{
+	struct tn_linkdir d = {.delay_ms = 10, .loss_pct = 20};
+	uint64_t x = 1;
+	int held = 0, n = 10000;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t r = tn_release_time(&d, 0, 0, &x);
+		assert_true(r == 10000 || r >= 10000 + TN_RTO_US);
+		held += r > 10000;
+	}
+	assert_true(held > n * 17 / 100 && held < n * 23 / 100);
+}
+
+static bool connected(const struct tn_edge *e, size_t m, int n)
+{
+	bool seen[TN_MAX_NODES] = {true};
+	int count = 1;
+
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (size_t k = 0; k < m; k++)
+			if (seen[e[k].from] != seen[e[k].to]) {
+				seen[e[k].from] = seen[e[k].to] = true;
+				count++;
+				grew = true;
+			}
+	}
+	return count == n;
+}
+
+static void test_random_topology_connected_and_reproducible(void **state)
+{
+	struct tn_edge e[2000], f[2000];
+	size_t m, m2;
+
+	for (unsigned long long seed = 0; seed < 50; seed++) {
+		for (int n = 2; n <= 30; n += 7) {
+			int deg[TN_MAX_NODES] = {0};
+			m = tn_random_edges(n, 3, seed, e, 2000);
+			assert_true(connected(e, m, n));
+			for (size_t k = 0; k < m; k++) {
+				assert_true(e[k].from > e[k].to);
+				deg[e[k].from]++;
+				deg[e[k].to]++;
+			}
+			for (int i = 0; i < n; i++)
+				assert_true(deg[i] >= (n - 1 < 3 ? n - 1 : 3));
+			m2 = tn_random_edges(n, 3, seed, f, 2000);
+			assert_int_equal(m, m2);
+			assert_memory_equal(e, f, m * sizeof(e[0]));
+		}
+	}
+	m = tn_random_edges(20, 2, 1, e, 2000);
+	m2 = tn_random_edges(20, 2, 2, f, 2000);
+	assert_true(m != m2 || memcmp(e, f, m * sizeof(e[0])) != 0);
+}
+
+static void test_link_values_and_units(void **state)
+{
+	char err[400];
+	long kbit;
+	double loss;
+	int ms;
+
+	assert_int_equal(tn_parse_ms("delay", "200", &ms, err, sizeof(err)), 0);
+	assert_int_equal(ms, 200);
+	assert_int_equal(tn_parse_ms("delay", "2s", &ms, err, sizeof(err)), 0);
+	assert_int_equal(ms, 2000);
+	assert_int_equal(tn_parse_ms("delay", "200us", &ms, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "'200us'"));
+	assert_int_equal(tn_parse_ms("delay", "-5", &ms, err, sizeof(err)), -1);
+	assert_int_equal(tn_parse_ms("delay", "99999999999999", &ms, err, sizeof(err)), -1);
+	assert_int_equal(tn_parse_ms("delay", "", &ms, err, sizeof(err)), -1);
+	assert_int_equal(tn_parse_kbit("10mbit", &kbit, err, sizeof(err)), 0);
+	assert_int_equal(kbit, 10000);
+	assert_int_equal(tn_parse_kbit("unlimited", &kbit, err, sizeof(err)), 0);
+	assert_int_equal(kbit, 0);
+	assert_int_equal(tn_parse_kbit("3", &kbit, err, sizeof(err)), -1);
+	assert_int_equal(tn_parse_kbit("1e3", &kbit, err, sizeof(err)), -1);
+	assert_int_equal(tn_parse_kbit("5tbit", &kbit, err, sizeof(err)), -1);
+	assert_int_equal(tn_parse_loss("2.5%", &loss, err, sizeof(err)), 0);
+	assert_true(loss == 2.5);
+	assert_int_equal(tn_parse_loss("51", &loss, err, sizeof(err)), -1);
+	assert_int_equal(tn_parse_loss("nan", &loss, err, sizeof(err)), -1);
+	assert_int_equal(tn_parse_loss("-1", &loss, err, sizeof(err)), -1);
+}
+
+static void test_link_edges_parse(void **state)
+{
+	static struct tn_state s;
+	struct tn_edge_sel e;
+	char err[400];
+
+	tn_state_init(&s, "/nonexistent");
+	tn_state_layout(&s, 4, TN_LINE, 4, 2, 30000);
+	assert_int_equal(tn_parse_edge(&s, "1-2", &e, err, sizeof(err)), 0);
+	assert_true(tn_edge_sel_has(&s, &e, 1, 2) && tn_edge_sel_has(&s, &e, 2, 1));
+	assert_int_equal(tn_parse_edge(&s, "2>1", &e, err, sizeof(err)), 0);
+	assert_true(tn_edge_sel_has(&s, &e, 2, 1) && !tn_edge_sel_has(&s, &e, 1, 2));
+	assert_int_equal(tn_parse_edge(&s, "all", &e, err, sizeof(err)), 0);
+	assert_true(tn_edge_sel_has(&s, &e, 3, 2) && !tn_edge_sel_has(&s, &e, 0, 3));
+	assert_int_equal(tn_parse_edge(&s, "0-2", &e, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not linked"));
+	assert_int_equal(tn_parse_edge(&s, "0-9", &e, err, sizeof(err)), -1);
+	assert_int_equal(tn_parse_edge(&s, "1-1", &e, err, sizeof(err)), -1);
+	assert_int_equal(tn_parse_edge(&s, "1--2", &e, err, sizeof(err)), -1);
+	assert_int_equal(tn_parse_edge(&s, "x", &e, err, sizeof(err)), -1);
+	tn_state_release(&s);
+}
+
+static void test_state_keeps_links(void **state)
+{
+	static struct tn_state s, t;
+	char dir[] = "/tmp/flint-tn-links-XXXXXX", err[700];
+
+	assert_non_null(mkdtemp(dir));
+	tn_state_init(&s, dir);
+	tn_state_layout(&s, 5, TN_RANDOM, 5, 2, 30000);
+	s.degree = 2;
+	s.seed = 42;
+	s.peer_timeout = 3;
+	s.link[1][0] = (struct tn_linkdir){.delay_ms = 200, .jitter_ms = 20, .bandwidth_kbit = 1000,
+					   .loss_pct = 1.5};
+	s.link[0][1].cut = true;
+	assert_int_equal(tn_state_save(&s, err, sizeof(err)), 0);
+	assert_int_equal(tn_state_load(&t, dir, err, sizeof(err)), 0);
+	assert_int_equal(t.degree, 2);
+	assert_true(t.seed == 42);
+	assert_int_equal(t.peer_timeout, 3);
+	assert_int_equal(t.link[1][0].delay_ms, 200);
+	assert_int_equal(t.link[1][0].bandwidth_kbit, 1000);
+	assert_true(t.link[1][0].loss_pct == 1.5);
+	assert_true(t.link[0][1].cut && !t.link[1][0].cut);
+	assert_true(tn_state_cut(&t, 0, 1) && !tn_state_cut(&t, 1, 0));
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < 5; j++)
+			assert_int_equal(tn_state_linked(&s, i, j), tn_state_linked(&t, i, j));
+	tn_state_release(&s);
+	tn_state_release(&t);
+	snprintf(err, sizeof(err), "%s/%s", dir, TN_STATE_FILE);
+	unlink(err);
+	rmdir(dir);
+}
+
+/* ---- the relay, on real sockets ---- */
+
+struct relay_rig {
+	struct event_base *base;
+	struct tn_relay *r;
+	pthread_t loop;
+	int server, port;            /* the dialled side's listener, the relay's port */
+};
+
+static void *run_loop(void *arg)
+{
+	struct relay_rig *g = arg;
+
+	event_base_loop(g->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+static int listen_any(const char *ip, int *port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	inet_pton(AF_INET, ip, &sin.sin_addr);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* A relay for the edge 1 -> 0 with the direction 1 > 0 shaped as d, its loop on a thread. */
+static void rig_start(struct relay_rig *g, const struct tn_linkdir *d, const struct tn_linkdir *back)
+{
+	char err[256];
+	int sport;
+
+	evthread_use_pthreads();
+	g->base = event_base_new();
+	g->r = tn_relay_new(g->base);
+	g->server = listen_any("127.0.0.1", &sport);
+	g->port = tn_relay_listen(g->r, 1, 0, "127.0.0.1", 0, "127.0.0.2", "127.0.0.1", sport, err,
+				  sizeof(err));
+	assert_true(g->port > 0);
+	tn_relay_configure(g->r, 1, 0, d);
+	tn_relay_configure(g->r, 0, 1, back);
+	assert_int_equal(pthread_create(&g->loop, NULL, run_loop, g), 0);
+}
+
+static void rig_stop(struct relay_rig *g)
+{
+	event_base_loopbreak(g->base);
+	pthread_join(g->loop, NULL);
+	tn_relay_free(g->r);
+	event_base_free(g->base);
+	close(g->server);
+}
+
+static int dial_port(int port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+static double now_s(void)
+{
+	return (double)tn_mono_us() / 1e6;
+}
+
+struct writer {
+	int fd;
+	size_t len;
+};
+
+static void *write_all(void *arg)
+{
+	struct writer *w = arg;
+	static char buf[65536];
+	size_t sent = 0;
+
+	memset(buf, 'x', sizeof(buf));
+	while (sent < w->len) {
+		size_t k = w->len - sent < sizeof(buf) ? w->len - sent : sizeof(buf);
+		ssize_t r = write(w->fd, buf, k);
+		if (r <= 0)
+			break;
+		sent += (size_t)r;
+	}
+	return NULL;
+}
+
+static void test_relay_binds_the_dialler_and_delays(void **state)
+{
+	struct tn_linkdir d = {.delay_ms = 100}, plain = {0};
+	struct relay_rig g;
+	struct sockaddr_in peer;
+	socklen_t len = sizeof(peer);
+	char ip[32], b = 0;
+	double t0, t1;
+	int c, s;
+
+	rig_start(&g, &d, &plain);
+	c = dial_port(g.port);
+	s = accept(g.server, (struct sockaddr *)&peer, &len);
+	assert_true(s >= 0);
+	inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof(ip));
+	assert_string_equal(ip, "127.0.0.2");        /* the peer sees the dialler's address */
+	t0 = now_s();
+	assert_int_equal(write(c, "a", 1), 1);
+	assert_int_equal(read(s, &b, 1), 1);
+	t1 = now_s();
+	assert_true(t1 - t0 >= 0.099 && t1 - t0 < 0.150);
+	t0 = now_s();
+	assert_int_equal(write(s, "b", 1), 1);       /* the other direction is a bare wire */
+	assert_int_equal(read(c, &b, 1), 1);
+	assert_true(now_s() - t0 < 0.050 && b == 'b');
+	close(c);
+	assert_int_equal(read(s, &b, 1), 0);         /* a close passes through after the delay */
+	close(s);
+	rig_stop(&g);
+}
+
+static void test_relay_one_megabyte_over_one_megabit(void **state)
+{
+	struct tn_linkdir d = {.bandwidth_kbit = 1000}, plain = {0};
+	static char buf[65536];
+	struct relay_rig g;
+	struct writer w;
+	pthread_t tw;
+	size_t got = 0;
+	double t0, t;
+	int s;
+
+	rig_start(&g, &d, &plain);
+	w.fd = dial_port(g.port);
+	w.len = 1048576;
+	s = accept(g.server, NULL, NULL);
+	t0 = now_s();
+	assert_int_equal(pthread_create(&tw, NULL, write_all, &w), 0);
+	while (got < w.len) {
+		ssize_t r = read(s, buf, sizeof(buf));
+		assert_true(r > 0);
+		got += (size_t)r;
+	}
+	t = now_s() - t0;
+	pthread_join(tw, NULL);
+	print_message("# 1 MiB over a 1 Mbit/s link: %.2f s\n", t);
+	assert_true(t >= 8.0);
+	assert_true(t < 10.0);
+	close(w.fd);
+	close(s);
+	rig_stop(&g);
+}
+
+static void test_relay_cut_dial_exchanges_nothing(void **state)
+{
+	struct tn_linkdir cut = {.cut = true};
+	struct pollfd p;
+	struct relay_rig g;
+	int c;
+
+	rig_start(&g, &cut, &cut);
+	c = dial_port(g.port);                       /* the relay accepts ... */
+	assert_int_equal(write(c, "version", 7), 7);
+	p = (struct pollfd){.fd = g.server, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 300), 0);       /* ... and never dials on */
+	p = (struct pollfd){.fd = c, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 100), 0);       /* no byte, no FIN, no RST */
+	close(c);
+	rig_stop(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +879,17 @@ int main(void)
 		cmocka_unit_test(test_attack_blocks_break_one_rule),
 		cmocka_unit_test(test_attack_blocks_are_otherwise_valid),
 		cmocka_unit_test(test_attack_names),
+		cmocka_unit_test(test_bucket_paces_to_its_rate),
+		cmocka_unit_test(test_bucket_rate_change_keeps_tokens_capped),
+		cmocka_unit_test(test_release_never_reorders),
+		cmocka_unit_test(test_loss_is_a_retransmission_delay),
+		cmocka_unit_test(test_random_topology_connected_and_reproducible),
+		cmocka_unit_test(test_link_values_and_units),
+		cmocka_unit_test(test_link_edges_parse),
+		cmocka_unit_test(test_state_keeps_links),
+		cmocka_unit_test(test_relay_binds_the_dialler_and_delays),
+		cmocka_unit_test(test_relay_one_megabyte_over_one_megabit),
+		cmocka_unit_test(test_relay_cut_dial_exchanges_nothing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,596 @@
+/*
+ * The link relay (see relay.h). Each relayed connection is two pipes, one
+ * per direction. A pipe on a bare wire hands what it reads straight to the
+ * other socket (evbuffer chains move, no copy). A shaped pipe stamps each
+ * chunk it reads with its release time (shape.h), holds it in `held`, and a
+ * timer moves it out when it is due and the token bucket allows. A pipe
+ * stops reading once 512 KB wait in the relay, so a slow link pushes back
+ * on the sender as a real bottleneck does.
+ */
+#define _GNU_SOURCE
+#include "testnet/relay.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "testnet/shape.h"
+
+#define HIGH_WATER (512 * 1024)
+#define MAX_READ (1024 * 1024)
+
+struct mark {
+	uint64_t release_us;
+	size_t len;
+};
+
+struct conn;
+
+/* One direction of one connection. */
+struct pipe {
+	struct conn *c;
+	int from, to;                /* the link direction its bytes take */
+	struct bufferevent *src, *dst;
+	struct evbuffer *held;       /* read, stamped, not yet released */
+	struct mark *marks;          /* a ring of cap, n from head */
+	size_t head, n, cap;
+	uint64_t last_release;
+	struct tn_bucket bucket;
+	struct event *timer;
+	bool eof;                    /* src is closed */
+};
+
+struct conn {
+	struct tn_relay *r;
+	int from, to;                /* the dialler and the dialled node */
+	struct sockaddr_in src, dst;
+	struct bufferevent *in, *out;/* accepted from the dialler; dialled to the peer */
+	bool dialled, connected, closing;
+	struct pipe up, down;        /* in -> out, out -> in */
+	struct conn *next;
+};
+
+struct rdir {
+	bool used;
+	struct tn_linkdir cfg;
+	uint64_t bytes, rand;
+};
+
+struct lsn {
+	struct tn_relay *r;
+	int from, to;
+	struct sockaddr_in src, dst;
+	struct evconnlistener *l;
+	struct lsn *next;
+};
+
+struct tn_relay {
+	struct event_base *base;
+	struct rdir dir[TN_MAX_NODES][TN_MAX_NODES];
+	struct conn *conns;
+	struct lsn *lsns;
+};
+
+uint64_t tn_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static struct rdir *dir_of(struct pipe *p)
+{
+	return &p->c->r->dir[p->from][p->to];
+}
+
+static bool both_cut(struct conn *c)
+{
+	return c->r->dir[c->from][c->to].cfg.cut && c->r->dir[c->to][c->from].cfg.cut;
+}
+
+/* ---- closing ---- */
+
+static void pipe_release_mem(struct pipe *p)
+{
+	if (p->timer)
+		event_free(p->timer);
+	if (p->held)
+		evbuffer_free(p->held);
+	free(p->marks);
+}
+
+static void conn_free(struct conn *c)
+{
+	for (struct conn **cc = &c->r->conns; *cc; cc = &(*cc)->next) {
+		if (*cc == c) {
+			*cc = c->next;
+			break;
+		}
+	}
+	pipe_release_mem(&c->up);
+	pipe_release_mem(&c->down);
+	if (c->in)
+		bufferevent_free(c->in);
+	if (c->out)
+		bufferevent_free(c->out);
+	free(c);
+}
+
+static size_t out_len(struct bufferevent *b)
+{
+	return b ? evbuffer_get_length(bufferevent_get_output(b)) : 0;
+}
+
+/* True when p's source has closed and everything it sent has been handed on. */
+static bool pipe_done(struct pipe *p)
+{
+	return p->src && p->eof && p->n == 0 && evbuffer_get_length(bufferevent_get_input(p->src)) == 0;
+}
+
+/*
+ * Closes c once one side has closed and its bytes went through, unless that
+ * direction is cut: then the other side hears nothing (no FIN) until the
+ * link comes back or is reset. Output still pending goes out first.
+ */
+static bool conn_should_close(struct conn *c)
+{
+	return (pipe_done(&c->up) && !dir_of(&c->up)->cfg.cut) ||
+	       (c->dialled && pipe_done(&c->down) && !dir_of(&c->down)->cfg.cut) ||
+	       (c->up.eof && !c->connected);
+}
+
+static void conn_check_close(struct conn *c)
+{
+	if (!conn_should_close(c) && !c->closing)
+		return;
+	if (!c->closing) {
+		c->closing = true;
+		bufferevent_disable(c->in, EV_READ);
+		if (c->out)
+			bufferevent_disable(c->out, EV_READ);
+		bufferevent_setwatermark(c->in, EV_WRITE, 0, 0);
+		if (c->out)
+			bufferevent_setwatermark(c->out, EV_WRITE, 0, 0);
+	}
+	if (out_len(c->in) == 0 && (!c->connected || out_len(c->out) == 0))
+		conn_free(c);
+}
+
+/* ---- moving bytes ---- */
+
+static void pipe_schedule(struct pipe *p, uint64_t wait_us)
+{
+	struct timeval tv = {(time_t)(wait_us / 1000000u), (suseconds_t)(wait_us % 1000000u)};
+
+	event_add(p->timer, &tv);
+}
+
+/* Hands out every chunk that is due, as far as the bucket allows; re-arms the timer. */
+static void pipe_release(struct pipe *p)
+{
+	struct rdir *d = dir_of(p);
+	struct evbuffer *out = bufferevent_get_output(p->dst);
+	uint64_t now = tn_mono_us();
+
+	while (p->n && !d->cfg.cut) {
+		struct mark *m = &p->marks[p->head];
+		size_t k;
+		if (m->release_us > now) {
+			pipe_schedule(p, m->release_us - now);
+			return;
+		}
+		k = tn_bucket_take(&p->bucket, now, m->len);
+		if (k) {
+			evbuffer_remove_buffer(p->held, out, k);
+			d->bytes += k;
+			m->len -= k;
+		}
+		if (m->len) {
+			pipe_schedule(p, tn_bucket_wait(&p->bucket, now, m->len));
+			return;
+		}
+		p->head = (p->head + 1) % p->cap;
+		p->n--;
+	}
+}
+
+static int pipe_push(struct pipe *p, uint64_t release, size_t len)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct mark *m = malloc(cap * sizeof(*m));
+		if (!m)
+			return -1;
+		for (size_t i = 0; i < p->n; i++)
+			m[i] = p->marks[(p->head + i) % p->cap];
+		free(p->marks);
+		p->marks = m;
+		p->cap = cap;
+		p->head = 0;
+	}
+	p->marks[(p->head + p->n) % p->cap] = (struct mark){release, len};
+	p->n++;
+	return 0;
+}
+
+/* Reads only while the relay holds less than HIGH_WATER for this direction. */
+static void pipe_flow(struct pipe *p)
+{
+	size_t q;
+
+	if (!p->src || p->c->closing)
+		return;
+	q = evbuffer_get_length(bufferevent_get_input(p->src)) + evbuffer_get_length(p->held) +
+	    out_len(p->dst);
+	if (q < HIGH_WATER && !p->eof)
+		bufferevent_enable(p->src, EV_READ);
+	else
+		bufferevent_disable(p->src, EV_READ);
+}
+
+/* Takes what p's source has read into the link, then releases what is due. */
+static void pipe_pump(struct pipe *p)
+{
+	struct rdir *d = dir_of(p);
+	struct evbuffer *in;
+	size_t n;
+
+	if (!p->src || !p->dst)
+		return;
+	in = bufferevent_get_input(p->src);
+	n = evbuffer_get_length(in);
+	if (!p->c->connected || p->c->closing)
+		goto out;
+	if (n && !d->cfg.cut) {
+		if (tn_linkdir_plain(&d->cfg) && p->n == 0) {
+			evbuffer_add_buffer(bufferevent_get_output(p->dst), in);
+			d->bytes += n;
+		} else {
+			uint64_t now = tn_mono_us();
+			uint64_t rel = tn_release_time(&d->cfg, now, p->last_release, &d->rand);
+			if (pipe_push(p, rel, n) == 0) {
+				p->last_release = rel;
+				evbuffer_add_buffer(p->held, in);
+			}
+		}
+	}
+	pipe_release(p);
+out:
+	pipe_flow(p);
+}
+
+static struct pipe *pipe_of_src(struct conn *c, struct bufferevent *b)
+{
+	return b == c->in ? &c->up : &c->down;
+}
+
+static void on_read(struct bufferevent *b, void *arg)
+{
+	struct conn *c = arg;
+
+	pipe_pump(pipe_of_src(c, b));
+	conn_check_close(c);
+}
+
+/* The other side's kernel took bytes: the pipe writing into b may read again. */
+static void on_write(struct bufferevent *b, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->closing) {
+		conn_check_close(c);
+		return;
+	}
+	pipe_flow(b == c->out ? &c->up : &c->down);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct pipe *p = arg;
+	struct conn *c = p->c;
+
+	pipe_release(p);
+	pipe_flow(p);
+	conn_check_close(c);
+}
+
+static void nodelay(struct bufferevent *b)
+{
+	int one = 1;
+
+	setsockopt(bufferevent_getfd(b), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void on_event(struct bufferevent *b, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		c->connected = true;
+		nodelay(b);
+		pipe_pump(&c->up);
+		pipe_pump(&c->down);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		struct pipe *p = pipe_of_src(c, b);
+		p->eof = true;
+		bufferevent_disable(b, EV_READ);
+		if (what & BEV_EVENT_ERROR && b == c->out && !c->connected) {
+			conn_free(c);        /* the peer is not there: the dialler sees a close */
+			return;
+		}
+		pipe_pump(p);
+		conn_check_close(c);
+	}
+}
+
+/* ---- connections ---- */
+
+static int pipe_init(struct pipe *p, struct conn *c, int from, int to)
+{
+	p->c = c;
+	p->from = from;
+	p->to = to;
+	tn_bucket_init(&p->bucket, c->r->dir[from][to].cfg.bandwidth_kbit, tn_mono_us());
+	p->held = evbuffer_new();
+	p->timer = evtimer_new(c->r->base, on_timer, p);
+	return p->held && p->timer ? 0 : -1;
+}
+
+static struct bufferevent *new_bev(struct tn_relay *r, evutil_socket_t fd, struct conn *c)
+{
+	struct bufferevent *b = bufferevent_socket_new(r->base, fd, BEV_OPT_CLOSE_ON_FREE);
+
+	if (!b)
+		return NULL;
+	bufferevent_setcb(b, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(b, EV_WRITE, HIGH_WATER / 2, 0);
+	bufferevent_set_max_single_read(b, MAX_READ);
+	bufferevent_set_max_single_write(b, MAX_READ);
+	return b;
+}
+
+/* Dials c's peer from the dialler's own address. */
+static int conn_dial(struct conn *c)
+{
+	evutil_socket_t fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return -1;
+	if (evutil_make_socket_nonblocking(fd) < 0 ||
+	    bind(fd, (struct sockaddr *)&c->src, sizeof(c->src)) < 0) {
+		evutil_closesocket(fd);
+		return -1;
+	}
+	c->out = new_bev(c->r, fd, c);
+	if (!c->out) {
+		evutil_closesocket(fd);
+		return -1;
+	}
+	c->up.dst = c->out;
+	c->down.src = c->out;
+	c->dialled = true;
+	if (bufferevent_socket_connect(c->out, (struct sockaddr *)&c->dst, sizeof(c->dst)) < 0)
+		return -1;
+	return 0;
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
+		      void *arg)
+{
+	struct lsn *ls = arg;
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->r = ls->r;
+	c->from = ls->from;
+	c->to = ls->to;
+	c->src = ls->src;
+	c->dst = ls->dst;
+	c->in = new_bev(c->r, fd, c);
+	if (!c->in) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	nodelay(c->in);
+	c->up.src = c->in;
+	c->down.dst = c->in;
+	c->next = c->r->conns;
+	c->r->conns = c;
+	if (pipe_init(&c->up, c, c->from, c->to) < 0 || pipe_init(&c->down, c, c->to, c->from) < 0 ||
+	    (!both_cut(c) && conn_dial(c) < 0)) {
+		conn_free(c);
+		return;
+	}
+	/* Cut both ways: the dial is held, reading only to notice the dialler leave. */
+	bufferevent_enable(c->in, EV_READ);
+}
+
+/* ---- the relay ---- */
+
+struct tn_relay *tn_relay_new(struct event_base *base)
+{
+	struct tn_relay *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->base = base;
+	for (int i = 0; i < TN_MAX_NODES; i++)
+		for (int j = 0; j < TN_MAX_NODES; j++)
+			r->dir[i][j].rand = 0x5eed0000u + (uint64_t)i * TN_MAX_NODES + (uint64_t)j;
+	return r;
+}
+
+void tn_relay_free(struct tn_relay *r)
+{
+	if (!r)
+		return;
+	while (r->conns)
+		conn_free(r->conns);
+	while (r->lsns) {
+		struct lsn *l = r->lsns;
+		r->lsns = l->next;
+		evconnlistener_free(l->l);
+		free(l);
+	}
+	free(r);
+}
+
+static int sockaddr_of(struct sockaddr_in *sa, const char *ip, int port)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, ip, &sa->sin_addr) == 1 ? 0 : -1;
+}
+
+int tn_relay_listen(struct tn_relay *r, int from, int to, const char *listen_ip, int listen_port,
+		    const char *src_ip, const char *dst_ip, int dst_port, char *err, size_t errlen)
+{
+	struct lsn *l = calloc(1, sizeof(*l));
+	struct sockaddr_in at;
+	socklen_t len;
+
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	l->r = r;
+	l->from = from;
+	l->to = to;
+	if (sockaddr_of(&at, listen_ip, listen_port) < 0 || sockaddr_of(&l->src, src_ip, 0) < 0 ||
+	    sockaddr_of(&l->dst, dst_ip, dst_port) < 0) {
+		snprintf(err, errlen, "bad address for the link %d > %d", from, to);
+		free(l);
+		return -1;
+	}
+	l->l = evconnlistener_new_bind(r->base, on_accept, l,
+				       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 64,
+				       (struct sockaddr *)&at, sizeof(at));
+	if (!l->l) {
+		snprintf(err, errlen, "cannot listen on %s:%d: %s", listen_ip, listen_port,
+			 strerror(errno));
+		free(l);
+		return -1;
+	}
+	l->next = r->lsns;
+	r->lsns = l;
+	r->dir[from][to].used = r->dir[to][from].used = true;
+	len = sizeof(at);
+	if (getsockname(evconnlistener_get_fd(l->l), (struct sockaddr *)&at, &len) < 0)
+		return listen_port;
+	return ntohs(at.sin_port);
+}
+
+void tn_relay_configure(struct tn_relay *r, int from, int to, const struct tn_linkdir *d)
+{
+	uint64_t now = tn_mono_us();
+	struct conn *c, *next;
+
+	r->dir[from][to].cfg = *d;
+	for (c = r->conns; c; c = c->next) {
+		struct pipe *p = c->from == from && c->to == to ? &c->up :
+				 c->from == to && c->to == from ? &c->down : NULL;
+		if (p)
+			tn_bucket_set(&p->bucket, d->bandwidth_kbit, now);
+	}
+	/* A dial held by a cut goes through once either direction is up again. */
+	for (c = r->conns; c; c = next) {
+		next = c->next;
+		if ((c->from == from && c->to == to) || (c->from == to && c->to == from)) {
+			if (!c->dialled && !both_cut(c) && conn_dial(c) < 0) {
+				conn_free(c);
+				continue;
+			}
+			pipe_pump(&c->up);
+			if (c->dialled)
+				pipe_pump(&c->down);
+		}
+	}
+	/* Kicking may close connections; check them again, each from a fresh list walk. */
+	for (bool again = true; again;) {
+		again = false;
+		for (c = r->conns; c; c = c->next) {
+			bool mine = (c->from == from && c->to == to) || (c->from == to && c->to == from);
+			if (mine && !c->closing && conn_should_close(c)) {
+				conn_check_close(c);
+				again = true;
+				break;
+			}
+		}
+	}
+}
+
+int tn_relay_reset(struct tn_relay *r, int a, int b)
+{
+	int n = 0;
+
+	for (struct conn *c = r->conns, *next; c; c = next) {
+		next = c->next;
+		if ((c->from == a && c->to == b) || (c->from == b && c->to == a)) {
+			conn_free(c);
+			n++;
+		}
+	}
+	return n;
+}
+
+static size_t pipe_queued(struct pipe *p)
+{
+	return evbuffer_get_length(bufferevent_get_input(p->src)) + evbuffer_get_length(p->held) +
+	       out_len(p->dst);
+}
+
+static json_t *dir_json(const struct tn_relay *r, int from, int to)
+{
+	const struct rdir *d = &r->dir[from][to];
+	size_t queued = 0;
+
+	for (struct conn *c = r->conns; c; c = c->next) {
+		if (c->from == from && c->to == to)
+			queued += pipe_queued(&c->up);
+		else if (c->from == to && c->to == from && c->dialled)
+			queued += pipe_queued(&c->down);
+	}
+	return json_pack("{s:i, s:i, s:i, s:i, s:I, s:f, s:s, s:I, s:I}", "from", from, "to", to,
+			 "delay_ms", d->cfg.delay_ms, "jitter_ms", d->cfg.jitter_ms,
+			 "bandwidth_kbit", (json_int_t)d->cfg.bandwidth_kbit, "loss_pct",
+			 d->cfg.loss_pct, "state", d->cfg.cut ? "cut" : "up", "bytes",
+			 (json_int_t)d->bytes, "queued", (json_int_t)queued);
+}
+
+json_t *tn_relay_json(const struct tn_relay *r)
+{
+	json_t *links = json_array();
+
+	for (int a = 0; links && a < TN_MAX_NODES; a++) {
+		for (int b = a + 1; b < TN_MAX_NODES; b++) {
+			int conns = 0;
+			if (!r->dir[a][b].used)
+				continue;
+			for (struct conn *c = r->conns; c; c = c->next)
+				conns += (c->from == a && c->to == b) || (c->from == b && c->to == a);
+			json_array_append_new(links, json_pack("{s:i, s:i, s:i, s:[o, o]}", "a", a, "b", b,
+							       "connections", conns, "directions",
+							       dir_json(r, a, b), dir_json(r, b, a)));
+		}
+	}
+	return links;
+}

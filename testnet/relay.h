@@ -1,0 +1,55 @@
+/*
+ * The link relay: a TCP proxy on a libevent base that carries every edge
+ * of the testnet. For the edge from -> to it listens on an address of its
+ * own; node `from` dials that address, and the relay dials node `to` from
+ * node `from`'s own address (bind before connect), so `to` sees and can ban
+ * `from`. Each direction of a link is shaped per its tn_linkdir (shape.h):
+ * delay and jitter without reordering, a token bucket, loss as a
+ * retransmission delay, and cut: nothing forwarded, no FIN, no RST; a dial
+ * across a link cut both ways is accepted and never dialled on.
+ * Knows nothing of Bitcoin messages, nodes' RPC or the state file.
+ */
+#ifndef FLINT_TESTNET_RELAY_H
+#define FLINT_TESTNET_RELAY_H
+
+#include <stdint.h>
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "testnet/state.h"
+
+struct tn_relay;
+
+/* A relay on base (borrowed; it must outlive the relay). NULL when out of memory. */
+struct tn_relay *tn_relay_new(struct event_base *base) __attribute__((warn_unused_result));
+/* Closes every connection and listener; tn_relay_free(NULL) is a no-op. */
+void tn_relay_free(struct tn_relay *r);
+
+/*
+ * Carries the edge from -> to (node indexes below TN_MAX_NODES, different):
+ * listens on listen_ip:listen_port, and for each connection accepted dials
+ * dst_ip:dst_port from src_ip (port chosen by the kernel). listen_port 0
+ * lets the kernel choose. Returns the port listened on, or -1 with err.
+ */
+int tn_relay_listen(struct tn_relay *r, int from, int to, const char *listen_ip, int listen_port,
+		    const char *src_ip, const char *dst_ip, int dst_port, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Shapes the direction from > to as d from now on (d->cut included). */
+void tn_relay_configure(struct tn_relay *r, int from, int to, const struct tn_linkdir *d);
+
+/* Closes every connection of the link between a and b, as a rebooted router. Returns how many. */
+int tn_relay_reset(struct tn_relay *r, int a, int b);
+
+/*
+ * The links carried, as a JSON array (new reference): one object per pair
+ * a < b with "a", "b", "connections" and "directions": for a > b and b > a,
+ * "from", "to", the settings, "state" ("up" or "cut"), "bytes" carried so
+ * far and "queued" (read and not yet delivered to the kernel of the other side).
+ */
+json_t *tn_relay_json(const struct tn_relay *r) __attribute__((warn_unused_result));
+
+/* Monotonic microseconds, the relay's clock. */
+uint64_t tn_mono_us(void);
+
+#endif
