@@ -148,8 +148,9 @@ size_t tn_faults(struct tn_fault *out, size_t max, const struct tn_event *ev, si
 	for (size_t j = 0; j < n && first_up == n; j++)
 		if (strcmp(ev[j].what, "up") == 0)
 			first_up = j;
-	add_fault(out, max, &k, -INFINITY, first_up < n ? ev[first_up].time + grace : INFINITY,
-		  all, "start of the testnet");
+	/* Until `up` the nodes connect and sync: a moment after it, not a whole grace. */
+	add_fault(out, max, &k, -INFINITY, first_up < n ? ev[first_up].time + 5 : INFINITY, all,
+		  "start of the testnet");
 	for (size_t j = 0; j < n; j++)
 		fault_one(out, max, &k, &o, &ev[j], n_nodes, grace);
 	add_fault(out, max, &k, o.parted, INFINITY, all, o.parted_what);
@@ -164,10 +165,13 @@ size_t tn_faults(struct tn_fault *out, size_t max, const struct tn_event *ev, si
 
 const struct tn_fault *tn_fault_at(const struct tn_fault *f, size_t n, double t, int node)
 {
-	for (size_t i = 0; i < n; i++)
+	/* The start of the testnet (the first) only when no fault of the journal is in force. */
+	for (size_t k = 1; k <= n; k++) {
+		size_t i = k % n;
 		if (t >= f[i].from && t < f[i].to &&
 		    (node < 0 || (f[i].nodes & (1ULL << (node & 63)))))
 			return &f[i];
+	}
 	return NULL;
 }
 
