@@ -5,6 +5,8 @@
 set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libssl-dev libsecp256k1-dev \
 libleveldb-dev libevent-dev libjansson-dev libcmocka-dev python3"
+# gnuplot draws the plots of flint-testnet experiment.
+PKGS="$PKGS gnuplot-nox"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
