@@ -283,6 +283,9 @@ static int measure(struct run *r, struct tn_xrow *row)
 	row->height_to = wait_run(r, &a, row->height_from, t0);
 	t1 = tn_now();
 	row->seconds = t1 - t0;
+	/* The chain's own pace: CPU miners on a busy machine can fall short of the target. */
+	row->interval_s = row->height_to > row->height_from ?
+			  row->seconds / (double)(row->height_to - row->height_from) : NAN;
 	for (int i = 0; i < a.st.n; i++)
 		row->cpu_s += cpu_of(a.st.node[i].pid);
 	if (stop_requested)

@@ -309,14 +309,19 @@ static long long height_of(const struct tn_hev *ev, size_t n_ev, size_t near, co
 	return -1;
 }
 
-/* When node first had the block at height h of c (or one above it on c) as tip, or NAN. */
+/*
+ * When node first had the block at height h of c as its tip, or NAN. A node
+ * that went past it in one step (from a fork of its own, or catching up)
+ * never shows when the block itself arrived: its time would be the fork
+ * race's, not the block's propagation.
+ */
 static double reached(const struct tn_hev *ev, size_t n_ev, size_t from, int node,
 		      const struct tn_chain *c, long long h)
 {
 	for (size_t j = from; j < n_ev; j++)
 		if (ev[j].node == node && ev[j].kind == TN_HEV_TIP && ev[j].height >= h &&
-		    on_chain(c, ev[j].height, ev[j].hash))
-			return ev[j].time;
+		    (ev[j].height > h || on_chain(c, h, ev[j].hash)))
+			return ev[j].height == h ? ev[j].time : NAN;
 	return NAN;
 }
 

@@ -108,7 +108,9 @@ struct tn_run_stats {
  * Measures a run of n_nodes nodes from events ev (sorted) against the final
  * best chain c. A block is settled when at least 2 blocks of c are above it;
  * only blocks mined in [from, to] count. Propagation of a chain block is
- * from its mining until the last node had it (or a descendant) as tip.
+ * from its mining until the last node had it as tip; a block some node
+ * passed over (it had a fork of its own at that height, or caught up
+ * several blocks at once) is not timed.
  * 0, or -1 out of memory (s released).
  */
 int tn_run_measure(struct tn_run_stats *s, const struct tn_hev *ev, size_t n_ev, int n_nodes,

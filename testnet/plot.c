@@ -48,13 +48,13 @@ static void gp_head(FILE *f, const char *name, const char *title)
 	fprintf(f, "# Written by flint-testnet experiment. Re-plot with: gnuplot %s.gp\n"
 		"set encoding utf8\nset termoption noenhanced\nset title \"%s\"\n"
 		"set grid\nset key top left box opaque\n"
-		"set terminal svg size %d,%d dynamic font \"sans,12\" background \"white\"\n"
+		"set terminal svg size %d,%d dynamic noenhanced font \"sans,12\" background \"white\"\n"
 		"set output \"%s.svg\"\n", name, title, W, H, name);
 }
 
 static void gp_tail(FILE *f, const char *name)
 {
-	fprintf(f, "set terminal pngcairo size %d,%d font \"sans,11\" background \"white\"\n"
+	fprintf(f, "set terminal pngcairo size %d,%d noenhanced font \"sans,11\" background \"white\"\n"
 		"set output \"%s.png\"\nreplot\nset output\n", W, H, name);
 }
 
@@ -82,11 +82,11 @@ static int plot_stale(const char *dir, const struct tn_xrow *rows, size_t n, cha
 	if (tn_model_stale(xmax, 1) * 1.1 > ymax)
 		ymax = tn_model_stale(xmax, 1) * 1.1;
 	gp_head(g, "stale", "Stale rate against d/T");
-	fprintf(g, "set xlabel \"d/T: median propagation d over block interval T\"\n"
+	fprintf(g, "set xlabel \"d/T: median propagation d over measured block interval T\"\n"
 		"set ylabel \"stale rate (blocks mined off the best chain)\"\n"
 		"set xrange [0:%.6f]\nset yrange [0:%.6f]\nset samples 200\n"
 		"model(x) = 1 - exp(-x)\n"
-		"plot model(x) title \"model 1-e^(-d/T)\" with lines lw 2 lc rgb \"#1f77b4\", \\\n"
+		"plot model(x) title \"model 1 - exp(-d/T)\" with lines lw 2 lc rgb \"#1f77b4\", \\\n"
 		"     \"stale.dat\" using 1:2 title \"measured\" with points pt 7 ps 1.3 "
 		"lc rgb \"#d62728\"\n", xmax, ymax);
 	gp_tail(g, "stale");
@@ -251,15 +251,16 @@ static void html_num(FILE *f, double v, const char *fmt)
 static void html_table(FILE *f, const struct tn_xrow *rows, size_t n)
 {
 	fprintf(f, "<table>\n<tr><th>run</th><th>T (s)</th><th>delay (ms)</th><th>nodes</th>"
-		"<th>seconds</th><th>mined</th><th>stale</th><th>stale rate</th><th>d/T</th>"
+		"<th>seconds</th><th>interval (s)</th><th>mined</th><th>stale</th><th>stale rate</th><th>d/T</th>"
 		"<th>model</th><th>p50 (ms)</th><th>p90 (ms)</th><th>p99 (ms)</th><th>reorgs</th>"
 		"<th>deepest</th><th>agree max (ms)</th><th>CPU (s)</th></tr>\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct tn_xrow *r = &rows[i];
 		double x = tn_xrow_d_over_t(r);
-		fprintf(f, "<tr><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%.0f</td><td>%zu</td>"
-			"<td>%zu</td>", r->run, r->block_time, r->delay_ms, r->nodes, r->seconds,
-			r->s.mined, r->s.stale);
+		fprintf(f, "<tr><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%.0f</td>", r->run,
+			r->block_time, r->delay_ms, r->nodes, r->seconds);
+		html_num(f, r->interval_s, "%.2f");
+		fprintf(f, "<td>%zu</td><td>%zu</td>", r->s.mined, r->s.stale);
 		html_num(f, r->s.stale_rate, "%.3f");
 		html_num(f, x, "%.4f");
 		html_num(f, tn_model_stale(x, 1), "%.3f");
@@ -288,7 +289,8 @@ static int write_html(const char *dir, const struct tn_xrow *rows, size_t n, int
 		"padding:.2em .5em;text-align:right}\nimg{max-width:100%%;margin:1em 0}\n</style>\n"
 		"</head>\n<body>\n<h1>Block interval against link delay</h1>\n<p>%zu run%s. "
 		"Stale rate: settled blocks mined off the final best chain over all settled blocks "
-		"mined; d: median time until every node had a block; model: 1 - e<sup>-d/T</sup>. "
+		"mined; d: median time until every node had a block; T: the measured block interval; "
+		"model: 1 - e<sup>-d/T</sup>. "
 		"Data: <a href=\"results.csv\">results.csv</a>, <a href=\"results.json\">"
 		"results.json</a>; re-plot with <code>gnuplot stale.gp</code> (and propagation.gp, "
 		"reorgs.gp) in this directory.</p>\n", n, n == 1 ? "" : "s");

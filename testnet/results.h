@@ -24,11 +24,15 @@ struct tn_xrow {
 	long long seed;          /* -1 when none was given */
 	double seconds;          /* measured span */
 	long long height_from, height_to;
+	double interval_s;       /* measured: seconds per block the chain grew (NAN if it did not) */
 	struct tn_run_stats s;   /* owned */
 	double cpu_s;            /* user + system seconds of the node processes */
 };
 
-/* d/T of a row: its median propagation over its block interval (NAN without one). */
+/*
+ * d/T of a row: its median propagation over its measured block interval
+ * (the target when nothing was measured); NAN without a propagation.
+ */
 double tn_xrow_d_over_t(const struct tn_xrow *r);
 
 /* Writes the CSV (a header line, then one line per row; lists as "1;2;1"). */

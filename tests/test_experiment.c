@@ -276,6 +276,32 @@ static void test_run_measure_stale_and_propagation(void **state)
 	tn_run_stats_release(&s);
 }
 
+static void test_run_measure_passed_over_not_timed(void **state)
+{
+	static char hash[6][65];
+	struct tn_hev ev[16];
+	struct tn_chain c = {0, 5, hash};
+	struct tn_run_stats s;
+	int n = 0;
+
+	for (int h = 0; h <= 5; h++)
+		snprintf(hash[h], 65, "%064d", h);
+	for (int h = 1; h <= 5; h++) {
+		ev[n++] = ev_tip(h, 0, h, hash[h]);
+		ev[n++] = ev_mined(h, 0, hash[h]);
+		if (h != 2)                       /* node 1 goes from 1 straight to 3 */
+			ev[n++] = ev_tip(h + 0.2, 1, h, hash[h]);
+	}
+	for (int i = 0; i < n; i++)
+		ev[i].seq = i;
+	tn_hev_sort(ev, (size_t)n);
+	assert_int_equal(tn_run_measure(&s, ev, (size_t)n, 2, &c, 0, 100), 0);
+	assert_int_equal(s.blocks, 3);       /* 1, 2, 3 settled, all on the chain */
+	assert_int_equal(s.n_lat, 2);        /* 2 is not timed: its arrival never showed */
+	assert_true(fabs(s.p50 - 0.2) < 1e-6);
+	tn_run_stats_release(&s);
+}
+
 /* ---- files ---- */
 
 static void make_rows(struct tn_xrow *r)
@@ -291,6 +317,7 @@ static void make_rows(struct tn_xrow *r)
 		r[i].repeat = 1;
 		r[i].seed = -1;
 		r[i].seconds = 30;
+		r[i].interval_s = i == 0 ? NAN : 2.0;
 		snprintf(r[i].topology, sizeof(r[i].topology), "mesh");
 		r[i].s.agree_mean = r[i].s.agree_max = NAN;
 		r[i].cpu_s = 1.5;
@@ -317,11 +344,11 @@ static void test_results_csv_rows(void **state)
 	tn_results_csv(f, r, 2);
 	fclose(f);
 	assert_true(strncmp(buf, "run,block_time_s,delay_ms,", 26) == 0);
-	assert_non_null(strstr(buf, ",stale_rate,d_over_t,model_stale_rate,propagation_p50_ms,"));
+	assert_non_null(strstr(buf, ",interval_s,mined,blocks,stale_blocks,stale_rate,d_over_t,model_stale_rate,propagation_p50_ms,"));
 	line2 = strchr(buf, '\n') + 1;
 	line3 = strchr(line2, '\n') + 1;
 	/* Unknown numbers are empty fields; lists join with ';'. */
-	assert_true(strncmp(line2, "1,2,0,4,4,mesh,1,,30.000,", 25) == 0);
+	assert_true(strncmp(line2, "1,2,0,4,4,mesh,1,,30.000,0,0,,", 29) == 0);
 	assert_non_null(strstr(line2, ",0.0000,0.01000,0.0100,20.0,28.0,29.8,3,0,0,,0,,,1.50\n"));
 	assert_true(strncmp(line3, "2,2,1000,4,4,mesh,1,7,", 22) == 0);
 	assert_non_null(strstr(line3, ",0.4000,1.50000,0.7769,3000.0,3800.0,3980.0,3,3,2,1;2;1,0,"
@@ -331,7 +358,7 @@ static void test_results_csv_rows(void **state)
 		int commas = 0;
 		for (char *q = p; *q != '\n'; q++)
 			commas += *q == ',';
-		assert_int_equal(commas, 27);
+		assert_int_equal(commas, 28);
 	}
 }
 
@@ -400,6 +427,7 @@ static void test_results_and_plots_files(void **state)
 		assert_int_equal(drawn, 3);
 		assert_true(file_has(dir, "stale.svg", "<svg"));
 		assert_true(file_has(dir, "stale.svg", "measured"));
+		assert_true(file_has(dir, "stale.svg", "model 1 - exp(-d/T)"));
 		assert_true(file_has(dir, "propagation.svg", "delay 0 ms"));
 		assert_true(file_has(dir, "index.html", "<img src=\"stale.svg\""));
 	}
@@ -422,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_chain_from_log_after_reorg),
 		cmocka_unit_test(test_model_stale_curve),
 		cmocka_unit_test(test_run_measure_stale_and_propagation),
+		cmocka_unit_test(test_run_measure_passed_over_not_timed),
 		cmocka_unit_test(test_results_csv_rows),
 		cmocka_unit_test(test_results_json_numbers),
 		cmocka_unit_test(test_results_and_plots_files),
