@@ -290,21 +290,39 @@ static long long height_at(const struct tn_history *h, double t)
 	return top;
 }
 
+/* Blocks mined (by any node, stale or not) in the judged span. */
+static size_t mined_in_span(const struct judge *j)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < j->h->n; i++)
+		n += j->h->ev[i].kind == TN_HEV_MINED && j->h->ev[i].time >= j->t_up;
+	return n;
+}
+
+/*
+ * The chain should grow at least half as fast as blocks are made: the
+ * target, or what the miners managed when CPU miners on a busy machine fall
+ * short of it (that is slow hardware, not a failure of consensus).
+ */
 static void judge_growth(struct judge *j)
 {
 	double span = j->t_end - j->t_up, target = 1.0 / j->a->st.block_time;
 	long long from = height_at(j->h, j->t_up), grown = j->h->chain.top - (from < 0 ? 0 : from);
-	double rate = span > 0 ? (double)grown / span : NAN, ratio = rate / target;
+	double rate = span > 0 ? (double)grown / span : NAN;
+	double made = span > 0 ? (double)mined_in_span(j) / span : NAN;
+	double expect = made < target ? made : target;
 	const struct tn_fault *f = fault_within(j, j->t_up, j->t_end);
-	bool judged = span * target >= 5, pass = !judged || ratio >= 0.5;
+	bool judged = span * target >= 5, pass = !judged || rate >= 0.5 * expect;
 	char detail[300];
 
 	snprintf(detail, sizeof(detail), "%lld blocks in %.0f s: %.3f blocks/s against a target of "
-		 "%.3f (%.0f%%)%s", grown, span, rate, target, ratio * 100,
-		 judged ? "" : "; too short a run to judge");
+		 "%.3f (%.0f%%); the miners found %.3f blocks/s%s", grown, span, rate, target,
+		 rate / target * 100, made, judged ? "" : "; too short a run to judge");
 	verdict(j, "chain growth", pass, pass || !f ? NULL : f->what, detail,
-		json_pack("{s:I, s:f, s:f, s:f}", "blocks", (json_int_t)grown, "seconds", span,
-			  "blocks_per_s", isnan(rate) ? 0 : rate, "target_blocks_per_s", target));
+		json_pack("{s:I, s:f, s:f, s:f, s:f}", "blocks", (json_int_t)grown, "seconds", span,
+			  "blocks_per_s", isnan(rate) ? 0 : rate, "target_blocks_per_s", target,
+			  "mined_per_s", isnan(made) ? 0 : made));
 }
 
 static bool chain_has(const struct tn_chain *c, long long h, const char *hash)

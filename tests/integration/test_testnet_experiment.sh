@@ -113,6 +113,25 @@ PY
 }
 check "check --json names node, depth and fault" viol
 check "convergence after the heal is judged" sh -c "grep -q '^convergence  *PASS' '$TMP/check2.out'"
+slo_numbers() {
+	tn slo --json >"$TMP/slo.json"
+	python3 - "$TMP/slo.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = d["values"]
+rows = {r["indicator"]: r for r in d["slo"]}
+# Blocks first seen up to 30 s after a heal are not timed: those may be null.
+num = lambda x: x is None or isinstance(x, (int, float)) and not isinstance(x, bool)
+ok = num(v["propagation_p50_s"]) and num(v["stale_rate_ratio"])
+ok = ok and isinstance(v["converge_after_heal_1_s"], float) and rows["block propagation p99"]["objective_s"] == 1.0
+ok = ok and "value" not in rows["stale block rate"] and num(rows["stale block rate"]["stale_rate_ratio"])
+ok = ok and rows["stale block rate"]["objective_ratio"] == 0.1
+sys.exit(0 if ok else 1)
+PY
+}
+check "slo --json: numbers, the unit in the name" slo_numbers
+slo_text() { tn slo | grep -q '^block propagation p50  .*  < 0.25 s '; }
+check "slo's text table stays" slo_text
 quiet tn down
 # The same history with the partition struck from the journal: nothing explains it.
 python3 - "$TND/testnet.json" <<'PY'
