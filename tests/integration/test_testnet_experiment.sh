@@ -63,7 +63,8 @@ sys.exit(0 if ok else 1)
 PY
 }
 stats
-check "stale rate at 1,000 ms and 2 s blocks is above the one at 0 ms" stats >/dev/null
+stale_above() { stats >/dev/null; }
+check "stale rate at 1,000 ms and 2 s blocks is above the one at 0 ms" stale_above
 healthy=$(ls -d "$OUT"/runs/*T2s-d0ms*/)
 "$TB" --dir "$healthy" check >"$TMP/check1.out" 2>&1
 RC=$?
