@@ -8,12 +8,14 @@
  * the plots are redrawn (results.h), so an interrupt keeps every finished row.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testnet/history.h"
@@ -140,11 +142,17 @@ struct run {
 	size_t done;
 };
 
-/* Runs "flint-testnet --dir DIR ARGS..." (stdout kept out of the terminal). */
+/*
+ * Runs "flint-testnet --dir DIR ARGS..." and waits for it; its stdout goes
+ * to /dev/null. It ignores SIGINT: a Ctrl-C on the terminal reaches the
+ * whole process group, and an `up` or `down` cut short would leave nodes
+ * behind; this process takes the signal and stops at the next step.
+ */
 static int tool(const struct run *r, const char *const *args, size_t n)
 {
-	static char out[65536];
 	struct tn_args v;
+	int status, fd;
+	pid_t pid;
 
 	tn_args_init(&v);
 	tn_args_add(&v, "%s/flint-testnet", r->tool->bindir);
@@ -152,7 +160,23 @@ static int tool(const struct run *r, const char *const *args, size_t n)
 	tn_args_add(&v, "%s", r->dir);
 	for (size_t i = 0; i < n; i++)
 		tn_args_add(&v, "%s", args[i]);
-	return v.overflow ? -1 : tn_run(v.v, out, sizeof(out));
+	if (v.overflow)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_IGN);
+		fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0)
+			dup2(fd, 1);
+		execv(v.v[0], v.v);
+		fprintf(stderr, "flint-testnet: error: cannot run '%s': %s\n", v.v[0], strerror(errno));
+		_exit(127);
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 static int testnet_up(const struct run *r)
@@ -324,7 +348,7 @@ static int one_run(struct run *r, struct tn_xrow *row)
 	r->started = tn_now();
 	progress(r, 0, false);
 	rc = testnet_up(r);
-	if (rc != 0) {
+	if (rc != 0 || stop_requested) {
 		testnet_down(r, false);
 		if (stop_requested)
 			return -1;
