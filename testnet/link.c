@@ -267,8 +267,6 @@ static void print_links(json_t *links, bool relay_up, bool only_changed)
 				printf(" %12s %8s %5s\n", "-", "-", "-");
 		}
 	}
-	if (only_changed && !shown)
-		printf("links: every link is a bare wire (no delay, limit, loss or cut)\n");
 }
 
 void tn_links_print_status(struct tn_app *a)
