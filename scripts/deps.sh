@@ -9,6 +9,8 @@ libleveldb-dev libevent-dev libjansson-dev libcmocka-dev python3 \
 python3-bitcoinlib"
 # Only `make bench` needs these (bench_rpc's load generator); make test does not.
 [ "$FLINT_BENCH_DEPS" = 1 ] && PKGS="$PKGS apache2-utils"
+# gnuplot draws the plots of flint-testnet experiment.
+PKGS="$PKGS gnuplot-nox"
 missing=""
 # chromium: the web view's browser test (headless, driven by puppeteer-core
 # from tests/web, which `make test` installs with npm).

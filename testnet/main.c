@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "testnet/app.h"
+#include "testnet/history.h"
 #include "testnet/proc.h"
 #include "testnet/web.h"
 
@@ -79,7 +80,9 @@ static const struct command commands[] = {
 	{"logs", tn_cmd_logs, false}, {"slo", tn_cmd_slo, false}, {"web", tn_cmd_web, false},
 	{"cli", tn_cmd_cli, false}, {"wallet", tn_cmd_wallet, false},
 	{"explorer", tn_cmd_explorer, false}, {"link", tn_cmd_link, true},
-	{"isolate", tn_cmd_isolate, true}, {"relay", tn_cmd_relay, false}, {NULL, NULL, false},
+	{"isolate", tn_cmd_isolate, true}, {"relay", tn_cmd_relay, false},
+	{"check", tn_cmd_check, false}, {"experiment", tn_cmd_experiment, false},
+	{NULL, NULL, false},
 };
 
 /* The testnet directory as an absolute path (it may not exist yet), at most 400 bytes. */
@@ -186,6 +189,11 @@ int main(int argc, char **argv)
 	for (const struct command *c = commands; c->name; c++) {
 		if (strcmp(c->name, argv[1]) != 0)
 			continue;
+		if (c->run == tn_cmd_experiment) {
+			/* Makes testnets of its own: no directory of ours to load. */
+			find_bin(&a);
+			return tn_cmd_experiment(&a, n - 2, argv + 2);
+		}
 		if (resolve_dir(&a, given, dir, sizeof(dir)) != 0 ||
 		    (c->writes && lock_dir(dir) != 0) || load(&a, dir, c->name) != 0)
 			return 1;

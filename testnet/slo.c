@@ -236,9 +236,45 @@ static void row(struct report *r, const char *name, double value, double objecti
 	else
 		snprintf(o, sizeof(o), "< %g s", objective);
 	r->all_pass = r->all_pass && pass;
-	json_array_append_new(r->rows, json_pack("{s:s, s:s, s:s, s:s, s:s}", "indicator", name,
-						 "value", v, "objective", o, "result",
-						 pass ? "PASS" : "FAIL", "note", note));
+	json_array_append_new(r->rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:f, s:s}",
+						 "indicator", name, "value", v, "objective", o,
+						 "result", pass ? "PASS" : "FAIL", "note", note,
+						 "number", isnan(value) ? json_null() : json_real(value),
+						 "objective_number", objective, "unit", unit));
+}
+
+/*
+ * The rows as `slo --json` prints them: numbers, the unit in the name
+ * ("propagation_p50_s", "stale_rate_ratio"), also gathered in "values".
+ */
+static json_t *numeric_rows(json_t *rows, json_t *values)
+{
+	json_t *out = json_array(), *x;
+	size_t i;
+
+	json_array_foreach(rows, i, x) {
+		const char *name = json_string_value(json_object_get(x, "indicator"));
+		const char *unit = strcmp(json_string_value(json_object_get(x, "unit")), "%") == 0 ?
+				   "ratio" : "s";
+		char key[96], obj[32];
+		size_t k = 0;
+		for (const char *p = strncmp(name, "block ", 6) == 0 ? name + 6 :
+				     strncmp(name, "stale block", 11) == 0 ? "stale rate" : name;
+		     *p && k + 1 < 64; p++)
+			key[k++] = *p == ' ' ? '_' : *p;
+		snprintf(key + k, sizeof(key) - k, "_%s", unit);
+		snprintf(obj, sizeof(obj), "objective_%s", unit);
+		json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:b, s:O, s:O}", "indicator",
+						     json_object_get(x, "indicator"), key,
+						     json_object_get(x, "number"), obj,
+						     json_object_get(x, "objective_number"), "pass",
+						     strcmp(json_string_value(json_object_get(x, "result")),
+							    "PASS") == 0, "result",
+						     json_object_get(x, "result"), "note",
+						     json_object_get(x, "note")));
+		json_object_set(values, key, json_object_get(x, "number"));
+	}
+	return out;
 }
 
 static void sli_rows(struct report *r, const struct tn_sli *s)
@@ -281,8 +317,10 @@ static void print_report(const struct report *r, const struct tn_chain *c, bool 
 	json_t *x;
 
 	if (json) {
-		json_t *o = json_pack("{s:O, s:I, s:b}", "slo", r->rows, "best_height",
-				      (json_int_t)c->top, "pass", r->all_pass);
+		json_t *values = json_object();
+		json_t *o = json_pack("{s:o, s:o, s:I, s:b}", "slo", numeric_rows(r->rows, values),
+				      "values", values, "best_height", (json_int_t)c->top, "pass",
+				      r->all_pass);
 		char *text = o ? json_dumps(o, JSON_PRESERVE_ORDER) : NULL;
 		if (text)
 			printf("%s\n", text);
