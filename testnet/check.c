@@ -439,6 +439,89 @@ static void judge_validity(struct judge *j)
 	verdict(j, "validity", hits == 0, NULL, detail, json_pack("{s:o}", "violations", list));
 }
 
+/* The tip height node i held just before time t, from its log. */
+static long long height_before(const struct tn_history *h, int i, double t)
+{
+	long long height = -1;
+
+	for (size_t k = 0; k < h->n && h->ev[k].time < t; k++)
+		if (h->ev[k].node == i && h->ev[k].kind == TN_HEV_TIP)
+			height = h->ev[k].height;
+	return height;
+}
+
+/*
+ * One journaled payment as node i sees it now. A payment in a block the node
+ * disconnected, whose input the active chain spends (getrawtransaction's
+ * stale answer), was taken back: how deep it was then is the node's tip
+ * before that reorganisation less the block's height, plus one.
+ */
+static void judge_payment(struct judge *j, int i, const char *txid, json_t *list, int *deepest,
+			  const char **why)
+{
+	json_t *r = tn_call_quiet(j->a, i, "getrawtransaction", json_pack("[s, b]", txid, 1));
+	json_t *c = json_array_get(json_object_get(r, "conflicts"), 0);
+	double t = json_number_value(json_object_get(r, "disconnected_time"));
+	long long height = json_integer_value(json_object_get(r, "height"));
+	long long before = height_before(j->h, i, t + 0.5);
+	const struct tn_fault *f;
+	char when[16];
+	int deep;
+
+	if (!r || !json_is_false(json_object_get(r, "in_active_chain")) || !c || before < height) {
+		json_decref(r);
+		return;
+	}
+	deep = (int)(before - height + 1);
+	f = fault_within(j, t - 1, t + 1);
+	json_array_append_new(list, json_pack("{s:s, s:i, s:f, s:s, s:s?, s:I, s:i, s:s?, s:s?}",
+		"txid", txid, "node", i, "time", t, "clock", clock_of(t, when, sizeof(when)),
+		"block", json_string_value(json_object_get(r, "blockhash")), "height",
+		(json_int_t)height, "confirmations_before", deep, "spent_by",
+		json_string_value(json_object_get(c, "txid")), "fault", f ? f->what : NULL));
+	if (deep >= j->k) {
+		if (deep > *deepest || !*why)
+			*why = f ? f->what : NULL;
+		*deepest = deep > *deepest ? deep : *deepest;
+	}
+	json_decref(r);
+}
+
+/* Payments the faucet made (the journal's "payment" events): none confirmed K deep and then taken back. */
+static void judge_payments(struct judge *j)
+{
+	const struct tn_state *s = &j->a->st;
+	json_t *list = json_array();
+	const char *why = NULL;
+	int deepest = 0, paid = 0, running = 0;
+	char detail[300];
+
+	for (int i = 0; i < s->n; i++)
+		running += tn_node_running(j->a, i);
+	for (size_t e = 0; running && e < s->n_events; e++) {
+		char txid[65];
+		if (strcmp(s->events[e].what, "payment") != 0 ||
+		    sscanf(s->events[e].detail, "%64s", txid) != 1)
+			continue;
+		paid++;
+		for (int i = 0; i < s->n; i++)
+			if (tn_node_running(j->a, i))
+				judge_payment(j, i, txid, list, &deepest, &why);
+	}
+	if (!running)
+		snprintf(detail, sizeof(detail), "not judged: no node is running to ask");
+	else if (json_array_size(list) == 0)
+		snprintf(detail, sizeof(detail), "none of %d faucet payment%s was taken back by a "
+			 "reorganisation", paid, paid == 1 ? "" : "s");
+	else
+		snprintf(detail, sizeof(detail), "%zu payment%s taken back by a reorganisation "
+			 "(double-spent on the winning branch), the deepest %d confirmation%s deep",
+			 json_array_size(list), json_array_size(list) == 1 ? "" : "s", deepest,
+			 deepest == 1 ? "" : "s");
+	verdict(j, "payments", deepest < j->k, deepest >= j->k ? why : NULL, detail,
+		json_pack("{s:i, s:o}", "paid", paid, "reversed", list));
+}
+
 static void print_text(const struct judge *j)
 {
 	size_t i, k;
@@ -453,6 +536,20 @@ static void print_text(const struct judge *j)
 		       json_string_value(json_object_get(r, "detail")));
 		if (why)
 			printf("%-23s explained by the fault in force: %s\n", "", why);
+		json_array_foreach(json_object_get(r, "reversed"), k, v) {
+			const char *f = json_string_value(json_object_get(v, "fault"));
+			printf("%-23s %s UTC node %lld: payment %.16s... had %lld confirmation%s in "
+			       "block %lld, now double-spent by %.16s...%s%s\n", "",
+			       json_string_value(json_object_get(v, "clock")),
+			       (long long)json_integer_value(json_object_get(v, "node")),
+			       json_string_value(json_object_get(v, "txid")),
+			       (long long)json_integer_value(json_object_get(v, "confirmations_before")),
+			       json_integer_value(json_object_get(v, "confirmations_before")) == 1 ?
+			       "" : "s", (long long)json_integer_value(json_object_get(v, "height")),
+			       json_string_value(json_object_get(v, "spent_by")) ?
+			       json_string_value(json_object_get(v, "spent_by")) : "?",
+			       f ? " during " : "", f ? f : "");
+		}
 		json_array_foreach(json_object_get(r, "violations"), k, v) {
 			const char *f = json_string_value(json_object_get(v, "fault"));
 			if (!json_object_get(v, "depth"))
@@ -492,6 +589,7 @@ static void judge_all(struct judge *j)
 	judge_growth(j);
 	judge_quality(j);
 	judge_validity(j);
+	judge_payments(j);
 	free(tips);
 }
 

@@ -226,6 +226,26 @@ static int any_running(const struct tn_app *a)
 	return -1;
 }
 
+/*
+ * Journals a payment (the txid is the last line flint-wallet printed), so
+ * `check` can tell later whether a reorganisation took it back.
+ */
+static int journal_payment(struct tn_app *a, const char *out, const char *addr,
+			   const char *amount)
+{
+	const char *last = out, *nl;
+	char txid[65], detail[160];
+
+	for (const char *p = out; (nl = strchr(p, '\n')) && nl[1]; p = nl + 1)
+		last = nl + 1;
+	if (strspn(last, "0123456789abcdef") != 64)
+		return 0;                 /* paid, but no txid to remember */
+	snprintf(txid, sizeof(txid), "%.64s", last);
+	snprintf(detail, sizeof(detail), "%s %.30s %.60s", txid, amount, addr);
+	tn_state_event(&a->st, "payment", detail);
+	return tn_app_save(a) < 0 ? 1 : 0;
+}
+
 int tn_cmd_faucet(struct tn_app *a, int argc, char **argv)
 {
 	char cookie[700], out[512];
@@ -248,10 +268,12 @@ int tn_cmd_faucet(struct tn_app *a, int argc, char **argv)
 	fflush(stdout);
 	rc = tn_run(v.v, out, sizeof(out));
 	fputs(out, stdout);
-	if (rc != 0)
+	if (rc != 0) {
 		fprintf(stderr, "flint-testnet: the faucet pays from coins its miners earned: they "
 			"mature 20 blocks after being mined\n");
-	return rc == 0 ? 0 : 1;
+		return 1;
+	}
+	return journal_payment(a, out, argv[0], argv[1]);
 }
 
 int tn_cmd_logs(struct tn_app *a, int argc, char **argv)

@@ -76,7 +76,7 @@ static const struct command commands[] = {
 	{"tree", tn_cmd_tree, false}, {"partition", tn_cmd_partition, true},
 	{"heal", tn_cmd_heal, true}, {"kill", tn_cmd_kill, true}, {"start", tn_cmd_start, true},
 	{"restart", tn_cmd_restart, true}, {"skew", tn_cmd_skew, true},
-	{"attack", tn_cmd_attack, false}, {"faucet", tn_cmd_faucet, false},
+	{"attack", tn_cmd_attack, false}, {"faucet", tn_cmd_faucet, true},
 	{"logs", tn_cmd_logs, false}, {"slo", tn_cmd_slo, false}, {"web", tn_cmd_web, false},
 	{"cli", tn_cmd_cli, false}, {"wallet", tn_cmd_wallet, false},
 	{"explorer", tn_cmd_explorer, false}, {"link", tn_cmd_link, true},

@@ -55,7 +55,7 @@ struct tn_node {
 struct tn_event {
 	double time;             /* unix seconds, millisecond precision */
 	char what[16];           /* up, down, partition, heal, kill, start, restart, skew, link */
-	char detail[64];
+	char detail[160];        /* a payment: "TXID AMOUNT ADDRESS" */
 };
 
 struct tn_state {

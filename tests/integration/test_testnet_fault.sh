@@ -80,6 +80,10 @@ check "both payments are on every node's chain" wait_slow 30 both_confirmed 3
 tn slo >"$TMP/slo.out" 2>&1
 check "slo times the convergence after the heal" grep -q "^converge after heal 1 .* PASS" "$TMP/slo.out"
 check "slo reports propagation and stale rate" grep -q "^stale block rate" "$TMP/slo.out"
+tn check --json --k 1 >"$TMP/check.json" 2>/dev/null
+check "check judges the faucet's journaled payments" \
+	grep -q '"property": "payments", "pass": true' "$TMP/check.json"
+check "both faucet payments were journaled" grep -q '"paid": 2' "$TMP/check.json"
 tn down >/dev/null 2>&1
 check "down stops every node" none_up
 finish
