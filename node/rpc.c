@@ -211,11 +211,22 @@ static json_t *batch(struct node_rpc_env *env, json_t *reqs)
 
 char *node_rpc_handle(struct node_rpc_env *env, const char *body, size_t len, int *status)
 {
-	json_t *doc = json_loadb(body, len, 0, NULL), *reply;
+	json_error_t je;
+	/* A key given twice would silently lose one value (a named parameter, say): refused. */
+	json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *reply;
+	json_t *lenient = doc ? NULL : json_loadb(body, len, 0, NULL);
 	int code = 0;
 	char *text;
 
-	if (!doc) {
+	if (lenient) {
+		char msg[256];
+		code = RPC_INVALID_PARAMETER;
+		snprintf(msg, sizeof(msg), "A key is given more than once (%s)", je.text);
+		reply = json_pack("{s:n, s:{s:i, s:s}, s:O?}", "result", "error", "code", code,
+				  "message", msg, "id", json_is_object(lenient) ?
+				  json_object_get(lenient, "id") : NULL);
+		json_decref(lenient);
+	} else if (!doc) {
 		code = RPC_PARSE_ERROR;
 		reply = json_pack("{s:n, s:{s:i, s:s}, s:n}", "result", "error", "code", code,
 				  "message", "Parse error", "id");

@@ -902,6 +902,14 @@ static void test_rpc_named_params(void **state)
 		json_decref(rep);
 	}
 	assert_int_equal(err_code(f, "getblockcount", "{\"x\": 1}"), -8);
+	/* A name given twice is refused, not silently the last one (Core says so too). */
+	{
+		json_t *rep = call(f, "getblockhash", "{\"height\": 0, \"height\": 1}");
+		json_t *e = json_object_get(rep, "error");
+		assert_int_equal(json_integer_value(json_object_get(e, "code")), -8);
+		assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "height"));
+		json_decref(rep);
+	}
 	r = ok(f, "help", "{\"command\": \"getblock\"}");
 	assert_int_equal(strncmp(json_string_value(r), "getblock", 8), 0);
 	json_decref(r);
