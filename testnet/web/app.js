@@ -212,11 +212,17 @@ function drawSlo(s) {
   const body = document.querySelector("#slo tbody");
   body.replaceChildren();
   if (!s.slo) { body.appendChild(el("tr", {}, "")).appendChild(el("td", {}, "not measured yet")); return; }
-  const rows = ["slo", "indicators", "rows"].map(k => s.slo[k]).find(Array.isArray) || null;
+  const rows = Array.isArray(s.slo.slo) ? s.slo.slo : null;
   if (rows) {
+    // Each row: its indicator, the value and objective (fields named with their unit), the verdict.
+    const fmt = (v, unit) => v == null ? "—" : unit == "ratio" ? (100 * v).toFixed(1) + "%" : v.toFixed(3) + " s";
     for (const r of rows) {
-      const tr = el("tr");
-      for (const k of Object.keys(r)) tr.appendChild(el("td", {}, typeof r[k] == "number" ? +r[k].toFixed(3) : r[k]));
+      const key = Object.keys(r).find(k => /_(s|ratio)$/.test(k) && !k.startsWith("objective_"));
+      const unit = key ? key.replace(/.*_/, "") : "s";
+      const tr = el("tr", {title: r.note || ""});
+      tr.append(el("td", {}, r.indicator), el("td", {}, fmt(key ? r[key] : null, unit)),
+        el("td", {}, "objective " + fmt(r["objective_" + unit], unit)),
+        el("td", {class: r.pass ? "" : "warn"}, r.result));
       body.appendChild(tr);
     }
     return;
