@@ -117,13 +117,23 @@ function drawTree(s, colours) {
   const lane = new Map();
   let lanes = 1;
   for (const b of s.blocks) if (b.trunk) lane.set(b.hash, 0);
+  const forks = [];
   const roots = s.blocks.filter(b => !b.trunk && (!byHash.has(b.prev) || byHash.get(b.prev).trunk))
     .sort((a, b) => a.height - b.height);
-  const forks = [];
+  // The child leading to the highest block keeps its parent's lane; the others fork off.
+  const reach = new Map();
+  function top(b) {
+    if (!reach.has(b.hash))
+      reach.set(b.hash, Math.max(b.height, ...(kids.get(b.hash) || []).map(top)));
+    return reach.get(b.hash);
+  }
   function place(b, l) {
     lane.set(b.hash, l);
-    const ch = (kids.get(b.hash) || []).sort((x, y) => y.height - x.height);
-    ch.forEach((c, i) => place(c, i == 0 ? l : lanes++));
+    const ch = (kids.get(b.hash) || []).filter(c => !c.trunk).sort((x, y) => top(y) - top(x));
+    ch.forEach((c, i) => {
+      if (i > 0) forks.push({root: c, lane: lanes});
+      place(c, i == 0 ? l : lanes++);
+    });
   }
   for (const r of roots) {
     forks.push({root: r, lane: lanes});
