@@ -91,7 +91,7 @@ static int parse_up(struct up_opts *o, int argc, char **argv)
 		else if (strcmp(k, "--block-time") == 0)
 			bad = int_arg(k, v, 1, 3600, &o->block_time), o->bt_set = true;
 		else if (strcmp(k, "--base-port") == 0)
-			bad = int_arg(k, v, 1024, 65535 - 200, &o->base_port), o->port_set = true;
+			bad = int_arg(k, v, 1024, 65535 - 260, &o->base_port), o->port_set = true;
 		else if (strcmp(k, "--timeout") == 0)
 			bad = int_arg(k, v, 1, 3600, &o->timeout);
 		else if (strcmp(k, "--degree") == 0)
@@ -117,6 +117,10 @@ static int parse_up(struct up_opts *o, int argc, char **argv)
 		return tn_fail("--topology random needs --degree K (links per node)");
 	if (o->miners > o->n)
 		return tn_fail("--miners %d: there are only %d nodes", o->miners, o->n);
+	if (o->topology == TN_MESH && o->n > TN_MAX_MESH)
+		return tn_fail("a mesh of %d nodes is %lld links; a mesh holds at most %d nodes (try "
+			       "--topology random --degree 3)", o->n, (long long)o->n * (o->n - 1) / 2,
+			       TN_MAX_MESH);
 	return 0;
 }
 
@@ -158,13 +162,12 @@ static int make_faucet(struct tn_app *a)
 /* Refuses a testnet this machine cannot hold, naming the limit and how to raise it. */
 static int check_capacity(struct tn_app *a)
 {
-	static struct tn_edge e[TN_MAX_NODES * TN_MAX_NODES / 2];
 	struct tn_machine m;
 	/* Threads per node: flintd's loop, its signature thread, a miner's thread. */
 	struct tn_demand d = {.nodes = a->st.n, .threads_per_node = 3, .node_kb = 2048};
 	char err[1500];
 
-	d.links = (long long)tn_state_edges(&a->st, e, sizeof(e) / sizeof(e[0]));
+	d.links = (long long)tn_state_edges(&a->st, NULL, 0);
 	if (tn_capacity_read(&m, err, sizeof(err)) < 0 || tn_capacity_check(&m, &d, err,
 									     sizeof(err)) < 0)
 		return tn_fail("this machine cannot hold %d nodes: %s", a->st.n, err);
@@ -175,16 +178,14 @@ static int create_testnet(struct tn_app *a, const struct up_opts *o)
 {
 	if (mkdir(a->st.dir, 0755) < 0 && errno != EEXIST)
 		return tn_fail("cannot create '%s': %s", a->st.dir, strerror(errno));
-	tn_state_layout(&a->st, o->n, o->topology, o->miners, o->block_time, o->base_port);
+	if (tn_state_layout(&a->st, o->n, o->topology, o->miners, o->block_time, o->base_port) < 0)
+		return tn_fail("out of memory");
 	a->st.degree = o->topology == TN_RANDOM ? o->degree : 0;
 	a->st.seed = o->topology == TN_RANDOM ? o->seed : 0;
 	a->st.peer_timeout = o->peer_timeout;
 	if (check_capacity(a) != 0)
 		return 1;
-	for (int i = 0; i < o->n; i++)
-		for (int j = 0; j < o->n; j++)
-			if (i != j && tn_state_linked(&a->st, i, j))
-				tn_link_change_apply(&o->links, &a->st.link[i][j]);
+	tn_link_change_apply(&o->links, &a->st.link_all);
 	if (make_faucet(a) != 0 || tn_app_save(a) < 0)
 		return 1;
 	return 0;

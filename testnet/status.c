@@ -72,8 +72,9 @@ static void print_row(int i, const struct tn_node_status *s)
 /* "tips: 000000ab.. (height 12): nodes 0 1; 000000cd.. (height 11): node 2" */
 static void print_tips(const struct tn_node_status *st, int n)
 {
-	bool done[TN_MAX_NODES] = {false};
+	static bool done[TN_MAX_NODES];
 
+	memset(done, 0, sizeof(done));
 	printf("nodes disagree:");
 	for (int i = 0; i < n; i++) {
 		if (!st[i].up || done[i])
@@ -122,7 +123,7 @@ static void print_table(const struct tn_node_status *st, int n, const struct tn_
 
 void tn_status_print(struct tn_app *a)
 {
-	struct tn_node_status st[TN_MAX_NODES];
+	static struct tn_node_status st[TN_MAX_NODES];
 
 	for (int i = 0; i < a->st.n; i++)
 		tn_status_collect(a, i, &st[i]);
@@ -144,7 +145,7 @@ static json_t *node_json(int i, const struct tn_node_status *s)
 
 int tn_cmd_status(struct tn_app *a, int argc, char **argv)
 {
-	struct tn_node_status st[TN_MAX_NODES];
+	static struct tn_node_status st[TN_MAX_NODES];
 	json_t *nodes, *out, *links;
 	char *text;
 	bool relay_up;

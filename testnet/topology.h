@@ -9,8 +9,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Nodes a testnet may hold: their p2p addresses are 127.0.0.10 .. 127.0.0.59. */
-#define TN_MAX_NODES 50
+/*
+ * Nodes a testnet may hold: their addresses run from 127.0.0.10 up
+ * (tn_node_ip). A mesh is refused above TN_MAX_MESH nodes (flintd keeps at
+ * most 64 --connect peers).
+ */
+#define TN_MAX_NODES 10000
+#define TN_MAX_MESH 64
 
 enum tn_topology { TN_MESH, TN_RING, TN_LINE, TN_STAR, TN_RANDOM };
 
