@@ -240,11 +240,12 @@ static void dir_from_json(json_t *o, struct tn_linkdir *d)
 	d->cut = strcmp(json_string_value(json_object_get(o, "state")) ?: "", "cut") == 0;
 }
 
-static void print_links(json_t *links, bool relay_up, bool only_changed)
+/* Prints the links; only_changed: the shaped or cut directions, the first `most` of them (-1: all). */
+static void print_links(json_t *links, bool relay_up, bool only_changed, int most)
 {
 	size_t i, k;
 	json_t *l, *d;
-	int shown = 0;
+	int shown = 0, cut = 0, more = 0;
 
 	json_array_foreach(links, i, l) {
 		json_array_foreach(json_object_get(l, "directions"), k, d) {
@@ -253,6 +254,11 @@ static void print_links(json_t *links, bool relay_up, bool only_changed)
 			dir_from_json(d, &ld);
 			if (only_changed && tn_linkdir_plain(&ld))
 				continue;
+			cut += ld.cut;
+			if (most >= 0 && shown >= most) {
+				more++;
+				continue;
+			}
 			if (!shown++)
 				printf("%-6s %6s %8s %11s %7s  %-5s %12s %8s %5s\n", "link", "delay",
 				       "jitter", "bandwidth", "loss", "state", "bytes", "queued",
@@ -272,9 +278,12 @@ static void print_links(json_t *links, bool relay_up, bool only_changed)
 	}
 	if (only_changed && !shown)
 		printf("links: every link is a bare wire (no delay, limit, loss or cut)\n");
+	if (more)
+		printf("... and %d more shaped or cut directions; %d directions cut in all (status "
+		       "--all or link show lists them)\n", more, cut);
 }
 
-void tn_links_print_status(struct tn_app *a)
+void tn_links_print_status(struct tn_app *a, bool all)
 {
 	bool up;
 	json_t *links = tn_links_json(a, &up);
@@ -285,7 +294,7 @@ void tn_links_print_status(struct tn_app *a)
 	else if (!up)
 		printf("relay: running (pid %d) but its control channel does not answer\n",
 		       a->st.relay_pid);
-	print_links(links, up, true);
+	print_links(links, up, true, all ? -1 : 10);
 	json_decref(links);
 }
 
@@ -301,7 +310,7 @@ static int cmd_show(struct tn_app *a, bool as_json)
 		if (!up)
 			printf("relay: NOT running; these are the saved settings (flint-testnet up "
 			       "starts it)\n");
-		print_links(links, up, false);
+		print_links(links, up, false, -1);
 		json_decref(links);
 		return 0;
 	}

@@ -218,8 +218,8 @@ static int parse_index(const char **s, int n, int *out, char *err, size_t errlen
 		return -1;
 	}
 	v = strtol(*s, &end, 10);
-	if (*end != 0 && *end != ',' && *end != '/') {
-		snprintf(err, errlen, "expected ',' or '/' after a node index at '%s'", end);
+	if (*end != 0 && *end != ',' && *end != '/' && *end != '-') {
+		snprintf(err, errlen, "expected ',', '-' or '/' after a node index at '%s'", end);
 		return -1;
 	}
 	if (v >= n) {
@@ -241,14 +241,26 @@ int tn_partition_parse(struct tn_partition *p, const char *s, int n, char *err, 
 	for (i = 0; i < n && i < TN_MAX_NODES; i++)
 		p->group[i] = -1;
 	while (*c) {
-		int idx;
+		int idx, last;
 		if (parse_index(&c, n, &idx, err, errlen) < 0)
 			return -1;
-		if (p->group[idx] >= 0) {
-			snprintf(err, errlen, "node %d is listed twice in '%s'", idx, s);
-			return -1;
+		last = idx;
+		if (*c == '-') {           /* a range A-B */
+			c++;
+			if (parse_index(&c, n, &last, err, errlen) < 0)
+				return -1;
+			if (last < idx || *c == '-') {
+				snprintf(err, errlen, "a bad range of nodes in '%s' (A-B with A <= B)", s);
+				return -1;
+			}
 		}
-		p->group[idx] = g;
+		for (int k = idx; k <= last; k++) {
+			if (p->group[k] >= 0) {
+				snprintf(err, errlen, "node %d is listed twice in '%s'", k, s);
+				return -1;
+			}
+			p->group[k] = g;
+		}
 		if (*c == '/')
 			g++;
 		if (*c && !*++c) {
@@ -280,10 +292,18 @@ void tn_partition_format(const struct tn_partition *p, char *out, size_t len)
 	for (int g = 0; g < p->n_groups; g++) {
 		bool first = true;
 		for (int i = 0; i < p->n && k < len; i++) {
+			int j = i;
 			if (p->group[i] != g)
 				continue;
+			while (j + 1 < p->n && p->group[j + 1] == g)
+				j++;
+			if (j - i < 2)       /* runs of three or more as a range A-B */
+				j = i;
 			k += (size_t)snprintf(out + k, len - k, "%s%d", first ? (g ? "/" : "") : ",", i);
+			if (j > i && k < len)
+				k += (size_t)snprintf(out + k, len - k, "-%d", j);
 			first = false;
+			i = j;
 		}
 	}
 }

@@ -62,7 +62,8 @@ struct tn_partition {
 };
 
 /*
- * Parses "0,1/2,3": groups separated by '/', node indexes by ','. Every node
+ * Parses "0,1/2,3": groups separated by '/', node indexes (or ranges A-B,
+ * as "0-499/500-999") by ','. Every node
  * 0 .. n-1 must appear exactly once, and there must be at least two groups.
  * 0, or -1 with a message in err.
  */

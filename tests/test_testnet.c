@@ -107,6 +107,14 @@ static void test_partition_parse_groups(void **state)
 	assert_string_equal(text, "3/0,1/2");
 	tn_partition_format(&p, text, 4);            /* truncated, still terminated */
 	assert_int_equal(strlen(text), 3);
+	assert_int_equal(tn_partition_parse(&p, "0-4,9/5-8", 10, err, sizeof(err)), 0);
+	assert_true(tn_partition_together(&p, 0, 9) && tn_partition_together(&p, 5, 8));
+	assert_false(tn_partition_together(&p, 4, 5));
+	tn_partition_format(&p, text, sizeof(text));
+	assert_string_equal(text, "0-4,9/5-8");
+	assert_int_equal(tn_partition_parse(&p, "4-0/5-9", 10, err, sizeof(err)), -1);
+	assert_int_equal(tn_partition_parse(&p, "0-5/5-9", 10, err, sizeof(err)), -1);
+	assert_int_equal(tn_partition_parse(&p, "0-3-4/5-9", 10, err, sizeof(err)), -1);
 }
 
 static void test_partition_parse_refuses_bad_input(void **state)
