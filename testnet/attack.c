@@ -473,16 +473,31 @@ static int run(struct attack *x, char *err, size_t errlen)
 	cons_block_init(&b);
 	if (!ctx)
 		return snprintf(err, errlen, "out of memory"), -1;
-	/* Connected first: the block then reaches the node right after the tip check. */
-	if ((fd = dial(x->from, d->ip, d->port, err, errlen)) < 0 ||
-	    handshake(fd, x->p, 0, err, errlen) < 0)
-		goto out;
 	if (tn_attack_sends_block(x->kind)) {
-		if (make_block(x, &b, ctx, err, errlen) < 0)
-			goto out;
+		/*
+		 * Solved first, connected after: a peer that does not answer pings
+		 * while it mines is dropped by the node's ping timeout. The tip is
+		 * checked once more after the handshake; if it moved, again.
+		 */
+		for (int attempt = 0;; attempt++) {
+			char now_tip[65];
+			struct tn_tip t;
+			if (make_block(x, &b, ctx, err, errlen) < 0 ||
+			    (fd = dial(x->from, d->ip, d->port, err, errlen)) < 0 ||
+			    handshake(fd, x->p, 0, err, errlen) < 0 ||
+			    fetch_tip(x, &t, now_tip, err, errlen) < 0)
+				goto out;
+			if (strcmp(now_tip, x->tip_before) == 0 || attempt == 5)
+				break;
+			close(fd);
+			fd = -1;
+		}
 		util_hex_encode_rev(x->block, b.hash, 32);
 	} else {
 		struct tn_tip t;
+		if ((fd = dial(x->from, d->ip, d->port, err, errlen)) < 0 ||
+		    handshake(fd, x->p, 0, err, errlen) < 0)
+			goto out;
 		if (fetch_tip(x, &t, x->tip_before, err, errlen) < 0)
 			goto out;
 		snprintf(x->what, sizeof(x->what), x->kind == TN_ATK_GARBAGE ?

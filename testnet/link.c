@@ -276,8 +276,6 @@ static void print_links(json_t *links, bool relay_up, bool only_changed, int mos
 				printf(" %12s %8s %5s\n", "-", "-", "-");
 		}
 	}
-	if (only_changed && !shown)
-		printf("links: every link is a bare wire (no delay, limit, loss or cut)\n");
 	if (more)
 		printf("... and %d more shaped or cut directions; %d directions cut in all (status "
 		       "--all or link show lists them)\n", more, cut);

@@ -1,7 +1,7 @@
 /*
  * The link relay (see relay.h). Each relayed connection is two pipes, one
- * per direction. A pipe on a bare wire hands what it reads straight to the
- * other socket (evbuffer chains move, no copy). A shaped pipe stamps each
+ * per direction. A pipe on a bare wire moves bytes socket to socket with
+ * splice(2) through a kernel pipe, never copying them into the relay. A shaped pipe stamps each
  * chunk it reads with its release time (shape.h), holds it in `held`, and a
  * timer moves it out when it is due and the token bucket allows. A pipe
  * stops reading once 512 KB wait in the relay, so a slow link pushes back
@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdbool.h>
@@ -19,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
@@ -49,6 +52,9 @@ struct pipe {
 	struct tn_bucket bucket;
 	struct event *timer;
 	bool eof;                    /* src is closed */
+	int pfd[2];                  /* the kernel pipe of the splice path, or -1 */
+	size_t inpipe;               /* bytes in it, not yet written to dst */
+	struct event *wev;           /* dst writable again, for those bytes */
 };
 
 struct conn {
@@ -183,6 +189,12 @@ static bool both_cut(struct conn *c)
 
 static void pipe_release_mem(struct pipe *p)
 {
+	if (p->wev)
+		event_free(p->wev);
+	if (p->pfd[0] >= 0) {
+		close(p->pfd[0]);
+		close(p->pfd[1]);
+	}
 	if (p->timer)
 		event_free(p->timer);
 	if (p->held)
@@ -216,7 +228,7 @@ static size_t out_len(struct bufferevent *b)
 /* True when p's source has closed and everything it sent has been handed on. */
 static bool pipe_done(struct pipe *p)
 {
-	return p->src && p->eof && p->n == 0 && evbuffer_get_length(bufferevent_get_input(p->src)) == 0;
+	return p->src && p->eof && p->n == 0 && p->inpipe == 0 && evbuffer_get_length(bufferevent_get_input(p->src)) == 0;
 }
 
 /*
@@ -257,6 +269,70 @@ static void pipe_schedule(struct pipe *p, uint64_t wait_us)
 	event_add(p->timer, &tv);
 }
 
+/*
+ * Writes the bytes spliced into the kernel pipe on to dst. True when none
+ * are left; false when dst is full (wev then fires when it is not) or
+ * failed (the bufferevent finds the error itself).
+ */
+static bool kernel_drain(struct pipe *p)
+{
+	while (p->inpipe) {
+		ssize_t w = splice(p->pfd[0], NULL, bufferevent_getfd(p->dst), NULL, p->inpipe,
+				   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+		if (w <= 0) {
+			if (w < 0 && errno == EAGAIN)
+				event_add(p->wev, NULL);
+			return false;
+		}
+		p->inpipe -= (size_t)w;
+	}
+	return true;
+}
+
+static void on_writable(evutil_socket_t fd, short what, void *arg);
+
+/*
+ * The bare-wire path: what the bufferevent has already read goes out
+ * first, in order; then splice moves bytes kernel to kernel, a bounded
+ * number of rounds per wake-up so other links get their turn.
+ */
+static void pipe_splice(struct pipe *p)
+{
+	struct evbuffer *in = bufferevent_get_input(p->src), *out = bufferevent_get_output(p->dst);
+	int sfd = bufferevent_getfd(p->src), dfd = bufferevent_getfd(p->dst);
+	struct rdir *d = dir_of(p);
+
+	if (!kernel_drain(p))
+		return;
+	d->bytes += evbuffer_get_length(in);
+	evbuffer_add_buffer(out, in);
+	if (evbuffer_get_length(out) && evbuffer_write(out, dfd) < 0 && errno != EAGAIN)
+		return;
+	if (evbuffer_get_length(out))
+		return;                  /* the bufferevent writes the rest */
+	if (p->pfd[0] < 0) {
+		if (pipe2(p->pfd, O_NONBLOCK | O_CLOEXEC) < 0) {
+			p->pfd[0] = p->pfd[1] = -1;
+			return;
+		}
+		/* A bigger pipe moves more per splice (the default is 64 KB); best effort. */
+		(void)fcntl(p->pfd[1], F_SETPIPE_SZ, 1 << 20);
+		p->wev = event_new(p->c->r->base, dfd, EV_WRITE, on_writable, p);
+		if (!p->wev)
+			return;
+	}
+	for (int i = 0; i < 16; i++) {
+		ssize_t r = splice(sfd, NULL, p->pfd[1], NULL, 1 << 20,
+				   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+		if (r <= 0)
+			return;          /* nothing now; an end of file is the bufferevent's to find */
+		p->inpipe = (size_t)r;
+		d->bytes += (size_t)r;
+		if (!kernel_drain(p))
+			return;
+	}
+}
+
 /* Hands out every chunk that is due, as far as the bucket allows; re-arms the timer. */
 static void pipe_release(struct pipe *p)
 {
@@ -264,6 +340,8 @@ static void pipe_release(struct pipe *p)
 	struct evbuffer *out = bufferevent_get_output(p->dst);
 	uint64_t now = tn_mono_us();
 
+	if (!kernel_drain(p))
+		return;                  /* bytes of the bare-wire path go first */
 	while (p->n && !d->cfg.cut) {
 		struct mark *m = &p->marks[p->head];
 		size_t k;
@@ -314,10 +392,41 @@ static void pipe_flow(struct pipe *p)
 		return;
 	q = evbuffer_get_length(bufferevent_get_input(p->src)) + evbuffer_get_length(p->held) +
 	    out_len(p->dst);
-	if (q < HIGH_WATER && !p->eof)
+	if (q < HIGH_WATER && !p->eof && p->inpipe == 0)
 		bufferevent_enable(p->src, EV_READ);
 	else
 		bufferevent_disable(p->src, EV_READ);
+}
+
+/*
+ * Reads what the source's kernel holds, up to the high-water mark, in large
+ * slices: libevent 2.1 reads at most 4 KB a wake-up, which caps a link far
+ * below loopback speed. An end of file or error is left for the
+ * bufferevent to find on its next read.
+ */
+static void pipe_slurp(struct pipe *p)
+{
+	struct evbuffer *in = bufferevent_get_input(p->src);
+	evutil_socket_t fd = bufferevent_getfd(p->src);
+
+	while (evbuffer_get_length(in) + out_len(p->dst) < HIGH_WATER) {
+		struct evbuffer_iovec v[2];
+		int nv = evbuffer_reserve_space(in, 256 * 1024, v, 2);
+		ssize_t r;
+		if (nv <= 0)
+			return;
+		r = readv(fd, (struct iovec *)v, nv);
+		if (r <= 0) {
+			evbuffer_commit_space(in, v, 0);
+			return;
+		}
+		for (int i = 0; i < nv; i++) {
+			size_t k = (size_t)r < v[i].iov_len ? (size_t)r : v[i].iov_len;
+			v[i].iov_len = k;
+			r -= (ssize_t)k;
+		}
+		evbuffer_commit_space(in, v, nv);
+	}
 }
 
 /* Takes what p's source has read into the link, then releases what is due. */
@@ -333,11 +442,14 @@ static void pipe_pump(struct pipe *p)
 	n = evbuffer_get_length(in);
 	if (!p->c->connected || p->c->closing)
 		goto out;
+	if (!d->cfg.cut && tn_linkdir_plain(&d->cfg) && p->n == 0) {
+		pipe_splice(p);
+		goto out;
+	}
 	if (n && !d->cfg.cut) {
-		if (tn_linkdir_plain(&d->cfg) && p->n == 0) {
-			evbuffer_add_buffer(bufferevent_get_output(p->dst), in);
-			d->bytes += n;
-		} else {
+		pipe_slurp(p);
+		n = evbuffer_get_length(in);
+		{
 			uint64_t now = tn_mono_us();
 			uint64_t rel = tn_release_time(&d->cfg, now, p->last_release, &d->rand);
 			if (pipe_push(p, rel, n) == 0) {
@@ -374,6 +486,15 @@ static void on_write(struct bufferevent *b, void *arg)
 		return;
 	}
 	pipe_flow(b == c->out ? &c->up : &c->down);
+}
+
+static void on_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct pipe *p = arg;
+	struct conn *c = p->c;
+
+	pipe_pump(p);
+	conn_check_close(c);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -424,6 +545,7 @@ static int pipe_init(struct pipe *p, struct conn *c, int from, int to)
 	p->c = c;
 	p->from = from;
 	p->to = to;
+	p->pfd[0] = p->pfd[1] = -1;
 	tn_bucket_init(&p->bucket, dir_find(c->r, from, to)->cfg.bandwidth_kbit, tn_mono_us());
 	p->held = evbuffer_new();
 	p->timer = evtimer_new(c->r->base, on_timer, p);
@@ -515,6 +637,19 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 }
 
 /* ---- the relay ---- */
+
+struct event_base *tn_relay_base_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	if (!cfg)
+		return NULL;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
 
 struct tn_relay *tn_relay_new(struct event_base *base)
 {
@@ -694,7 +829,7 @@ size_t tn_relay_connections(const struct tn_relay *r)
 static size_t pipe_queued(struct pipe *p)
 {
 	return evbuffer_get_length(bufferevent_get_input(p->src)) + evbuffer_get_length(p->held) +
-	       out_len(p->dst);
+	       out_len(p->dst) + p->inpipe;
 }
 
 static json_t *dir_json(const struct rdir *d)

@@ -20,6 +20,12 @@
 
 struct tn_relay;
 
+/*
+ * An event base for a relay: timers to the microsecond (timerfd) instead of
+ * epoll's milliseconds, so a 100 ms delay is 100 ms. NULL when out of memory.
+ */
+struct event_base *tn_relay_base_new(void) __attribute__((warn_unused_result));
+
 /* A relay on base (borrowed; it must outlive the relay). NULL when out of memory. */
 struct tn_relay *tn_relay_new(struct event_base *base) __attribute__((warn_unused_result));
 /* Closes every connection and listener; tn_relay_free(NULL) is a no-op. */

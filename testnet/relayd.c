@@ -228,14 +228,10 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static int run(struct relayd *d, char *err, size_t errlen)
 {
-	struct event_config *cfg = event_config_new();
 	struct event *term = NULL, *intr = NULL;
 	int rc = -1;
 
-	if (cfg)
-		event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
-	d->base = cfg ? event_base_new_with_config(cfg) : NULL;
-	event_config_free(cfg);
+	d->base = tn_relay_base_new();
 	if (!d->base || !(d->relay = tn_relay_new(d->base))) {
 		snprintf(err, errlen, "out of memory");
 		goto out;

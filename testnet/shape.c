@@ -12,9 +12,9 @@ static double rate_of(long kbit)
 
 static double burst_of(double rate)
 {
-	double b = rate * 5000.0;
+	double b = rate * 20000.0;
 
-	return b < PACKET ? PACKET : b;
+	return b < 4 * PACKET ? 4 * PACKET : b;
 }
 
 static void refill(struct tn_bucket *b, uint64_t now_us)
@@ -58,8 +58,8 @@ size_t tn_bucket_take(struct tn_bucket *b, uint64_t now_us, size_t want)
 
 uint64_t tn_bucket_wait(struct tn_bucket *b, uint64_t now_us, size_t want)
 {
-	/* Half a burst: a timer that fires late still finds the bucket not yet capped. */
-	double need = (double)want < b->burst / 2 ? (double)want : b->burst / 2;
+	/* A quarter burst: a timer that fires late (a loaded machine) still finds room in the bucket. */
+	double need = (double)want < b->burst / 4 ? (double)want : b->burst / 4;
 
 	if (b->rate <= 0)
 		return 0;

@@ -27,14 +27,14 @@ struct tn_bucket {
 
 /*
  * Sets b to kbit kilobits per second (0: unlimited), full, at now. The burst
- * is 5 ms of traffic but at least one 1,500-byte packet.
+ * is 20 ms of traffic but at least four 1,500-byte packets.
  */
 void tn_bucket_init(struct tn_bucket *b, long kbit, uint64_t now_us);
 /* Changes the rate, keeping the tokens earned so far (capped at the new burst). */
 void tn_bucket_set(struct tn_bucket *b, long kbit, uint64_t now_us);
 /* How many of want bytes may go now; they are taken from the bucket. */
 size_t tn_bucket_take(struct tn_bucket *b, uint64_t now_us, size_t want);
-/* Microseconds from now until min(want, burst / 2) bytes are in the bucket (0: now). */
+/* Microseconds from now until min(want, burst / 4) bytes are in the bucket (0: now). */
 uint64_t tn_bucket_wait(struct tn_bucket *b, uint64_t now_us, size_t want);
 
 /* The direction's random numbers (splitmix64), seeded per link for reproducibility. */

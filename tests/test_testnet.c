@@ -548,9 +548,9 @@ static void test_bucket_paces_to_its_rate(void **state)
 	uint64_t t = 1000000, sent = 0;
 
 	tn_bucket_init(&b, 1000, t);                 /* 1 Mbit/s = 125 bytes per ms */
-	assert_int_equal(tn_bucket_take(&b, t, 100000), 1500);   /* one packet of burst */
+	assert_int_equal(tn_bucket_take(&b, t, 100000), 6000);   /* four packets of burst */
 	assert_int_equal(tn_bucket_take(&b, t, 1), 0);
-	assert_true(tn_bucket_wait(&b, t, 1500) >= 5999 && tn_bucket_wait(&b, t, 1500) <= 6001);
+	assert_true(tn_bucket_wait(&b, t, 1500) >= 11999 && tn_bucket_wait(&b, t, 1500) <= 12001);
 	/* 1 MiB at 1 Mbit/s: at least 8 s of bucket time, whatever the chunking. */
 	for (; sent < 1048576; t += 1000)
 		sent += tn_bucket_take(&b, t, 1048576 - sent);
@@ -565,10 +565,10 @@ static void test_bucket_rate_change_keeps_tokens_capped(void **state)
 {
 	struct tn_bucket b;
 
-	tn_bucket_init(&b, 100000, 0);               /* burst: 5 ms of 100 Mbit/s */
-	assert_int_equal((int)b.burst, 62500);
+	tn_bucket_init(&b, 100000, 0);               /* burst: 20 ms of 100 Mbit/s */
+	assert_int_equal((int)b.burst, 250000);
 	tn_bucket_set(&b, 1000, 0);
-	assert_true(b.tokens <= b.burst && b.burst == 1500);
+	assert_true(b.tokens <= b.burst && b.burst == 6000);
 }
 
 static void test_release_never_reorders(void **state)
@@ -786,7 +786,7 @@ static void rig_start(struct relay_rig *g, const struct tn_linkdir *d, const str
 	int sport;
 
 	evthread_use_pthreads();
-	g->base = event_base_new();
+	g->base = tn_relay_base_new();
 	g->r = tn_relay_new(g->base);
 	g->server = listen_any("127.0.0.1", &sport);
 	g->port = tn_relay_listen(g->r, 0, "127.0.0.1", 0, "127.0.0.1", sport, err, sizeof(err));
@@ -903,7 +903,7 @@ static void test_relay_one_megabyte_over_one_megabit(void **state)
 	pthread_join(tw, NULL);
 	print_message("# 1 MiB over a 1 Mbit/s link: %.2f s\n", t);
 	assert_true(t >= 8.0);
-	assert_true(t < 10.0);
+	assert_true(t < 12.0);                       /* shaped, not stalled (a loaded machine is slower) */
 	close(w.fd);
 	close(s);
 	rig_stop(&g);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # flint-testnet end to end: `make testnet` with four mining nodes, faucet payments
 # confirmed and seen through RPC and the explorer, a real double spend (two
-# transactions, one mature coin) refused; then a 2|2 partition with miners
+# transactions, one mature coin) refused; then a 2|2 partition by bans with miners
 # on both sides: the tips diverge, a payment confirms on each side, and after
 # heal every node converges on the most-work tip, and the losing side's
 # payment goes back to the mempool and confirms again. Then the SLO report.
@@ -54,7 +54,7 @@ check "is refused and its sender banned" grep -q "^result: defended" "$TMP/ds.ou
 
 # The partition: each side keeps mining on its own.
 H=$(height 0)
-check "partition 0,1/2,3" quiet tn partition 0,1/2,3
+check "partition --ban 0,1/2,3" quiet tn partition --ban 0,1/2,3
 check "side A mines past the split" wait_slow 90 at_least 0 $((H + 1))
 check "side B mines past the split" wait_slow 90 at_least 2 $((H + 1))
 check "the tips diverge" diverged

@@ -36,3 +36,20 @@ wait_slow() {
 	done
 	return 0
 }
+
+# The link layer's helpers.
+# slo_value NAME: the value of an slo indicator, in seconds (or a percentage), e.g. 0.612.
+slo_value() { tn slo --json | tr '{' '\n' | grep "\"indicator\": \"$1\"" | sed -n 's/.*"value": "\([0-9.]*\).*/\1/p'; }
+# stale_count: how many blocks mined outside faults are off the best chain, per slo.
+stale_count() { tn slo --json | tr '{' '\n' | grep '"stale block rate"' | sed -n 's/.*"note": "\([0-9]*\) of.*/\1/p'; }
+has_stale() { s=$(stale_count); [ -n "$s" ] && [ "$s" -ge 1 ]; }
+# ge A B / lt A B: decimal comparisons.
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 >= b + 0) }'; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 < b + 0) }'; }
+peers() { rpc "$1" getconnectioncount 2>/dev/null; }
+peers_at_least() { p=$(peers "$1"); [ -n "$p" ] && [ "$p" -ge "$2" ]; }
+no_bans() { for i in "$@"; do [ "$(rpc "$i" listbanned 2>/dev/null | tr -d ' \n')" = "[]" ] || return 1; done; }
+# logged NODE REGEX: the node's debug.log has a line matching REGEX.
+logged() { grep -q -- "$2" "$TND/node$1/testnet/debug.log" 2>/dev/null; }
+relay_pid() { tn link show --json | sed -n 's/.*"pid": \([0-9]*\).*/\1/p'; }
+now_ms() { date +%s%3N; }
