@@ -165,8 +165,8 @@ static int make_faucet(struct tn_app *a)
 static int check_capacity(struct tn_app *a)
 {
 	struct tn_machine m;
-	/* Threads per node: flintd's loop, its signature thread, a miner's thread. */
-	struct tn_demand d = {.nodes = a->st.n, .threads_per_node = 3, .node_kb = 2048};
+	/* Threads per node: flintd's loop (signatures checked on it: --par 1), a miner's thread. */
+	struct tn_demand d = {.nodes = a->st.n, .threads_per_node = 2, .node_kb = 2048};
 	char err[1500];
 
 	d.links = (long long)tn_state_edges(&a->st, NULL, 0);

@@ -210,8 +210,18 @@ static int listen_control(struct relayd *d, char *err, size_t errlen)
 /* Two descriptors per connection and one listener per node: the soft limit goes up to the hard one. */
 static void raise_nofile(void)
 {
-	struct rlimit rl;
+	struct rlimit rl, all;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+	unsigned long long nr = 0;
 
+	/* Privileged, the hard limit itself may rise to the kernel's (fs.nr_open). */
+	if (f && fscanf(f, "%llu", &nr) == 1 && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    nr > rl.rlim_max) {
+		all.rlim_cur = all.rlim_max = (rlim_t)nr;
+		(void)setrlimit(RLIMIT_NOFILE, &all);
+	}
+	if (f)
+		fclose(f);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
