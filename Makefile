@@ -108,7 +108,7 @@ TEST_BIN  = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_SRC = $(wildcard bench/bench_*.c)
 BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all test bench fuzz clean testnet
+.PHONY: all test bench bench-scale fuzz clean testnet
 all: $(PROGRAMS) $(LAYER_LIBS)
 
 # A local testnet of mining nodes that keeps running after make returns;
@@ -150,6 +150,10 @@ test: all $(TEST_BIN) $(TOOL_BIN) $(WEB_TEST_DEPS)
 	@FLINT_BIN=$(BIN) FLINT_TOOLS=$(BUILD)/tools FLINT_BUILD=$(BUILD) \
 		LAYER_USES='$(LAYER_USES)' PROGRAM_USES='$(PROGRAM_USES)' \
 		sh tests/run.sh tests/check_layers.sh $(TEST_BIN) $(TEST_SCRIPTS)
+
+# 1,000 to 10,000 real nodes on this machine (bench/scale.sh; SIZES, DELAYS override).
+bench-scale: all
+	@FLINT_BIN=$(BIN) sh bench/scale.sh
 
 bench: all $(BENCH_BIN)
 	@FLINT_BENCH_DEPS=1 sh scripts/deps.sh

@@ -67,10 +67,13 @@ static int listen_any(int *port)
 static int dial(int port)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in me = {.sin_family = AF_INET};
 	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 
+	/* From node 1's address (127.0.0.11): the relay tells the dialler by it. */
+	me.sin_addr.s_addr = htonl(0x7f00000b);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		die("cannot connect on loopback");
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return fd;
@@ -95,8 +98,8 @@ static void rig_start(struct rig *g, const struct tn_linkdir *d)
 	g->r = g->base ? tn_relay_new(g->base) : NULL;
 	if (!g->r)
 		die("out of memory");
-	g->relay_port = tn_relay_listen(g->r, 1, 0, "127.0.0.1", 0, "127.0.0.1", "127.0.0.1",
-					g->server_port, err, sizeof(err));
+	g->relay_port = tn_relay_listen(g->r, 0, "127.0.0.1", 0, "127.0.0.1", g->server_port, err,
+					sizeof(err));
 	if (g->relay_port < 0)
 		die(err);
 	tn_relay_configure(g->r, 1, 0, d);

@@ -530,7 +530,7 @@ static int parse_attack(struct attack *x, int argc, char **argv)
 		return tn_fail("unknown attack '%s': badpow, badmerkle, doublespend, "
 			       "inflated-coinbase, future-timestamp, garbage or oversize", argv[1]);
 	/* One address per kind, so that each attack meets the node afresh. */
-	snprintf(x->from, sizeof(x->from), "127.0.0.%d", 200 + (int)x->kind);
+	snprintf(x->from, sizeof(x->from), "127.255.255.%d", 200 + (int)x->kind);
 	for (int i = 2; i < argc; i++) {
 		bool more = i + 1 < argc;
 		if (strcmp(argv[i], "--json") == 0)

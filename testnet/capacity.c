@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #define SPARE_FDS 256               /* the relay's logs, control channel, libevent */
@@ -79,6 +80,18 @@ int tn_capacity_read(struct tn_machine *m, char *err, size_t errlen)
 	m->nproc_limit = lim(&np, false);
 	m->nofile_limit = lim(&nf, false);
 	m->nofile_hard = lim(&nf, true);
+	/*
+	 * The relay raises its hard limit to the kernel's own (fs.nr_open) when
+	 * it may (relayd.c): try the same here, in this short-lived process.
+	 */
+	if (m->nofile_hard >= 0 && read_ll("/proc/sys/fs/nr_open") > m->nofile_hard) {
+		struct rlimit up = {(rlim_t)read_ll("/proc/sys/fs/nr_open"),
+				    (rlim_t)read_ll("/proc/sys/fs/nr_open")};
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			m->nofile_hard = (long long)up.rlim_max;
+		else
+			(void)setrlimit(RLIMIT_NOFILE, &nf);
+	}
 	m->mem_available_kb = meminfo_kb("MemAvailable");
 	if (m->pid_max <= 0 || m->threads_max <= 0 || m->mem_available_kb < 0) {
 		snprintf(err, errlen, "cannot read the kernel's limits from /proc");
@@ -89,8 +102,12 @@ int tn_capacity_read(struct tn_machine *m, char *err, size_t errlen)
 
 long long tn_capacity_relay_fds(const struct tn_demand *d)
 {
-	/* Each link: the dialler's connection in and the relay's own out, both ways apart. */
-	return 2 * d->links + d->nodes + SPARE_FDS;
+	/*
+	 * Each link: the dialler's connection in and the relay's own out, and
+	 * for each direction the kernel pipe of the splice path (two ends): six.
+	 * Each node: the relay's listener at its address.
+	 */
+	return 6 * d->links + d->nodes + SPARE_FDS;
 }
 
 static size_t add(char *err, size_t errlen, size_t k, const char *fmt, long long a, long long b,

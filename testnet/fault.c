@@ -165,9 +165,9 @@ int tn_cmd_heal(struct tn_app *a, int argc, char **argv)
 	lift_bans(a);
 	a->st.partitioned = false;
 	a->st.partition_bans = false;
-	for (int i = 0; i < a->st.n; i++)
-		for (int j = 0; j < a->st.n; j++)
-			a->st.link[i][j].cut = false;
+	a->st.link_all.cut = false;
+	for (size_t k = 0; k < a->st.n_links; k++)
+		a->st.links[k].d.cut = false;
 	tn_state_event(&a->st, "heal", NULL);
 	if (tn_app_save(a) < 0)
 		return 1;
@@ -259,7 +259,7 @@ int tn_cmd_faucet(struct tn_app *a, int argc, char **argv)
 	tn_node_cookie(&a->st, i, cookie, sizeof(cookie));
 	tn_faucet_args(a, &v);
 	tn_args_add(&v, "--rpc");
-	tn_args_add(&v, "127.0.0.1:%d", a->st.node[i].rpcport);
+	tn_args_add(&v, "%s:%d", a->st.node[i].ip, a->st.node[i].rpcport);
 	tn_args_add(&v, "--rpccookiefile");
 	tn_args_add(&v, "%s", cookie);
 	tn_args_add(&v, "send");

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "testnet/app.h"
+#include "testnet/batch.h"
 #include "testnet/link.h"
 #include "testnet/proc.h"
 #include "testnet/relayctl.h"
@@ -29,6 +30,7 @@ struct up_opts {
 	unsigned long long seed;
 	enum tn_topology topology;
 	bool n_set, miners_set, bt_set, topo_set, port_set, degree_set, seed_set, pt_set;
+	bool timeout_set;
 	struct tn_link_change links;     /* --delay, --jitter, --bandwidth, --loss */
 };
 
@@ -91,9 +93,9 @@ static int parse_up(struct up_opts *o, int argc, char **argv)
 		else if (strcmp(k, "--block-time") == 0)
 			bad = int_arg(k, v, 1, 3600, &o->block_time), o->bt_set = true;
 		else if (strcmp(k, "--base-port") == 0)
-			bad = int_arg(k, v, 1024, 65535 - 200, &o->base_port), o->port_set = true;
+			bad = int_arg(k, v, 1024, 65535 - 260, &o->base_port), o->port_set = true;
 		else if (strcmp(k, "--timeout") == 0)
-			bad = int_arg(k, v, 1, 3600, &o->timeout);
+			bad = int_arg(k, v, 1, 3600, &o->timeout), o->timeout_set = true;
 		else if (strcmp(k, "--degree") == 0)
 			bad = int_arg(k, v, 1, TN_MAX_NODES - 1, &o->degree), o->degree_set = true;
 		else if (strcmp(k, "--peer-timeout") == 0)
@@ -117,6 +119,10 @@ static int parse_up(struct up_opts *o, int argc, char **argv)
 		return tn_fail("--topology random needs --degree K (links per node)");
 	if (o->miners > o->n)
 		return tn_fail("--miners %d: there are only %d nodes", o->miners, o->n);
+	if (o->topology == TN_MESH && o->n > TN_MAX_MESH)
+		return tn_fail("a mesh of %d nodes is %lld links; a mesh holds at most %d nodes (try "
+			       "--topology random --degree 3)", o->n, (long long)o->n * (o->n - 1) / 2,
+			       TN_MAX_MESH);
 	return 0;
 }
 
@@ -158,13 +164,12 @@ static int make_faucet(struct tn_app *a)
 /* Refuses a testnet this machine cannot hold, naming the limit and how to raise it. */
 static int check_capacity(struct tn_app *a)
 {
-	static struct tn_edge e[TN_MAX_NODES * TN_MAX_NODES / 2];
 	struct tn_machine m;
-	/* Threads per node: flintd's loop, its signature thread, a miner's thread. */
-	struct tn_demand d = {.nodes = a->st.n, .threads_per_node = 3, .node_kb = 2048};
+	/* Threads per node: flintd's loop (signatures checked on it: --par 1), a miner's thread. */
+	struct tn_demand d = {.nodes = a->st.n, .threads_per_node = 2, .node_kb = 2048};
 	char err[1500];
 
-	d.links = (long long)tn_state_edges(&a->st, e, sizeof(e) / sizeof(e[0]));
+	d.links = (long long)tn_state_edges(&a->st, NULL, 0);
 	if (tn_capacity_read(&m, err, sizeof(err)) < 0 || tn_capacity_check(&m, &d, err,
 									     sizeof(err)) < 0)
 		return tn_fail("this machine cannot hold %d nodes: %s", a->st.n, err);
@@ -175,16 +180,14 @@ static int create_testnet(struct tn_app *a, const struct up_opts *o)
 {
 	if (mkdir(a->st.dir, 0755) < 0 && errno != EEXIST)
 		return tn_fail("cannot create '%s': %s", a->st.dir, strerror(errno));
-	tn_state_layout(&a->st, o->n, o->topology, o->miners, o->block_time, o->base_port);
+	if (tn_state_layout(&a->st, o->n, o->topology, o->miners, o->block_time, o->base_port) < 0)
+		return tn_fail("out of memory");
 	a->st.degree = o->topology == TN_RANDOM ? o->degree : 0;
 	a->st.seed = o->topology == TN_RANDOM ? o->seed : 0;
 	a->st.peer_timeout = o->peer_timeout;
 	if (check_capacity(a) != 0)
 		return 1;
-	for (int i = 0; i < o->n; i++)
-		for (int j = 0; j < o->n; j++)
-			if (i != j && tn_state_linked(&a->st, i, j))
-				tn_link_change_apply(&o->links, &a->st.link[i][j]);
+	tn_link_change_apply(&o->links, &a->st.link_all);
 	if (make_faucet(a) != 0 || tn_app_save(a) < 0)
 		return 1;
 	return 0;
@@ -246,12 +249,243 @@ static int wait_ready(struct tn_app *a, int from, int to, int timeout)
 	return 0;
 }
 
-/* "0,1/2,3": the first half of the nodes against the second. */
+/* ---- every node at once ---- */
+
+/*
+ * Starts every node that does not run, without waiting for any: the nodes
+ * come up side by side. The state is saved every 500 starts and at the end.
+ */
+static int spawn_all(struct tn_app *a)
+{
+	char err[800];
+
+	for (int i = 0; i < a->st.n; i++) {
+		if (tn_node_running(a, i))
+			continue;
+		if (tn_node_start(a, i, err, sizeof(err)) < 0) {
+			(void)tn_app_save(a);
+			return tn_fail("%s", err);
+		}
+		if (i % 500 == 499 && tn_app_save(a) < 0)
+			return 1;
+	}
+	return tn_app_save(a) < 0 ? 1 : 0;
+}
+
+struct waiting {
+	bool *run, *done;
+	int *want, *peers;
+	bool *mining;
+	int left;
+};
+
+static void on_count(void *arg, int i, json_t *r, const char *err)
+{
+	struct waiting *w = arg;
+
+	if (r && !w->done[i]) {
+		w->done[i] = true;
+		w->left--;
+	}
+}
+
+/* Asks every running node that has not answered yet, all at once, until all have. */
+static int wait_rpc_all(struct tn_app *a, struct waiting *w, double timeout)
+{
+	double end = tn_now() + timeout;
+
+	w->left = 0;
+	for (int i = 0; i < a->st.n; i++) {
+		w->done[i] = !w->run[i];
+		w->left += w->run[i];
+	}
+	while (w->left > 0) {
+		struct tn_batch *b = tn_batch_new(a);
+		if (!b)
+			return tn_fail("out of memory");
+		for (int i = 0; i < a->st.n; i++)
+			if (!w->done[i])
+				tn_batch_call(b, i, "getblockcount", NULL, on_count, w);
+		tn_batch_run(b);
+		tn_batch_free(b);
+		if (w->left == 0)
+			break;
+		for (int i = 0; i < a->st.n; i++)
+			if (!w->done[i] && !tn_node_running(a, i))
+				return tn_fail("node %d is not running (see its log: flint-testnet%s logs "
+					       "%d)", i, a->hint_dir, i);
+		if (tn_now() >= end) {
+			for (int i = 0; i < a->st.n; i++)
+				if (!w->done[i])
+					return tn_fail("%d node%s without RPC after %.0f s, node %d "
+						       "among them (see: flint-testnet%s logs %d)",
+						       w->left, w->left == 1 ? "" : "s", timeout, i,
+						       a->hint_dir, i);
+		}
+		tn_sleep_ms(200);
+	}
+	return 0;
+}
+
+static void on_peers(void *arg, int i, json_t *r, const char *err)
+{
+	struct waiting *w = arg;
+
+	if (json_is_integer(r))
+		w->peers[i] = (int)json_integer_value(r);
+}
+
+static void on_mining(void *arg, int i, json_t *r, const char *err)
+{
+	struct waiting *w = arg;
+
+	w->mining[i] = json_is_true(json_object_get(r, "generate"));
+}
+
+static void on_ignore(void *arg, int i, json_t *r, const char *err)
+{
+}
+
+/* Has every node that lacks a peer dial it now (addnode onetry), all at once. */
+static void nudge_all(struct tn_app *a, struct waiting *w, const struct tn_edge *e, size_t ne)
+{
+	struct tn_batch *b = tn_batch_new(a);
+	char addr[64];
+
+	if (!b)
+		return;
+	for (size_t k = 0; k < ne; k++) {
+		int f = e[k].from, t = e[k].to;
+		if (w->done[f] || !w->run[f] || !w->run[t] || !tn_may_link(a, f, t))
+			continue;
+		tn_link_addr(&a->st, f, t, addr, sizeof(addr));
+		tn_batch_call(b, f, "addnode", json_pack("[s, s]", addr, "onetry"), on_ignore, NULL);
+	}
+	tn_batch_run(b);
+	tn_batch_free(b);
+}
+
+/*
+ * Waits until every running node has every peer it should have now (its
+ * links to running nodes on its side of a partition) and every running miner
+ * mines, asking them all at once each round and nudging laggards every 5 s.
+ */
+static int wait_ready_all(struct tn_app *a, struct waiting *w, int timeout)
+{
+	double start = tn_now(), end = start + timeout, nudged = start;
+	size_t ne = 0;
+	struct tn_edge *e = tn_state_edges_new(&a->st, &ne);
+	int rc = 0;
+
+	if (!e)
+		return tn_fail("out of memory");
+	memset(w->want, 0, (size_t)a->st.n * sizeof(int));
+	for (size_t k = 0; k < ne; k++)
+		if (w->run[e[k].from] && w->run[e[k].to] && tn_may_link(a, e[k].from, e[k].to))
+			w->want[e[k].from]++, w->want[e[k].to]++;
+	for (int i = 0; i < a->st.n; i++)
+		w->done[i] = !w->run[i];
+	for (;;) {
+		struct tn_batch *b = tn_batch_new(a);
+		int left = 0, first = -1;
+		if (!b) {
+			rc = tn_fail("out of memory");
+			break;
+		}
+		for (int i = 0; i < a->st.n; i++) {
+			if (w->done[i])
+				continue;
+			w->peers[i] = -1;
+			w->mining[i] = false;
+			tn_batch_call(b, i, "getconnectioncount", NULL, on_peers, w);
+			if (a->st.node[i].miner)
+				tn_batch_call(b, i, "getmininginfo", NULL, on_mining, w);
+		}
+		tn_batch_run(b);
+		tn_batch_free(b);
+		for (int i = 0; i < a->st.n; i++) {
+			if (w->done[i])
+				continue;
+			w->done[i] = w->peers[i] >= w->want[i] && (!a->st.node[i].miner || w->mining[i]);
+			if (!w->done[i] && !left++)
+				first = i;
+		}
+		if (!left)
+			break;
+		if (tn_now() >= end) {
+			rc = tn_fail("%d node%s not connected or not mining after %d s, node %d among "
+				     "them (see: flint-testnet%s logs %d)", left, left == 1 ? "" : "s",
+				     timeout, first, a->hint_dir, first);
+			break;
+		}
+		if (tn_now() - nudged >= 5) {
+			nudge_all(a, w, e, ne);
+			nudged = tn_now();
+		}
+		tn_sleep_ms(200);
+	}
+	free(e);
+	return rc;
+}
+
+/* Bans of a partition --ban on every running node, all at once. */
+static void on_ban(void *arg, int i, json_t *r, const char *err)
+{
+	if (!r)
+		fprintf(stderr, "flint-testnet: warning: node %d: setban: %s\n", i, err);
+}
+
+static void apply_bans_all(struct tn_app *a, const bool *run)
+{
+	struct tn_batch *b;
+
+	if (!a->st.partitioned || !a->st.partition_bans || !(b = tn_batch_new(a)))
+		return;
+	for (int i = 0; i < a->st.n; i++)
+		for (int j = 0; run[i] && j < a->st.n; j++)
+			if (!tn_partition_together(&a->st.partition, i, j))
+				tn_batch_call(b, i, "setban", json_pack("[s, s, i]", a->st.node[j].ip,
+									"add", 315360000), on_ban, NULL);
+	tn_batch_run(b);
+	tn_batch_free(b);
+}
+
+/* Every node started side by side, then waited for all at once: RPC, partition bans, peers. */
+static int bring_up_all(struct tn_app *a, int timeout)
+{
+	static bool run[TN_MAX_NODES], done[TN_MAX_NODES], mining[TN_MAX_NODES];
+	static int want[TN_MAX_NODES], peers[TN_MAX_NODES];
+	struct waiting w = {run, done, want, peers, mining, 0};
+	double t0 = tn_now();
+	int rc;
+
+	if (spawn_all(a) != 0)
+		return 1;
+	for (int i = 0; i < a->st.n; i++)
+		run[i] = true;
+	if (wait_rpc_all(a, &w, 60 + a->st.n / 20) != 0)
+		return 1;
+	printf("%d node%s started and answering in %.1f s\n", a->st.n, a->st.n == 1 ? "" : "s",
+	       tn_now() - t0);
+	fflush(stdout);
+	apply_bans_all(a, run);
+	rc = wait_ready_all(a, &w, timeout);
+	if (rc == 0)
+		printf("ready (every node has its peers, every miner mines) in %.1f s\n",
+		       tn_now() - t0);
+	return rc;
+}
+
+/* "0,1/2,3" (or "0-49/50-99" past 8 nodes): the first half of the nodes against the second. */
 static const char *halves(int n, char *out, size_t len)
 {
 	size_t k = 0;
 
 	out[0] = 0;
+	if (n > 8) {
+		snprintf(out, len, "0-%d/%d-%d", n / 2 - 1, n / 2, n - 1);
+		return out;
+	}
 	for (int i = 0; i < n && k + 8 < len; i++)
 		k += (size_t)snprintf(out + k, len - k, "%s%d", i == 0 ? "" : i == n / 2 ? "/" : ",",
 				      i);
@@ -338,7 +572,7 @@ int tn_cmd_up(struct tn_app *a, int argc, char **argv)
 			       "this one: flint-testnet%s link all delay MS ...", a->hint_dir);
 	if (!fresh && all_running(a)) {
 		printf("the testnet in %s is already running\n", a->st.dir);
-		tn_status_print(a);
+		tn_status_print(a, false);
 		print_web(a);
 		print_next(a);
 		return 0;
@@ -359,16 +593,14 @@ int tn_cmd_up(struct tn_app *a, int argc, char **argv)
 		if (tn_app_save(a) < 0)
 			return 1;
 	}
-	for (int i = 0; i < a->st.n; i++)
-		if (bring_up(a, i) != 0)
-			return 1;
-	if (tn_app_save(a) < 0 || wait_ready(a, 0, a->st.n, o.timeout) != 0)
+	if (bring_up_all(a, o.timeout_set ? o.timeout : o.timeout + a->st.n / 20) != 0 ||
+	    tn_app_save(a) < 0)
 		return 1;
 	/* From here the network is whole: `slo` times blocks from this moment. */
 	tn_state_event(&a->st, "up", NULL);
 	if (tn_app_save(a) < 0)
 		return 1;
-	tn_status_print(a);
+	tn_status_print(a, false);
 	print_web(a);
 	print_next(a);
 	return 0;

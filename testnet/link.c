@@ -191,8 +191,8 @@ static void fmt_dir(const struct tn_linkdir *d, char *out, size_t len)
 
 json_t *tn_links_json(struct tn_app *a, bool *relay_up)
 {
-	struct tn_edge e[TN_MAX_NODES * TN_MAX_NODES / 2];
-	size_t n = tn_state_edges(&a->st, e, sizeof(e) / sizeof(e[0]));
+	size_t n = 0;
+	struct tn_edge *e;
 	char err[800];
 	json_t *r = tn_relay_running(a) ?
 		    tn_relay_request(&a->st, json_pack("{s:s}", "cmd", "show"), err, sizeof(err)) : NULL;
@@ -205,13 +205,15 @@ json_t *tn_links_json(struct tn_app *a, bool *relay_up)
 		return links;
 	}
 	/* No relay: the saved settings, without counters. */
+	if (!(e = tn_state_edges_new(&a->st, &n)))
+		return NULL;
 	links = json_array();
 	for (size_t k = 0; links && k < n; k++) {
 		int lo = e[k].to, hi = e[k].from;
 		json_t *dirs = json_array();
 		for (int w = 0; w < 2; w++) {
 			int f = w ? hi : lo, t = w ? lo : hi;
-			const struct tn_linkdir *d = &a->st.link[f][t];
+			const struct tn_linkdir *d = tn_state_link(&a->st, f, t);
 			json_array_append_new(dirs, json_pack("{s:i, s:i, s:i, s:i, s:I, s:f, s:s, s:n, s:n}",
 							      "from", f, "to", t, "delay_ms",
 							      d->delay_ms, "jitter_ms", d->jitter_ms,
@@ -224,6 +226,7 @@ json_t *tn_links_json(struct tn_app *a, bool *relay_up)
 		json_array_append_new(links, json_pack("{s:i, s:i, s:n, s:o}", "a", lo, "b", hi,
 						       "connections", "directions", dirs));
 	}
+	free(e);
 	return links;
 }
 
@@ -237,11 +240,12 @@ static void dir_from_json(json_t *o, struct tn_linkdir *d)
 	d->cut = strcmp(json_string_value(json_object_get(o, "state")) ?: "", "cut") == 0;
 }
 
-static void print_links(json_t *links, bool relay_up, bool only_changed)
+/* Prints the links; only_changed: the shaped or cut directions, the first `most` of them (-1: all). */
+static void print_links(json_t *links, bool relay_up, bool only_changed, int most)
 {
 	size_t i, k;
 	json_t *l, *d;
-	int shown = 0;
+	int shown = 0, cut = 0, more = 0;
 
 	json_array_foreach(links, i, l) {
 		json_array_foreach(json_object_get(l, "directions"), k, d) {
@@ -250,6 +254,11 @@ static void print_links(json_t *links, bool relay_up, bool only_changed)
 			dir_from_json(d, &ld);
 			if (only_changed && tn_linkdir_plain(&ld))
 				continue;
+			cut += ld.cut;
+			if (most >= 0 && shown >= most) {
+				more++;
+				continue;
+			}
 			if (!shown++)
 				printf("%-6s %6s %8s %11s %7s  %-5s %12s %8s %5s\n", "link", "delay",
 				       "jitter", "bandwidth", "loss", "state", "bytes", "queued",
@@ -267,9 +276,12 @@ static void print_links(json_t *links, bool relay_up, bool only_changed)
 				printf(" %12s %8s %5s\n", "-", "-", "-");
 		}
 	}
+	if (more)
+		printf("... and %d more shaped or cut directions; %d directions cut in all (status "
+		       "--all or link show lists them)\n", more, cut);
 }
 
-void tn_links_print_status(struct tn_app *a)
+void tn_links_print_status(struct tn_app *a, bool all)
 {
 	bool up;
 	json_t *links = tn_links_json(a, &up);
@@ -280,7 +292,7 @@ void tn_links_print_status(struct tn_app *a)
 	else if (!up)
 		printf("relay: running (pid %d) but its control channel does not answer\n",
 		       a->st.relay_pid);
-	print_links(links, up, true);
+	print_links(links, up, true, all ? -1 : 10);
 	json_decref(links);
 }
 
@@ -296,7 +308,7 @@ static int cmd_show(struct tn_app *a, bool as_json)
 		if (!up)
 			printf("relay: NOT running; these are the saved settings (flint-testnet up "
 			       "starts it)\n");
-		print_links(links, up, false);
+		print_links(links, up, false, -1);
 		json_decref(links);
 		return 0;
 	}
@@ -315,11 +327,49 @@ static int cmd_show(struct tn_app *a, bool as_json)
 
 bool tn_any_cut(const struct tn_state *s)
 {
-	for (int i = 0; i < s->n; i++)
-		for (int j = 0; j < s->n; j++)
-			if (s->link[i][j].cut)
-				return true;
+	if (s->link_all.cut)
+		return true;
+	for (size_t k = 0; k < s->n_links; k++)
+		if (s->links[k].d.cut)
+			return true;
 	return false;
+}
+
+/*
+ * Calls f on the settings of every direction e names: for `all`, the
+ * default and every direction with settings of its own; else the one or
+ * two directions, given settings of their own. 0, or -1 out of memory.
+ */
+static int each_dir(struct tn_state *s, const struct tn_edge_sel *e,
+		    void (*f)(struct tn_linkdir *, const void *), const void *arg)
+{
+	struct tn_linkdir *d;
+
+	if (e->all) {
+		f(&s->link_all, arg);
+		for (size_t k = 0; k < s->n_links; k++)
+			f(&s->links[k].d, arg);
+		return 0;
+	}
+	if (!(d = tn_state_link_set(s, e->a, e->b)))
+		return -1;
+	f(d, arg);
+	if (e->one_way)
+		return 0;
+	if (!(d = tn_state_link_set(s, e->b, e->a)))
+		return -1;
+	f(d, arg);
+	return 0;
+}
+
+static void set_cut(struct tn_linkdir *d, const void *arg)
+{
+	d->cut = *(const bool *)arg;
+}
+
+static void set_change(struct tn_linkdir *d, const void *arg)
+{
+	tn_link_change_apply(arg, d);
 }
 
 /* Saves, journals (what, detail) and tells the relay. */
@@ -358,10 +408,8 @@ static int cmd_state(struct tn_app *a, const struct tn_edge_sel *e, const char *
 		tn_state_event(&a->st, "link", detail);
 		return tn_app_save(a) < 0 ? 1 : 0;
 	}
-	for (int i = 0; i < a->st.n; i++)
-		for (int j = 0; j < a->st.n; j++)
-			if (i != j && tn_edge_sel_has(&a->st, e, i, j))
-				a->st.link[i][j].cut = cut;
+	if (each_dir(&a->st, e, set_cut, &cut) < 0)
+		return tn_fail("out of memory");
 	snprintf(detail, sizeof(detail), "%s %s", edge, verb);
 	/* A cut is a fault for `slo`; the fault ends when no link is cut any more. */
 	if (tn_links_commit(a, cut && !was ? "cut" : !cut && was && !tn_any_cut(&a->st) ? "uncut" :
@@ -381,10 +429,8 @@ static int cmd_set(struct tn_app *a, const struct tn_edge_sel *e, const char *ed
 
 	if (tn_parse_settings(argc, argv, &c, err, sizeof(err)) < 0)
 		return tn_fail("%s", err);
-	for (int i = 0; i < a->st.n; i++)
-		for (int j = 0; j < a->st.n; j++)
-			if (i != j && tn_edge_sel_has(&a->st, e, i, j))
-				tn_link_change_apply(&c, &a->st.link[i][j]);
+	if (each_dir(&a->st, e, set_change, &c) < 0)
+		return tn_fail("out of memory");
 	k = (size_t)snprintf(detail, sizeof(detail), "%s", edge);
 	for (int i = 0; i < argc && k < sizeof(detail); i++)
 		k += (size_t)snprintf(detail + k, sizeof(detail) - k, " %s", argv[i]);
@@ -419,7 +465,8 @@ int tn_cmd_link(struct tn_app *a, int argc, char **argv)
 		if (argc != 1)
 			return tn_fail("usage: flint-testnet link clear");
 		was = tn_any_cut(&a->st);
-		memset(a->st.link, 0, sizeof(a->st.link));
+		memset(&a->st.link_all, 0, sizeof(a->st.link_all));
+		a->st.n_links = 0;
 		if (tn_links_commit(a, was ? "uncut" : "link", "clear") != 0)
 			return 1;
 		printf("every link is a bare wire again (a partition, if any, stays: heal lifts it)\n");

@@ -53,7 +53,7 @@ int tn_links_commit(struct tn_app *a, const char *what, const char *detail);
  * answers (*relay_up true), else the saved settings with null counters.
  */
 json_t *tn_links_json(struct tn_app *a, bool *relay_up) __attribute__((warn_unused_result));
-/* The relay's state and the shaped or cut directions, for `status`. */
-void tn_links_print_status(struct tn_app *a);
+/* The relay's state and the shaped or cut directions (all: every one, else the first ten), for `status`. */
+void tn_links_print_status(struct tn_app *a, bool all);
 
 #endif

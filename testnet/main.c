@@ -33,7 +33,7 @@ static const char usage[] =
 	"                        relay P+200.., P default 28400) and wait until they are\n"
 	"                        connected and mining; an existing testnet is resumed as\n"
 	"                        it was made (a stopped relay is started again)\n"
-	"  status [--json]       height, tip, peers, mempool, mining, bans, clock offset\n"
+	"  status [--all|--json] nodes up, heights, nodes per tip; --all: a row per node\n"
 	"  tree [--dot] [--depth N]  the block tree across all nodes, with each node's tip\n"
 	"  partition [--ban] GROUPS  split the nodes, e.g. 0,1/2,3: the links between the\n"
 	"                        groups are cut silently (--ban: bans between them instead)\n"

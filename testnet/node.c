@@ -29,7 +29,7 @@ int tn_fail(const char *fmt, ...)
 
 void tn_app_release(struct tn_app *a)
 {
-	for (int i = 0; i < TN_MAX_NODES; i++) {
+	for (int i = 0; i < a->st.n && i < TN_MAX_NODES; i++) {
 		client_free(a->client[i]);
 		a->client[i] = NULL;
 	}
@@ -55,7 +55,7 @@ static struct client *client_for(struct tn_app *a, int i)
 		return a->client[i];
 	memset(&o, 0, sizeof(o));
 	o.params = cons_params_by_name("testnet");
-	snprintf(o.host, sizeof(o.host), "127.0.0.1");
+	snprintf(o.host, sizeof(o.host), "%s", a->st.node[i].ip);
 	o.port = (uint16_t)a->st.node[i].rpcport;
 	tn_node_cookie(&a->st, i, o.cookiefile, sizeof(o.cookiefile));
 	o.timeout = 15;
@@ -122,9 +122,19 @@ static void node_args(const struct tn_app *a, int i, struct tn_args *v)
 {
 	const struct tn_state *s = &a->st;
 	const struct tn_node *d = &s->node[i];
-	struct tn_edge e[TN_MAX_NODES * TN_MAX_NODES / 2];
-	size_t n = tn_state_edges(s, e, sizeof(e) / sizeof(e[0]));
+	static struct tn_edge *e;
+	static size_t n;
+	static const struct tn_state *drawn;
 	char dd[600], addr[64];
+
+	/* The edges are drawn once per command: up starts every node from them. */
+	if (!e || drawn != s) {
+		free(e);
+		e = tn_state_edges_new(s, &n);
+		drawn = s;
+		if (!e)
+			n = 0;
+	}
 
 	tn_args_init(v);
 	tn_args_add(v, "%s/flintd", a->bindir);
@@ -139,6 +149,14 @@ static void node_args(const struct tn_app *a, int i, struct tn_args *v)
 	tn_args_add(v, "%d", d->port);
 	tn_args_add(v, "--rpcport");
 	tn_args_add(v, "%d", d->rpcport);
+	/* RPC on the node's own address, so every node has the same RPC port. */
+	tn_args_add(v, "--rpcbind");
+	tn_args_add(v, "%s", d->ip);
+	tn_args_add(v, "--rpcallowip");
+	tn_args_add(v, "127.0.0.0/8");
+	/* One signature thread: thousands of idle nodes on a few cores. */
+	tn_args_add(v, "--par");
+	tn_args_add(v, "1");
 	/* A fixed topology: no peers from the address book. */
 	tn_args_add(v, "--maxoutbound");
 	tn_args_add(v, "0");

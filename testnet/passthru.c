@@ -27,7 +27,7 @@ static int run_program(struct tn_app *a, const char *prog, const char *usage, in
 	tn_args_init(&v);
 	tn_args_add(&v, "%s/%s", a->bindir, prog);
 	tn_args_add(&v, "--chain=testnet");
-	tn_args_add(&v, "--rpc=127.0.0.1:%d", a->st.node[i].rpcport);
+	tn_args_add(&v, "--rpc=%s:%d", a->st.node[i].ip, a->st.node[i].rpcport);
 	tn_args_add(&v, "--rpccookiefile=%s", cookie);
 	for (int k = 1; k < argc; k++)
 		tn_args_add(&v, "%s", argv[k]);

@@ -67,25 +67,38 @@ struct conn {
 	struct conn *next;
 };
 
+/* One direction from > to, a slot of the relay's table (used: the slot holds it). */
 struct rdir {
 	bool used;
+	int from, to;
 	struct tn_linkdir cfg;
 	uint64_t bytes, rand;
+	size_t queued;               /* scratch for tn_relay_json */
+	int conns;                   /* scratch for tn_relay_json */
 };
 
+/* The listener for the connections into one node, from whichever node dials. */
 struct lsn {
 	struct tn_relay *r;
-	int from, to;
-	struct sockaddr_in src, dst;
+	int to;
+	struct sockaddr_in dst;
 	struct evconnlistener *l;
 	struct lsn *next;
 };
 
+/*
+ * The directions are a hash table (open addressing) of the ones the relay
+ * was told about or carried a connection for, so its size follows the
+ * links, not the square of the nodes; any other direction has dflt.
+ */
 struct tn_relay {
 	struct event_base *base;
-	struct rdir dir[TN_MAX_NODES][TN_MAX_NODES];
+	struct rdir *dir;            /* cap slots, n used, cap a power of two */
+	size_t cap, n;
+	struct tn_linkdir dflt;
 	struct conn *conns;
 	struct lsn *lsns;
+	size_t n_conns;
 };
 
 uint64_t tn_mono_us(void)
@@ -96,14 +109,80 @@ uint64_t tn_mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static size_t slot_of(const struct tn_relay *r, int from, int to)
+{
+	uint64_t h = ((uint64_t)(uint32_t)from << 32 | (uint32_t)to) * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h >> 20) & (r->cap - 1);
+}
+
+static struct rdir *dir_find(const struct tn_relay *r, int from, int to)
+{
+	if (!r->cap)
+		return NULL;
+	for (size_t k = slot_of(r, from, to);; k = (k + 1) & (r->cap - 1)) {
+		struct rdir *d = &r->dir[k];
+		if (!d->used)
+			return NULL;
+		if (d->from == from && d->to == to)
+			return d;
+	}
+}
+
+static int dir_grow(struct tn_relay *r)
+{
+	size_t cap = r->cap ? r->cap * 2 : 256;
+	struct rdir *old = r->dir, *t = calloc(cap, sizeof(*t));
+	size_t oldcap = r->cap;
+
+	if (!t)
+		return -1;
+	r->dir = t;
+	r->cap = cap;
+	for (size_t i = 0; i < oldcap; i++) {
+		if (!old[i].used)
+			continue;
+		size_t k = slot_of(r, old[i].from, old[i].to);
+		while (t[k].used)
+			k = (k + 1) & (cap - 1);
+		t[k] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+/* The direction's slot, made (with the default settings) if new; NULL when out of memory. */
+static struct rdir *dir_get(struct tn_relay *r, int from, int to)
+{
+	struct rdir *d = dir_find(r, from, to);
+	size_t k;
+
+	if (d)
+		return d;
+	if ((r->n + 1) * 2 > r->cap && dir_grow(r) < 0)
+		return NULL;
+	for (k = slot_of(r, from, to); r->dir[k].used; k = (k + 1) & (r->cap - 1))
+		;
+	d = &r->dir[k];
+	memset(d, 0, sizeof(*d));
+	d->used = true;
+	d->from = from;
+	d->to = to;
+	d->cfg = r->dflt;
+	d->rand = 0x5eed0000u + (uint64_t)from * TN_MAX_NODES + (uint64_t)to;
+	r->n++;
+	return d;
+}
+
+/* Every connection made both directions of its link (on_accept), so they are there. */
 static struct rdir *dir_of(struct pipe *p)
 {
-	return &p->c->r->dir[p->from][p->to];
+	return dir_find(p->c->r, p->from, p->to);
 }
 
 static bool both_cut(struct conn *c)
 {
-	return c->r->dir[c->from][c->to].cfg.cut && c->r->dir[c->to][c->from].cfg.cut;
+	return dir_find(c->r, c->from, c->to)->cfg.cut && dir_find(c->r, c->to, c->from)->cfg.cut;
 }
 
 /* ---- closing ---- */
@@ -128,6 +207,7 @@ static void conn_free(struct conn *c)
 	for (struct conn **cc = &c->r->conns; *cc; cc = &(*cc)->next) {
 		if (*cc == c) {
 			*cc = c->next;
+			c->r->n_conns--;
 			break;
 		}
 	}
@@ -466,7 +546,7 @@ static int pipe_init(struct pipe *p, struct conn *c, int from, int to)
 	p->from = from;
 	p->to = to;
 	p->pfd[0] = p->pfd[1] = -1;
-	tn_bucket_init(&p->bucket, c->r->dir[from][to].cfg.bandwidth_kbit, tn_mono_us());
+	tn_bucket_init(&p->bucket, dir_find(c->r, from, to)->cfg.bandwidth_kbit, tn_mono_us());
 	p->held = evbuffer_new();
 	p->timer = evtimer_new(c->r->base, on_timer, p);
 	return p->held && p->timer ? 0 : -1;
@@ -510,20 +590,30 @@ static int conn_dial(struct conn *c)
 	return 0;
 }
 
+/*
+ * A node dials the relay's listener for node ls->to from its own address:
+ * that address names the dialler, and the relay dials on from it. A
+ * connection from an address that is no node's, or from the node itself,
+ * is closed.
+ */
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
 		      void *arg)
 {
 	struct lsn *ls = arg;
-	struct conn *c = calloc(1, sizeof(*c));
+	struct sockaddr_in *peer = (struct sockaddr_in *)sa;
+	int from = sa->sa_family == AF_INET ? tn_node_of_ip(peer->sin_addr.s_addr) : -1;
+	struct conn *c;
 
-	if (!c) {
+	if (from < 0 || from == ls->to || !dir_get(ls->r, from, ls->to) ||
+	    !dir_get(ls->r, ls->to, from) || !(c = calloc(1, sizeof(*c)))) {
 		evutil_closesocket(fd);
 		return;
 	}
 	c->r = ls->r;
-	c->from = ls->from;
+	c->from = from;
 	c->to = ls->to;
-	c->src = ls->src;
+	c->src = *peer;
+	c->src.sin_port = 0;
 	c->dst = ls->dst;
 	c->in = new_bev(c->r, fd, c);
 	if (!c->in) {
@@ -536,6 +626,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	c->down.dst = c->in;
 	c->next = c->r->conns;
 	c->r->conns = c;
+	c->r->n_conns++;
 	if (pipe_init(&c->up, c, c->from, c->to) < 0 || pipe_init(&c->down, c, c->to, c->from) < 0 ||
 	    (!both_cut(c) && conn_dial(c) < 0)) {
 		conn_free(c);
@@ -567,9 +658,6 @@ struct tn_relay *tn_relay_new(struct event_base *base)
 	if (!r)
 		return NULL;
 	r->base = base;
-	for (int i = 0; i < TN_MAX_NODES; i++)
-		for (int j = 0; j < TN_MAX_NODES; j++)
-			r->dir[i][j].rand = 0x5eed0000u + (uint64_t)i * TN_MAX_NODES + (uint64_t)j;
 	return r;
 }
 
@@ -585,6 +673,7 @@ void tn_relay_free(struct tn_relay *r)
 		evconnlistener_free(l->l);
 		free(l);
 	}
+	free(r->dir);
 	free(r);
 }
 
@@ -596,8 +685,8 @@ static int sockaddr_of(struct sockaddr_in *sa, const char *ip, int port)
 	return inet_pton(AF_INET, ip, &sa->sin_addr) == 1 ? 0 : -1;
 }
 
-int tn_relay_listen(struct tn_relay *r, int from, int to, const char *listen_ip, int listen_port,
-		    const char *src_ip, const char *dst_ip, int dst_port, char *err, size_t errlen)
+int tn_relay_listen(struct tn_relay *r, int to, const char *listen_ip, int listen_port,
+		    const char *dst_ip, int dst_port, char *err, size_t errlen)
 {
 	struct lsn *l = calloc(1, sizeof(*l));
 	struct sockaddr_in at;
@@ -608,16 +697,15 @@ int tn_relay_listen(struct tn_relay *r, int from, int to, const char *listen_ip,
 		return -1;
 	}
 	l->r = r;
-	l->from = from;
 	l->to = to;
-	if (sockaddr_of(&at, listen_ip, listen_port) < 0 || sockaddr_of(&l->src, src_ip, 0) < 0 ||
+	if (sockaddr_of(&at, listen_ip, listen_port) < 0 ||
 	    sockaddr_of(&l->dst, dst_ip, dst_port) < 0) {
-		snprintf(err, errlen, "bad address for the link %d > %d", from, to);
+		snprintf(err, errlen, "bad address for the links into node %d", to);
 		free(l);
 		return -1;
 	}
 	l->l = evconnlistener_new_bind(r->base, on_accept, l,
-				       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 64,
+				       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
 				       (struct sockaddr *)&at, sizeof(at));
 	if (!l->l) {
 		snprintf(err, errlen, "cannot listen on %s:%d: %s", listen_ip, listen_port,
@@ -627,50 +715,85 @@ int tn_relay_listen(struct tn_relay *r, int from, int to, const char *listen_ip,
 	}
 	l->next = r->lsns;
 	r->lsns = l;
-	r->dir[from][to].used = r->dir[to][from].used = true;
 	len = sizeof(at);
 	if (getsockname(evconnlistener_get_fd(l->l), (struct sockaddr *)&at, &len) < 0)
 		return listen_port;
 	return ntohs(at.sin_port);
 }
 
-void tn_relay_configure(struct tn_relay *r, int from, int to, const struct tn_linkdir *d)
+int tn_relay_set(struct tn_relay *r, int from, int to, const struct tn_linkdir *d)
+{
+	struct rdir *x = dir_get(r, from, to);
+
+	if (!x || !dir_get(r, to, from))
+		return -1;
+	x = dir_find(r, from, to);   /* the second dir_get may have moved the table */
+	x->cfg = *d;
+	return 0;
+}
+
+void tn_relay_set_default(struct tn_relay *r, const struct tn_linkdir *d)
+{
+	r->dflt = *d;
+}
+
+static bool conn_of(const struct conn *c, int from, int to)
+{
+	return (c->from == from && c->to == to) || (c->from == to && c->to == from);
+}
+
+/* Brings connection c in line with its link's settings: buckets, held dials, release. */
+static void conn_refresh(struct conn *c, uint64_t now)
+{
+	tn_bucket_set(&c->up.bucket, dir_find(c->r, c->from, c->to)->cfg.bandwidth_kbit, now);
+	tn_bucket_set(&c->down.bucket, dir_find(c->r, c->to, c->from)->cfg.bandwidth_kbit, now);
+}
+
+/*
+ * Applies the settings to the connections of the link a-b, or of every link
+ * (a < 0): new bandwidths, a dial held by a cut goes through once either
+ * direction is up again, and what is due is released. O(connections).
+ */
+static void relay_update(struct tn_relay *r, int a, int b)
 {
 	uint64_t now = tn_mono_us();
 	struct conn *c, *next;
 
-	r->dir[from][to].cfg = *d;
-	for (c = r->conns; c; c = c->next) {
-		struct pipe *p = c->from == from && c->to == to ? &c->up :
-				 c->from == to && c->to == from ? &c->down : NULL;
-		if (p)
-			tn_bucket_set(&p->bucket, d->bandwidth_kbit, now);
-	}
-	/* A dial held by a cut goes through once either direction is up again. */
 	for (c = r->conns; c; c = next) {
 		next = c->next;
-		if ((c->from == from && c->to == to) || (c->from == to && c->to == from)) {
-			if (!c->dialled && !both_cut(c) && conn_dial(c) < 0) {
-				conn_free(c);
-				continue;
-			}
-			pipe_pump(&c->up);
-			if (c->dialled)
-				pipe_pump(&c->down);
+		if (a >= 0 && !conn_of(c, a, b))
+			continue;
+		conn_refresh(c, now);
+		if (!c->dialled && !both_cut(c) && conn_dial(c) < 0) {
+			conn_free(c);
+			continue;
 		}
+		pipe_pump(&c->up);
+		if (c->dialled)
+			pipe_pump(&c->down);
 	}
 	/* Kicking may close connections; check them again, each from a fresh list walk. */
 	for (bool again = true; again;) {
 		again = false;
 		for (c = r->conns; c; c = c->next) {
-			bool mine = (c->from == from && c->to == to) || (c->from == to && c->to == from);
-			if (mine && !c->closing && conn_should_close(c)) {
+			if ((a < 0 || conn_of(c, a, b)) && !c->closing && conn_should_close(c)) {
 				conn_check_close(c);
 				again = true;
 				break;
 			}
 		}
 	}
+}
+
+void tn_relay_update(struct tn_relay *r)
+{
+	relay_update(r, -1, -1);
+}
+
+void tn_relay_configure(struct tn_relay *r, int from, int to, const struct tn_linkdir *d)
+{
+	if (tn_relay_set(r, from, to, d) == 0)
+		relay_update(r, from, to);
 }
 
 int tn_relay_reset(struct tn_relay *r, int a, int b)
@@ -687,45 +810,76 @@ int tn_relay_reset(struct tn_relay *r, int a, int b)
 	return n;
 }
 
+int tn_relay_reset_all(struct tn_relay *r)
+{
+	int n = 0;
+
+	while (r->conns) {
+		conn_free(r->conns);
+		n++;
+	}
+	return n;
+}
+
+size_t tn_relay_connections(const struct tn_relay *r)
+{
+	return r->n_conns;
+}
+
 static size_t pipe_queued(struct pipe *p)
 {
 	return evbuffer_get_length(bufferevent_get_input(p->src)) + evbuffer_get_length(p->held) +
 	       out_len(p->dst) + p->inpipe;
 }
 
-static json_t *dir_json(const struct tn_relay *r, int from, int to)
+static json_t *dir_json(const struct rdir *d)
 {
-	const struct rdir *d = &r->dir[from][to];
-	size_t queued = 0;
-
-	for (struct conn *c = r->conns; c; c = c->next) {
-		if (c->from == from && c->to == to)
-			queued += pipe_queued(&c->up);
-		else if (c->from == to && c->to == from && c->dialled)
-			queued += pipe_queued(&c->down);
-	}
-	return json_pack("{s:i, s:i, s:i, s:i, s:I, s:f, s:s, s:I, s:I}", "from", from, "to", to,
-			 "delay_ms", d->cfg.delay_ms, "jitter_ms", d->cfg.jitter_ms,
+	return json_pack("{s:i, s:i, s:i, s:i, s:I, s:f, s:s, s:I, s:I}", "from", d->from, "to",
+			 d->to, "delay_ms", d->cfg.delay_ms, "jitter_ms", d->cfg.jitter_ms,
 			 "bandwidth_kbit", (json_int_t)d->cfg.bandwidth_kbit, "loss_pct",
 			 d->cfg.loss_pct, "state", d->cfg.cut ? "cut" : "up", "bytes",
-			 (json_int_t)d->bytes, "queued", (json_int_t)queued);
+			 (json_int_t)d->bytes, "queued", (json_int_t)d->queued);
 }
 
-json_t *tn_relay_json(const struct tn_relay *r)
+static int pair_order(const void *x, const void *y)
+{
+	const struct rdir *a = *(const struct rdir *const *)x, *b = *(const struct rdir *const *)y;
+
+	if (a->from != b->from)
+		return a->from < b->from ? -1 : 1;
+	return (a->to > b->to) - (a->to < b->to);
+}
+
+/* One walk over the connections counts them and their queues; then one object per pair. */
+json_t *tn_relay_json(struct tn_relay *r)
 {
 	json_t *links = json_array();
+	struct rdir **pairs = malloc((r->n / 2 + 1) * sizeof(*pairs));
+	size_t np = 0;
 
-	for (int a = 0; links && a < TN_MAX_NODES; a++) {
-		for (int b = a + 1; b < TN_MAX_NODES; b++) {
-			int conns = 0;
-			if (!r->dir[a][b].used)
-				continue;
-			for (struct conn *c = r->conns; c; c = c->next)
-				conns += (c->from == a && c->to == b) || (c->from == b && c->to == a);
-			json_array_append_new(links, json_pack("{s:i, s:i, s:i, s:[o, o]}", "a", a, "b", b,
-							       "connections", conns, "directions",
-							       dir_json(r, a, b), dir_json(r, b, a)));
-		}
+	if (!links || !pairs) {
+		free(pairs);
+		return links;
 	}
+	for (size_t k = 0; k < r->cap; k++)
+		r->dir[k].queued = 0, r->dir[k].conns = 0;
+	for (struct conn *c = r->conns; c; c = c->next) {
+		struct rdir *up = dir_find(r, c->from, c->to), *down = dir_find(r, c->to, c->from);
+		up->queued += pipe_queued(&c->up);
+		if (c->dialled)
+			down->queued += pipe_queued(&c->down);
+		(c->from < c->to ? up : down)->conns++;
+	}
+	for (size_t k = 0; k < r->cap; k++)
+		if (r->dir[k].used && r->dir[k].from < r->dir[k].to)
+			pairs[np++] = &r->dir[k];
+	qsort(pairs, np, sizeof(*pairs), pair_order);
+	for (size_t k = 0; k < np; k++) {
+		const struct rdir *ab = pairs[k], *ba = dir_find(r, ab->to, ab->from);
+		json_array_append_new(links, json_pack("{s:i, s:i, s:i, s:[o, o]}", "a", ab->from,
+						       "b", ab->to, "connections", ab->conns,
+						       "directions", dir_json(ab), dir_json(ba)));
+	}
+	free(pairs);
 	return links;
 }

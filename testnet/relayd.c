@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -53,34 +54,42 @@ static void logf_(const char *fmt, ...)
 }
 
 /* Gives every direction of every edge its settings from the state (a partition's cuts included). */
-static void apply(struct relayd *d)
+static int apply(struct relayd *d, char *err, size_t errlen)
 {
-	struct tn_edge e[TN_MAX_NODES * TN_MAX_NODES / 2];
-	size_t n = tn_state_edges(&d->st, e, sizeof(e) / sizeof(e[0]));
+	size_t n;
+	struct tn_edge *e = tn_state_edges_new(&d->st, &n);
 
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	tn_relay_set_default(d->relay, &d->st.link_all);
 	for (size_t k = 0; k < n; k++) {
 		for (int w = 0; w < 2; w++) {
 			int from = w ? e[k].to : e[k].from, to = w ? e[k].from : e[k].to;
-			struct tn_linkdir ld = d->st.link[from][to];
+			struct tn_linkdir ld = *tn_state_link(&d->st, from, to);
 			ld.cut = tn_state_cut(&d->st, from, to);
-			tn_relay_configure(d->relay, from, to, &ld);
+			if (tn_relay_set(d->relay, from, to, &ld) < 0) {
+				free(e);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
 		}
 	}
+	free(e);
+	tn_relay_update(d->relay);
+	return 0;
 }
 
-static int listen_edges(struct relayd *d, char *err, size_t errlen)
+/* One listener per node, at its address on the relay port: every link into it. */
+static int listen_nodes(struct relayd *d, char *err, size_t errlen)
 {
-	struct tn_edge e[TN_MAX_NODES * TN_MAX_NODES / 2];
-	size_t n = tn_state_edges(&d->st, e, sizeof(e) / sizeof(e[0]));
 	const struct tn_node *nd = d->st.node;
 
-	for (size_t k = 0; k < n; k++) {
-		int f = e[k].from, t = e[k].to;
-		if (tn_relay_listen(d->relay, f, t, nd[t].ip,
-				    d->st.base_port + TN_RELAY_OFFSET + f, nd[f].ip, nd[t].ip,
-				    nd[t].port, err, errlen) < 0)
+	for (int t = 0; t < d->st.n; t++)
+		if (tn_relay_listen(d->relay, t, nd[t].ip, d->st.base_port + TN_RELAY_OFFSET,
+				    nd[t].ip, nd[t].port, err, errlen) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -97,11 +106,8 @@ static int reload(struct relayd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "the testnet's shape changed: restart the relay");
 		return -1;
 	}
-	tn_state_release(&d->st);
-	d->st = fresh;
-	fresh.events = NULL;
-	apply(d);
-	return 0;
+	tn_state_move(&d->st, &fresh);
+	return apply(d, err, errlen);
 }
 
 static json_t *answer(struct relayd *d, json_t *req)
@@ -126,11 +132,9 @@ static json_t *answer(struct relayd *d, json_t *req)
 		if ((a && !json_is_integer(a)) || (b && !json_is_integer(b)) || (!a != !b))
 			return json_pack("{s:b, s:s}", "ok", 0, "error",
 					 "reset takes integer \"a\" and \"b\", or neither");
-		for (int i = 0; i < TN_MAX_NODES; i++)
-			for (int j = i + 1; j < TN_MAX_NODES; j++)
-				if (!a || (json_integer_value(a) == i && json_integer_value(b) == j) ||
-				    (json_integer_value(a) == j && json_integer_value(b) == i))
-					closed += tn_relay_reset(d->relay, i, j);
+		closed = a ? tn_relay_reset(d->relay, (int)json_integer_value(a),
+					    (int)json_integer_value(b)) :
+			     tn_relay_reset_all(d->relay);
 		logf_("reset: closed %d connection%s", closed, closed == 1 ? "" : "s");
 		return json_pack("{s:b, s:i}", "ok", 1, "closed", closed);
 	}
@@ -203,6 +207,30 @@ static int listen_control(struct relayd *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* Two descriptors per connection and one listener per node: the soft limit goes up to the hard one. */
+static void raise_nofile(void)
+{
+	struct rlimit rl, all;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+	unsigned long long nr = 0;
+
+	/* Privileged, the hard limit itself may rise to the kernel's (fs.nr_open). */
+	if (f && fscanf(f, "%llu", &nr) == 1 && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    nr > rl.rlim_max) {
+		all.rlim_cur = all.rlim_max = (rlim_t)nr;
+		(void)setrlimit(RLIMIT_NOFILE, &all);
+	}
+	if (f)
+		fclose(f);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			logf_("cannot raise the descriptor limit: %s", strerror(errno));
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		logf_("descriptor limit %llu", (unsigned long long)rl.rlim_cur);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	event_base_loopexit(arg, NULL);
@@ -218,9 +246,10 @@ static int run(struct relayd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (listen_edges(d, err, errlen) < 0 || listen_control(d, err, errlen) < 0)
+	raise_nofile();
+	if (listen_nodes(d, err, errlen) < 0 || listen_control(d, err, errlen) < 0 ||
+	    apply(d, err, errlen) < 0)
 		goto out;
-	apply(d);
 	term = evsignal_new(d->base, SIGTERM, on_signal, d->base);
 	intr = evsignal_new(d->base, SIGINT, on_signal, d->base);
 	if (!term || !intr || event_add(term, NULL) < 0 || event_add(intr, NULL) < 0) {
@@ -253,8 +282,7 @@ int tn_cmd_relay(struct tn_app *a, int argc, char **argv)
 
 	if (argc != 0)
 		return tn_fail("usage: flint-testnet relay (started by 'up')");
-	d.st = a->st;
-	a->st.events = NULL;         /* d owns the journal now */
+	tn_state_move(&d.st, &a->st);   /* d owns the state now */
 	rc = run(&d, err, sizeof(err));
 	tn_state_release(&d.st);
 	if (rc < 0)

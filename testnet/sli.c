@@ -193,7 +193,8 @@ static bool all_equal(const char *const *tip, int n_nodes, unsigned long long no
 	const char *first = NULL;
 
 	for (int i = 0; i < n_nodes; i++) {
-		if (!(nodes & (1ULL << i)))
+		/* Past 64 nodes the mask has no bit: a node counts when it has a tip. */
+		if (i < 64 ? !(nodes & (1ULL << i)) : !tip[i])
 			continue;
 		if (!tip[i] || (first && strcmp(first, tip[i]) != 0))
 			return false;

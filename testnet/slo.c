@@ -187,7 +187,7 @@ static void replay_one(struct replay *r, const struct tn_event *e, int n)
 		r->parted = NAN;
 		r->heal[r->n_heal].time = e->time;
 		r->heal[r->n_heal].up = 0;
-		for (int k = 0; k < n; k++)
+		for (int k = 0; k < n && k < 64; k++)
 			if (isnan(r->down[k]))
 				r->heal[r->n_heal].up |= 1ULL << k;
 		r->n_heal++;

@@ -5,6 +5,7 @@
  */
 #include "testnet/state.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -34,11 +35,100 @@ void tn_state_release(struct tn_state *s)
 	free(s->events);
 	s->events = NULL;
 	s->n_events = 0;
+	free(s->node);
+	s->node = NULL;
+	free(s->links);
+	s->links = NULL;
+	s->n_links = s->cap_links = 0;
 }
 
-void tn_state_layout(struct tn_state *s, int n, enum tn_topology t, int miners, int block_time,
-		     int base_port)
+void tn_state_move(struct tn_state *dst, struct tn_state *src)
 {
+	if (dst == src)
+		return;
+	tn_state_release(dst);
+	*dst = *src;
+	src->events = NULL;
+	src->node = NULL;
+	src->links = NULL;
+	src->n_events = src->n_links = src->cap_links = 0;
+	src->n = 0;
+}
+
+void tn_node_ip(int i, char *out, size_t len)
+{
+	unsigned host = 10u + (unsigned)i;
+
+	snprintf(out, len, "127.%u.%u.%u", (host >> 16) & 255, (host >> 8) & 255, host & 255);
+}
+
+int tn_node_of_ip(uint32_t ip_be)
+{
+	uint32_t ip = ntohl(ip_be);
+
+	if ((ip >> 24) != 127 || (ip & 0xffffff) < 10 || (ip & 0xffffff) - 10 >= TN_MAX_NODES)
+		return -1;
+	return (int)((ip & 0xffffff) - 10);
+}
+
+static int link_cmp(const void *a, const void *b)
+{
+	const struct tn_linkover *x = a, *y = b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return (x->to > y->to) - (x->to < y->to);
+}
+
+static struct tn_linkover *link_find(const struct tn_state *s, int from, int to)
+{
+	struct tn_linkover key = {.from = from, .to = to};
+
+	if (!s->n_links)
+		return NULL;
+	return bsearch(&key, s->links, s->n_links, sizeof(key), link_cmp);
+}
+
+const struct tn_linkdir *tn_state_link(const struct tn_state *s, int from, int to)
+{
+	const struct tn_linkover *o = link_find(s, from, to);
+
+	return o ? &o->d : &s->link_all;
+}
+
+struct tn_linkdir *tn_state_link_set(struct tn_state *s, int from, int to)
+{
+	struct tn_linkover *o = link_find(s, from, to), key = {.from = from, .to = to};
+	size_t k = 0;
+
+	if (o)
+		return &o->d;
+	if (s->n_links == s->cap_links) {
+		size_t cap = s->cap_links ? s->cap_links * 2 : 16;
+		struct tn_linkover *m = realloc(s->links, cap * sizeof(*m));
+		if (!m)
+			return NULL;
+		s->links = m;
+		s->cap_links = cap;
+	}
+	while (k < s->n_links && link_cmp(&s->links[k], &key) < 0)
+		k++;
+	memmove(s->links + k + 1, s->links + k, (s->n_links - k) * sizeof(*s->links));
+	s->n_links++;
+	s->links[k] = key;
+	s->links[k].d = s->link_all;
+	return &s->links[k].d;
+}
+
+int tn_state_layout(struct tn_state *s, int n, enum tn_topology t, int miners, int block_time,
+		    int base_port)
+{
+	struct tn_node *nodes = calloc((size_t)(n > 0 ? n : 1), sizeof(*nodes));
+
+	if (!nodes)
+		return -1;
+	free(s->node);
+	s->node = nodes;
 	s->n = n;
 	s->topology = t;
 	s->miners = miners;
@@ -47,11 +137,12 @@ void tn_state_layout(struct tn_state *s, int n, enum tn_topology t, int miners, 
 	for (int i = 0; i < n; i++) {
 		struct tn_node *d = &s->node[i];
 		memset(d, 0, sizeof(*d));
-		snprintf(d->ip, sizeof(d->ip), "127.0.0.%u", (unsigned)(unsigned char)(10 + i));
-		d->port = base_port + i;
-		d->rpcport = base_port + 100 + i;
+		tn_node_ip(i, d->ip, sizeof(d->ip));
+		d->port = base_port;
+		d->rpcport = base_port + TN_RPC_OFFSET;
 		d->miner = i < miners;
 	}
+	return 0;
 }
 
 void tn_state_event(struct tn_state *s, const char *what, const char *detail)
@@ -110,23 +201,59 @@ size_t tn_state_edges(const struct tn_state *s, struct tn_edge *out, size_t max)
 	return tn_topology_edges(s->topology, s->n, out, max);
 }
 
+struct tn_edge *tn_state_edges_new(const struct tn_state *s, size_t *count)
+{
+	size_t n = tn_state_edges(s, NULL, 0);
+	struct tn_edge *e = malloc((n ? n : 1) * sizeof(*e));
+
+	if (!e)
+		return NULL;
+	*count = tn_state_edges(s, e, n);
+	return e;
+}
+
+/*
+ * The random graph of the last call, kept so that asking about many pairs
+ * does not draw the graph each time: edges sorted by (from, to).
+ */
+static struct {
+	int n, degree;
+	unsigned long long seed;
+	struct tn_edge *e;
+	size_t m;
+} memo;
+
+static int edge_cmp(const void *a, const void *b)
+{
+	const struct tn_edge *x = a, *y = b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return (x->to > y->to) - (x->to < y->to);
+}
+
 bool tn_state_linked(const struct tn_state *s, int a, int b)
 {
-	struct tn_edge e[TN_MAX_NODES * TN_MAX_NODES / 2];
-	size_t n;
+	struct tn_edge key = {.from = a > b ? a : b, .to = a > b ? b : a};
 
 	if (s->topology != TN_RANDOM)
 		return tn_topology_linked(s->topology, s->n, a, b);
-	n = tn_state_edges(s, e, sizeof(e) / sizeof(e[0]));
-	for (size_t k = 0; k < n; k++)
-		if ((e[k].from == a && e[k].to == b) || (e[k].from == b && e[k].to == a))
-			return true;
-	return false;
+	if (!memo.e || memo.n != s->n || memo.degree != s->degree || memo.seed != s->seed) {
+		free(memo.e);
+		memo.e = tn_state_edges_new(s, &memo.m);
+		if (!memo.e)
+			return false;
+		memo.n = s->n;
+		memo.degree = s->degree;
+		memo.seed = s->seed;
+	}
+	return a != b && bsearch(&key, memo.e, memo.m, sizeof(key), edge_cmp) != NULL;
 }
 
 void tn_link_addr(const struct tn_state *s, int from, int to, char *out, size_t len)
 {
-	snprintf(out, len, "%s:%d", s->node[to].ip, s->base_port + TN_RELAY_OFFSET + from);
+	(void)from;
+	snprintf(out, len, "%s:%d", s->node[to].ip, s->base_port + TN_RELAY_OFFSET);
 }
 
 void tn_relay_log(const struct tn_state *s, char *out, size_t len)
@@ -136,7 +263,7 @@ void tn_relay_log(const struct tn_state *s, char *out, size_t len)
 
 bool tn_state_cut(const struct tn_state *s, int from, int to)
 {
-	if (s->link[from][to].cut)
+	if (tn_state_link(s, from, to)->cut)
 		return true;
 	return s->partitioned && !s->partition_bans &&
 	       !tn_partition_together(&s->partition, from, to);
@@ -199,23 +326,35 @@ static json_t *events_json(const struct tn_state *s)
 	return a;
 }
 
-/* The directions that are not bare wires, as {"from", "to", settings}. */
+static bool linkdir_same(const struct tn_linkdir *a, const struct tn_linkdir *b)
+{
+	return a->delay_ms == b->delay_ms && a->jitter_ms == b->jitter_ms &&
+	       a->bandwidth_kbit == b->bandwidth_kbit && a->loss_pct == b->loss_pct &&
+	       a->cut == b->cut;
+}
+
+static json_t *linkdir_json(const struct tn_linkdir *d)
+{
+	return json_pack("{s:i, s:i, s:I, s:f, s:s}", "delay_ms", d->delay_ms, "jitter_ms",
+			 d->jitter_ms, "bandwidth_kbit", (json_int_t)d->bandwidth_kbit, "loss_pct",
+			 d->loss_pct, "state", d->cut ? "cut" : "up");
+}
+
+/* The directions whose settings differ from link_all, as {"from", "to", settings}. */
 static json_t *links_json(const struct tn_state *s)
 {
 	json_t *a = json_array();
 
-	for (int i = 0; a && i < s->n; i++)
-		for (int j = 0; j < s->n; j++) {
-			const struct tn_linkdir *d = &s->link[i][j];
-			if (tn_linkdir_plain(d))
-				continue;
-			json_array_append_new(a, json_pack("{s:i, s:i, s:i, s:i, s:I, s:f, s:s}",
-							   "from", i, "to", j, "delay_ms",
-							   d->delay_ms, "jitter_ms", d->jitter_ms,
-							   "bandwidth_kbit",
-							   (json_int_t)d->bandwidth_kbit, "loss_pct",
-							   d->loss_pct, "state", d->cut ? "cut" : "up"));
-		}
+	for (size_t k = 0; a && k < s->n_links; k++) {
+		const struct tn_linkover *o = &s->links[k];
+		json_t *one;
+		if (linkdir_same(&o->d, &s->link_all))
+			continue;
+		one = linkdir_json(&o->d);
+		json_object_set_new(one, "from", json_integer(o->from));
+		json_object_set_new(one, "to", json_integer(o->to));
+		json_array_append_new(a, one);
+	}
 	return a;
 }
 
@@ -235,6 +374,8 @@ static json_t *state_json(const struct tn_state *s)
 	json_object_set_new(j, "peer_timeout", json_integer(s->peer_timeout));
 	json_object_set_new(j, "partition_bans", json_boolean(s->partition_bans));
 	json_object_set_new(j, "relay_pid", json_integer(s->relay_pid));
+	if (!tn_linkdir_plain(&s->link_all))
+		json_object_set_new(j, "link_all", linkdir_json(&s->link_all));
 	json_object_set_new(j, "links", links_json(s));
 	return j;
 }
@@ -323,9 +464,10 @@ static int load_node(struct tn_node *d, json_t *o, char *err, size_t errlen)
 
 static int load_partition(struct tn_state *s, json_t *groups, char *err, size_t errlen)
 {
-	char text[256] = "";
-	size_t g, k, i;
+	size_t g, k = 0, i, len = (size_t)s->n * 8 + 16;
+	char *text;
 	json_t *one, *v;
+	int rc;
 
 	if (json_is_null(groups) || !groups)
 		return 0;
@@ -333,14 +475,22 @@ static int load_partition(struct tn_state *s, json_t *groups, char *err, size_t 
 		snprintf(err, errlen, "field 'partition' is not a list of groups");
 		return -1;
 	}
+	if (!(text = malloc(len))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	text[0] = 0;
 	json_array_foreach(groups, g, one) {
 		json_array_foreach(one, i, v) {
-			k = strlen(text);
-			snprintf(text + k, sizeof(text) - k, "%s%lld", i ? "," : (g ? "/" : ""),
-				 (long long)json_integer_value(v));
+			if (k + 24 < len)
+				k += (size_t)snprintf(text + k, len - k, "%s%lld",
+						      i ? "," : (g ? "/" : ""),
+						      (long long)json_integer_value(v));
 		}
 	}
-	if (tn_partition_parse(&s->partition, text, s->n, err, errlen) < 0)
+	rc = tn_partition_parse(&s->partition, text, s->n, err, errlen);
+	free(text);
+	if (rc < 0)
 		return -1;
 	s->partitioned = true;
 	return 0;
@@ -363,32 +513,50 @@ static void load_events(struct tn_state *s, json_t *events)
 	}
 }
 
-/* One direction of the "links" list, checked against the limits of state.h. */
-static int load_linkdir(struct tn_state *s, json_t *o, char *err, size_t errlen)
+/* Link settings (link_all or one of "links"), checked against the limits of state.h. */
+static int load_settings(struct tn_linkdir *d, json_t *o, char *err, size_t errlen)
 {
 	const char *st = json_string_value(json_object_get(o, "state"));
 	json_t *loss = json_object_get(o, "loss_pct");
-	long long from, to, delay, jitter, bw;
-	struct tn_linkdir *d;
+	long long delay, jitter, bw;
 
-	if (get_int(o, "from", 0, s->n - 1, &from, err, errlen) < 0 ||
-	    get_int(o, "to", 0, s->n - 1, &to, err, errlen) < 0 ||
-	    get_int(o, "delay_ms", 0, TN_MAX_DELAY_MS, &delay, err, errlen) < 0 ||
+	if (get_int(o, "delay_ms", 0, TN_MAX_DELAY_MS, &delay, err, errlen) < 0 ||
 	    get_int(o, "jitter_ms", 0, TN_MAX_DELAY_MS, &jitter, err, errlen) < 0 ||
 	    get_int(o, "bandwidth_kbit", 0, TN_MAX_KBIT, &bw, err, errlen) < 0)
 		return -1;
 	if (!json_is_number(loss) || json_number_value(loss) < 0 ||
 	    json_number_value(loss) > TN_MAX_LOSS_PCT || !st ||
-	    (strcmp(st, "up") != 0 && strcmp(st, "cut") != 0) || from == to) {
-		snprintf(err, errlen, "a link entry has a bad 'loss_pct', 'state' or node pair");
+	    (strcmp(st, "up") != 0 && strcmp(st, "cut") != 0)) {
+		snprintf(err, errlen, "a link entry has a bad 'loss_pct' or 'state'");
 		return -1;
 	}
-	d = &s->link[from][to];
 	d->delay_ms = (int)delay;
 	d->jitter_ms = (int)jitter;
 	d->bandwidth_kbit = (long)bw;
 	d->loss_pct = json_number_value(loss);
 	d->cut = strcmp(st, "cut") == 0;
+	return 0;
+}
+
+/* One direction of the "links" list. */
+static int load_linkdir(struct tn_state *s, json_t *o, char *err, size_t errlen)
+{
+	long long from, to;
+	struct tn_linkdir d, *at;
+
+	if (get_int(o, "from", 0, s->n - 1, &from, err, errlen) < 0 ||
+	    get_int(o, "to", 0, s->n - 1, &to, err, errlen) < 0 ||
+	    load_settings(&d, o, err, errlen) < 0)
+		return -1;
+	if (from == to) {
+		snprintf(err, errlen, "a link entry joins node %lld to itself", from);
+		return -1;
+	}
+	if (!(at = tn_state_link_set(s, (int)from, (int)to))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*at = d;
 	return 0;
 }
 
@@ -413,6 +581,9 @@ static int load_links(struct tn_state *s, json_t *j, char *err, size_t errlen)
 		return -1;
 	s->relay_pid = json_object_get(j, "relay_pid") ? (int)x : 0;
 	s->partition_bans = json_is_true(json_object_get(j, "partition_bans"));
+	if (json_object_get(j, "link_all") &&
+	    load_settings(&s->link_all, json_object_get(j, "link_all"), err, errlen) < 0)
+		return -1;
 	if (links && !json_is_array(links)) {
 		snprintf(err, errlen, "field 'links' is not a list");
 		return -1;
@@ -438,6 +609,10 @@ static int load_fields(struct tn_state *s, json_t *j, char *err, size_t errlen)
 	if (!topo || tn_topology_parse(&s->topology, topo) < 0 || !faucet ||
 	    strlen(faucet) >= sizeof(s->faucet_address) || json_array_size(nodes) != (size_t)n) {
 		snprintf(err, errlen, "'topology', 'faucet' or 'nodes' is missing or wrong");
+		return -1;
+	}
+	if (!(s->node = calloc((size_t)n, sizeof(*s->node)))) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	s->n = (int)n;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "testnet/topology.h"
 
@@ -18,13 +19,16 @@
 #define TN_MAX_EVENTS 2000
 
 /*
- * Port offsets from base_port: p2p base+i, RPC base+100+i, the relay's
- * listener for the edge from -> to at 127.0.0.(10+to):base+200+from, and
- * the relay's control channel at 127.0.0.1:base+250.
+ * Ports from base_port, the same for every node because every node has an
+ * address of its own (tn_node_ip): p2p at base, RPC at base+1, the relay's
+ * listener for the edges into a node at that node's address, base+2 (the
+ * relay tells the dialler by the source address of the connection), and the
+ * relay's control channel at 127.0.0.1:base+3. Nothing per node, so nothing
+ * reaches the ephemeral range however many nodes there are.
  */
-#define TN_RPC_OFFSET 100
-#define TN_RELAY_OFFSET 200
-#define TN_CONTROL_OFFSET 250
+#define TN_RPC_OFFSET 1
+#define TN_RELAY_OFFSET 2
+#define TN_CONTROL_OFFSET 3
 
 /*
  * One direction of a link (from > to): what the relay does to the bytes
@@ -45,7 +49,7 @@ struct tn_linkdir {
 
 /* One node. Invariant: pid > 0 only while this tool believes it runs. */
 struct tn_node {
-	char ip[16];             /* p2p address, 127.0.0.(10+i) */
+	char ip[16];             /* p2p and RPC address, tn_node_ip(i) */
 	int port, rpcport;
 	bool miner;
 	long long time_offset;   /* seconds, kept across restarts (flintd --time-offset) */
@@ -58,12 +62,18 @@ struct tn_event {
 	char detail[160];        /* a payment: "TXID AMOUNT ADDRESS" */
 };
 
+/* One direction with settings of its own. */
+struct tn_linkover {
+	int from, to;
+	struct tn_linkdir d;
+};
+
 struct tn_state {
 	char dir[512];
 	int n;
 	enum tn_topology topology;
 	int miners, block_time, base_port;
-	struct tn_node node[TN_MAX_NODES];
+	struct tn_node *node;    /* n of them, owned */
 	int degree;              /* random topology: links per node at least */
 	unsigned long long seed; /* random topology: the graph's seed */
 	int peer_timeout;        /* seconds: the nodes' handshake and ping timeouts */
@@ -72,7 +82,14 @@ struct tn_state {
 	bool partition_bans;     /* partition --ban: by bans; else silent, by cut links */
 	struct tn_partition partition;
 	int relay_pid;           /* the link relay, 0 when not started */
-	struct tn_linkdir link[TN_MAX_NODES][TN_MAX_NODES];   /* [from][to] */
+	/*
+	 * Link settings, sparse: link_all for every direction that has none of
+	 * its own, then the directions that do, sorted by (from, to). Read them
+	 * with tn_state_link, change one with tn_state_link_set.
+	 */
+	struct tn_linkdir link_all;
+	struct tn_linkover *links;   /* owned */
+	size_t n_links, cap_links;
 	size_t n_events;
 	struct tn_event *events;  /* owned */
 };
@@ -80,13 +97,30 @@ struct tn_state {
 /* An empty state for dir (caller-owned; tn_state_release frees it). */
 void tn_state_init(struct tn_state *s, const char *dir);
 void tn_state_release(struct tn_state *s);
+/* Moves src's contents into dst (released first); src is left empty. */
+void tn_state_move(struct tn_state *dst, struct tn_state *src);
+
+/*
+ * Node i's loopback address: host = 10 + i, 127.(host>>16).(host>>8 & 255).
+ * (host & 255), so nodes 0..245 keep 127.0.0.10 .. 127.0.0.255.
+ * tn_node_of_ip is its inverse: the node index, or -1 for any other address
+ * (ip in network byte order).
+ */
+void tn_node_ip(int i, char *out, size_t len);
+int tn_node_of_ip(uint32_t ip_be);
+
+/* The settings of the direction from > to (link_all unless it has its own). */
+const struct tn_linkdir *tn_state_link(const struct tn_state *s, int from, int to);
+/* The direction's own settings, made from link_all if it had none. NULL when out of memory. */
+struct tn_linkdir *tn_state_link_set(struct tn_state *s, int from, int to);
 
 /*
  * Gives s the shape of a new testnet: n nodes (1..TN_MAX_NODES) in topology
- * t, the first `miners` of them mining, p2p ports base_port + i and RPC
- * ports base_port + 100 + i. Nothing is written.
+ * t, the first `miners` of them mining, each on its own address with p2p
+ * port base_port and RPC port base_port + 1. Nothing is written. 0, or -1
+ * when out of memory.
  */
-void tn_state_layout(struct tn_state *s, int n, enum tn_topology t, int miners, int block_time,
+int tn_state_layout(struct tn_state *s, int n, enum tn_topology t, int miners, int block_time,
 		     int base_port);
 
 /* True if dir holds a state file. */
@@ -112,9 +146,12 @@ void tn_node_p2p_addr(const struct tn_state *s, int i, char *out, size_t len);
 
 /* The edges of s's topology (tn_topology_edges, or the seeded random graph). */
 size_t tn_state_edges(const struct tn_state *s, struct tn_edge *out, size_t max);
+/* The same in a new array (the caller frees it) of *count edges; NULL when out of memory. */
+struct tn_edge *tn_state_edges_new(const struct tn_state *s, size_t *count)
+	__attribute__((warn_unused_result));
 /* True if a and b are joined by an edge of s's topology. */
 bool tn_state_linked(const struct tn_state *s, int a, int b);
-/* "ip:port" of the relay's listener that node from dials to reach node to. */
+/* "ip:port" of the relay's listener that node from dials to reach node to (to's address). */
 void tn_link_addr(const struct tn_state *s, int from, int to, char *out, size_t len);
 /* The relay's log file. */
 void tn_relay_log(const struct tn_state *s, char *out, size_t len);

@@ -18,11 +18,18 @@ struct tn_node_status {
 	long long time_offset;
 };
 
-/* Fills st for node i (st->up false, the rest zero, when it does not answer). */
-void tn_status_collect(struct tn_app *a, int i, struct tn_node_status *st);
+/*
+ * Fills st[0..n-1] for every node, asking them all at once (batch.h); a
+ * node that does not answer has up false and the rest zero.
+ */
+void tn_status_collect_all(struct tn_app *a, struct tn_node_status *st);
 /* True if at least one node is up and every up node has the same tip. */
 bool tn_status_agree(const struct tn_node_status *st, int n);
-/* Prints the status table of all nodes. */
-void tn_status_print(struct tn_app *a);
+/*
+ * Prints the network's summary (nodes up, heights min/median/max, nodes per
+ * tip, the partition, the relay and its shaped or cut links); all: first a
+ * row per node, and every shaped or cut link.
+ */
+void tn_status_print(struct tn_app *a, bool all);
 
 #endif

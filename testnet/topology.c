@@ -3,6 +3,7 @@
  */
 #include "testnet/topology.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,42 +84,93 @@ static unsigned long long next_rand(unsigned long long *x)
 	return z ^ (z >> 31);
 }
 
-static void join(bool adj[TN_MAX_NODES][TN_MAX_NODES], int deg[], int a, int b)
+/* The random graph as it grows: each node's neighbours, a small array of its own. */
+struct graph {
+	int n;
+	int *deg, *cap;
+	int **adj;
+};
+
+static bool adjacent(const struct graph *g, int a, int b)
 {
-	adj[a][b] = adj[b][a] = true;
-	deg[a]++;
-	deg[b]++;
+	for (int k = 0; k < g->deg[a]; k++)
+		if (g->adj[a][k] == b)
+			return true;
+	return false;
 }
 
-/* Raises node i to `want` neighbours with random others it is not yet joined to. */
-static void fill_degree(bool adj[TN_MAX_NODES][TN_MAX_NODES], int deg[], int n, int i, int want,
-			unsigned long long *x)
+static int add_half(struct graph *g, int a, int b)
 {
-	int cand[TN_MAX_NODES], k;
-
-	while (deg[i] < want) {
-		k = 0;
-		for (int j = 0; j < n; j++)
-			if (j != i && !adj[i][j])
-				cand[k++] = j;
-		if (k == 0)
-			return;
-		join(adj, deg, i, cand[next_rand(x) % (unsigned)k]);
+	if (g->deg[a] == g->cap[a]) {
+		int cap = g->cap[a] ? g->cap[a] * 2 : 4;
+		int *m = realloc(g->adj[a], (size_t)cap * sizeof(*m));
+		if (!m)
+			return -1;
+		g->adj[a] = m;
+		g->cap[a] = cap;
 	}
+	g->adj[a][g->deg[a]++] = b;
+	return 0;
+}
+
+static int join(struct graph *g, int a, int b)
+{
+	return add_half(g, a, b) < 0 || add_half(g, b, a) < 0 ? -1 : 0;
+}
+
+/*
+ * Raises node i to `want` neighbours with random others it is not yet
+ * joined to: drawn from the list of candidates in a small graph, by
+ * drawing again on a hit in a large one (each node has few neighbours).
+ */
+static int fill_degree(struct graph *g, int *cand, int i, int want, unsigned long long *x)
+{
+	while (g->deg[i] < want) {
+		int k = 0, j;
+		if (g->n <= 256) {
+			for (j = 0; j < g->n; j++)
+				if (j != i && !adjacent(g, i, j))
+					cand[k++] = j;
+			if (k == 0)
+				return 0;
+			j = cand[next_rand(x) % (unsigned)k];
+		} else {
+			do
+				j = (int)(next_rand(x) % (unsigned)g->n);
+			while (j == i || adjacent(g, i, j));
+		}
+		if (join(g, i, j) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int edge_order(const void *a, const void *b)
+{
+	const struct tn_edge *x = a, *y = b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return (x->to > y->to) - (x->to < y->to);
 }
 
 size_t tn_random_edges(int n, int degree, unsigned long long seed, struct tn_edge *out,
 		       size_t max)
 {
-	static bool adj[TN_MAX_NODES][TN_MAX_NODES];
-	int perm[TN_MAX_NODES], deg[TN_MAX_NODES] = {0};
-	int want = degree < n - 1 ? degree : n - 1;
+	struct graph g = {.n = n};
+	int want = degree < n - 1 ? degree : n - 1, *perm = NULL;
 	unsigned long long x = seed;
-	size_t k = 0;
+	struct tn_edge *all = NULL;
+	size_t k = 0, m = 0;
 
 	if (n < 1 || n > TN_MAX_NODES)
 		return 0;
-	memset(adj, 0, sizeof(adj));
+	g.deg = calloc((size_t)n, sizeof(int));
+	g.cap = calloc((size_t)n, sizeof(int));
+	g.adj = calloc((size_t)n, sizeof(int *));
+	perm = malloc((size_t)n * sizeof(int));
+	if (!g.deg || !g.cap || !g.adj || !perm)
+		goto out;
 	for (int i = 0; i < n; i++)
 		perm[i] = i;
 	for (int i = n - 1; i > 0; i--) {
@@ -127,13 +179,31 @@ size_t tn_random_edges(int n, int degree, unsigned long long seed, struct tn_edg
 		perm[j] = t;
 	}
 	for (int i = 1; i < n; i++)
-		join(adj, deg, perm[i], perm[next_rand(&x) % (unsigned)i]);
+		if (join(&g, perm[i], perm[next_rand(&x) % (unsigned)i]) < 0)
+			goto out;
+	for (int i = 0; i < n; i++)        /* perm is free again: the candidates' room */
+		if (fill_degree(&g, perm, i, want, &x) < 0)
+			goto out;
 	for (int i = 0; i < n; i++)
-		fill_degree(adj, deg, n, i, want, &x);
-	for (int i = 1; i < n; i++)
-		for (int j = 0; j < i; j++)
-			if (adj[i][j])
-				put(out, max, &k, i, j);
+		m += (size_t)g.deg[i];
+	if (!(all = malloc((m / 2 + 1) * sizeof(*all))))
+		goto out;
+	m = 0;
+	for (int i = 0; i < n; i++)
+		for (int d = 0; d < g.deg[i]; d++)
+			if (g.adj[i][d] < i)
+				all[m++] = (struct tn_edge){i, g.adj[i][d]};
+	qsort(all, m, sizeof(*all), edge_order);
+	for (size_t e = 0; e < m; e++)
+		put(out, max, &k, all[e].from, all[e].to);
+out:
+	for (int i = 0; g.adj && i < n; i++)
+		free(g.adj[i]);
+	free(g.adj);
+	free(g.deg);
+	free(g.cap);
+	free(perm);
+	free(all);
 	return k;
 }
 
@@ -148,8 +218,8 @@ static int parse_index(const char **s, int n, int *out, char *err, size_t errlen
 		return -1;
 	}
 	v = strtol(*s, &end, 10);
-	if (*end != 0 && *end != ',' && *end != '/') {
-		snprintf(err, errlen, "expected ',' or '/' after a node index at '%s'", end);
+	if (*end != 0 && *end != ',' && *end != '/' && *end != '-') {
+		snprintf(err, errlen, "expected ',', '-' or '/' after a node index at '%s'", end);
 		return -1;
 	}
 	if (v >= n) {
@@ -171,14 +241,26 @@ int tn_partition_parse(struct tn_partition *p, const char *s, int n, char *err, 
 	for (i = 0; i < n && i < TN_MAX_NODES; i++)
 		p->group[i] = -1;
 	while (*c) {
-		int idx;
+		int idx, last;
 		if (parse_index(&c, n, &idx, err, errlen) < 0)
 			return -1;
-		if (p->group[idx] >= 0) {
-			snprintf(err, errlen, "node %d is listed twice in '%s'", idx, s);
-			return -1;
+		last = idx;
+		if (*c == '-') {           /* a range A-B */
+			c++;
+			if (parse_index(&c, n, &last, err, errlen) < 0)
+				return -1;
+			if (last < idx || *c == '-') {
+				snprintf(err, errlen, "a bad range of nodes in '%s' (A-B with A <= B)", s);
+				return -1;
+			}
 		}
-		p->group[idx] = g;
+		for (int k = idx; k <= last; k++) {
+			if (p->group[k] >= 0) {
+				snprintf(err, errlen, "node %d is listed twice in '%s'", k, s);
+				return -1;
+			}
+			p->group[k] = g;
+		}
 		if (*c == '/')
 			g++;
 		if (*c && !*++c) {
@@ -210,10 +292,18 @@ void tn_partition_format(const struct tn_partition *p, char *out, size_t len)
 	for (int g = 0; g < p->n_groups; g++) {
 		bool first = true;
 		for (int i = 0; i < p->n && k < len; i++) {
+			int j = i;
 			if (p->group[i] != g)
 				continue;
+			while (j + 1 < p->n && p->group[j + 1] == g)
+				j++;
+			if (j - i < 2)       /* runs of three or more as a range A-B */
+				j = i;
 			k += (size_t)snprintf(out + k, len - k, "%s%d", first ? (g ? "/" : "") : ",", i);
+			if (j > i && k < len)
+				k += (size_t)snprintf(out + k, len - k, "-%d", j);
 			first = false;
+			i = j;
 		}
 	}
 }

@@ -9,8 +9,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Nodes a testnet may hold: their p2p addresses are 127.0.0.10 .. 127.0.0.59. */
-#define TN_MAX_NODES 50
+/*
+ * Nodes a testnet may hold: their addresses run from 127.0.0.10 up
+ * (tn_node_ip). A mesh is refused above TN_MAX_MESH nodes (flintd keeps at
+ * most 64 --connect peers).
+ */
+#define TN_MAX_NODES 10000
+#define TN_MAX_MESH 64
 
 enum tn_topology { TN_MESH, TN_RING, TN_LINE, TN_STAR, TN_RANDOM };
 
@@ -57,7 +62,8 @@ struct tn_partition {
 };
 
 /*
- * Parses "0,1/2,3": groups separated by '/', node indexes by ','. Every node
+ * Parses "0,1/2,3": groups separated by '/', node indexes (or ranges A-B,
+ * as "0-499/500-999") by ','. Every node
  * 0 .. n-1 must appear exactly once, and there must be at least two groups.
  * 0, or -1 with a message in err.
  */

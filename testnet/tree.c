@@ -19,7 +19,8 @@ struct tblock {
 	long long height;
 	char work[65];            /* chainwork, hex, zero-padded to compare as text */
 	char status[16];          /* from getchaintips when some node lists it as a tip */
-	unsigned long long tip_of; /* bit i: node i's active tip */
+	unsigned long long tip_of; /* bit i: node i's active tip (nodes 0..63) */
+	int n_tips;               /* nodes whose active tip it is, all of them */
 	bool trunk, drawn;
 };
 
@@ -104,8 +105,10 @@ static void collect_node(struct tn_app *a, struct tree *t, int i)
 		b = walk(a, t, i, hash);
 		if (!b)
 			continue;
-		if (active)
+		if (active && i < 64)
 			b->tip_of |= 1ULL << i;
+		if (active)
+			b->n_tips++;
 		else if (status && !b->status[0])
 			snprintf(b->status, sizeof(b->status), "%s", status);
 	}
@@ -214,12 +217,18 @@ static void print_marks(const struct tblock *b)
 {
 	bool first = true;
 
+	int shown = 0;
+
 	for (int i = 0; i < 64; i++) {
 		if (b->tip_of & (1ULL << i)) {
 			printf("%s%d", first ? "  <- tip of node " : ", ", i);
 			first = false;
+			shown++;
 		}
 	}
+	if (b->n_tips > shown)
+		printf("%s%d %snode%s", first ? "  <- tip of " : " and ", b->n_tips - shown,
+		       first ? "" : "more ", b->n_tips - shown == 1 ? "" : "s");
 	/* A fork's status is news; a trunk block that some node knows as headers is not. */
 	if (b->status[0] && (!b->trunk || strcmp(b->status, "invalid") == 0))
 		printf("  [%s]", b->status);
@@ -299,7 +308,7 @@ static void draw_dot(struct tree *t)
 
 int tn_cmd_tree(struct tn_app *a, int argc, char **argv)
 {
-	struct tree t;
+	static struct tree t;
 	long long depth = 12, top;
 	int top_node = 0;
 	bool dot = false;

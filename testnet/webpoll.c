@@ -8,6 +8,7 @@
  */
 #include "testnet/webpoll.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,19 @@ struct hdr {
 	char hash[65], prev[65], work[65];
 	long long height, time;
 	bool invalid;
-	double reach[TN_MAX_NODES];   /* unix seconds node i first had it on its active chain; 0: not yet */
+	/*
+	 * When it reached the nodes (first had it on their active chain). Up to
+	 * WIDE nodes, reach[i] per node in unix seconds (0: not yet); past that,
+	 * a bit per node that has it, how many, the first and the last time, so
+	 * a header stays a few hundred bytes to a kilobyte at 10,000 nodes.
+	 */
+	int reached;
+	double first, last;
+	double *reach;                /* n entries, or NULL past WIDE nodes */
+	unsigned char *seen;          /* a bit per node, or NULL up to WIDE nodes */
+	unsigned char mem[];
 };
+#define WIDE 64
 
 struct pnode {
 	bool running, answered;
@@ -114,7 +126,12 @@ static struct hdr *remember(struct tn_webpoll *p, json_t *h)
 		p->hdrs = more;
 		p->caphdrs = cap;
 	}
-	b = calloc(1, sizeof(*b));
+	b = calloc(1, sizeof(*b) + (p->st.n <= WIDE ? (size_t)p->st.n * sizeof(double) :
+				    (size_t)p->st.n / 8 + 1));
+	if (b && p->st.n <= WIDE)
+		b->reach = (double *)(void *)b->mem;
+	else if (b)
+		b->seen = b->mem;
 	if (!b || util_hmap_put(&p->by_hash, key, b) < 0) {
 		free(b);
 		return NULL;
@@ -176,7 +193,7 @@ static void call(struct tn_webpoll *p, int i, const char *method, json_t *params
 	}
 	memset(&o, 0, sizeof(o));
 	o.params = cons_params_by_name("testnet");
-	snprintf(o.host, sizeof(o.host), "127.0.0.1");
+	snprintf(o.host, sizeof(o.host), "%s", p->st.node[i].ip);
 	o.port = (uint16_t)p->st.node[i].rpcport;
 	tn_node_cookie(&p->st, i, o.cookiefile, sizeof(o.cookiefile));
 	o.timeout = 5;
@@ -259,8 +276,12 @@ static void start_round(evutil_socket_t fd, short what, void *arg)
 	bool slow = p->round++ % SLOW_EVERY == 0;
 
 	if (tn_state_load(&fresh, p->dir, err, sizeof(err)) == 0) {
-		tn_state_release(&p->st);
-		p->st = fresh;
+		if (fresh.n != p->st.n) {     /* a new testnet: headers are sized by n */
+			p->floor = LLONG_MAX / 4;
+			prune(p);
+			p->floor = 0;
+		}
+		tn_state_move(&p->st, &fresh);
 	}
 	p->phase = 1;
 	p->outstanding = 1;           /* held until every call below is queued */
@@ -343,6 +364,19 @@ static void note_reorg(struct tn_webpoll *p, int i, struct hdr *from, struct hdr
 	snprintf(r->to, sizeof(r->to), "%s", to->hash);
 }
 
+static void note_reach(struct hdr *b, int i, double now)
+{
+	if (b->reach ? b->reach[i] != 0 : (b->seen[i / 8] >> (i % 8)) & 1)
+		return;
+	if (b->reach)
+		b->reach[i] = now;
+	else
+		b->seen[i / 8] |= (unsigned char)(1u << (i % 8));
+	if (!b->reached++)
+		b->first = now;
+	b->last = now;
+}
+
 /* Phase 3: who holds what since when, reorganisations, invalid blocks. */
 static void bookkeep(struct tn_webpoll *p)
 {
@@ -356,8 +390,7 @@ static void bookkeep(struct tn_webpoll *p)
 		if (!tip)
 			continue;
 		for (struct hdr *b = tip; b && b->height >= p->floor - DEEP; b = lookup(p, b->prev))
-			if (!b->reach[i])
-				b->reach[i] = now;
+			note_reach(b, i, now);
 		if (n->last_tip[0] && strcmp(n->last_tip, n->tip) != 0) {
 			struct hdr *last = lookup(p, n->last_tip);
 			if (last)
@@ -418,14 +451,21 @@ static json_t *blocks_json(const struct tn_webpoll *p)
 			continue;         /* the trunk below the window: not drawn */
 		json_t *reach = json_array(), *tips = json_array();
 		for (int n = 0; n < p->st.n; n++) {
-			json_array_append_new(reach, ms(b->reach[n]));
+			if (b->reach)
+				json_array_append_new(reach, ms(b->reach[n]));
 			if (p->node[n].answered && strcmp(p->node[n].tip, b->hash) == 0)
 				json_array_append_new(tips, json_integer(n));
+		}
+		if (!b->reach && b->reached) {  /* many nodes: the first and the last time only */
+			json_array_append_new(reach, ms(b->first));
+			json_array_append_new(reach, ms(b->last));
 		}
 		json_array_append_new(out, json_pack("{s:s, s:s, s:I, s:I, s:b, s:b, s:o, s:o}",
 			"hash", b->hash, "prev", b->prev, "height", (json_int_t)b->height,
 			"time", (json_int_t)b->time, "trunk", on_trunk, "invalid", b->invalid,
 			"reach", reach, "tips", tips));
+		json_object_set_new(json_array_get(out, json_array_size(out) - 1), "reached",
+				    json_integer(b->reached));
 	}
 	util_hmap_release(&trunk);
 	return out;
@@ -433,7 +473,7 @@ static json_t *blocks_json(const struct tn_webpoll *p)
 
 static json_t *linkdir_json(const struct tn_state *s, int from, int to)
 {
-	const struct tn_linkdir *d = &s->link[from][to];
+	const struct tn_linkdir *d = tn_state_link(s, from, to);
 
 	return json_pack("{s:i, s:i, s:I, s:f, s:b, s:b}", "delay_ms", d->delay_ms, "jitter_ms",
 			 d->jitter_ms, "bandwidth_kbit", (json_int_t)d->bandwidth_kbit, "loss_pct",
@@ -442,14 +482,17 @@ static json_t *linkdir_json(const struct tn_state *s, int from, int to)
 
 static json_t *links_json(const struct tn_state *s)
 {
-	static struct tn_edge e[TN_MAX_NODES * TN_MAX_NODES / 2];
-	size_t n = tn_state_edges(s, e, sizeof(e) / sizeof(e[0]));
+	size_t n = 0;
+	struct tn_edge *e = tn_state_edges_new(s, &n);
 	json_t *out = json_array();
 
+	if (!e)
+		return out;
 	for (size_t k = 0; k < n; k++)
 		json_array_append_new(out, json_pack("{s:i, s:i, s:o, s:o}", "a", e[k].from, "b",
 			e[k].to, "ab", linkdir_json(s, e[k].from, e[k].to), "ba",
 			linkdir_json(s, e[k].to, e[k].from)));
+	free(e);
 	return out;
 }
 

@@ -46,7 +46,7 @@ static void test_capacity_descriptors_for_the_relay(void **state)
 	char err[1024];
 
 	m.nofile_hard = 4096;
-	assert_true(tn_capacity_relay_fds(&ten_thousand) > 2 * 40000);
+	assert_true(tn_capacity_relay_fds(&ten_thousand) > 6 * 40000);
 	assert_int_equal(tn_capacity_check(&m, &ten_thousand, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "file descriptors"));
 	assert_non_null(strstr(err, "ulimit -Hn"));

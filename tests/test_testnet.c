@@ -107,6 +107,14 @@ static void test_partition_parse_groups(void **state)
 	assert_string_equal(text, "3/0,1/2");
 	tn_partition_format(&p, text, 4);            /* truncated, still terminated */
 	assert_int_equal(strlen(text), 3);
+	assert_int_equal(tn_partition_parse(&p, "0-4,9/5-8", 10, err, sizeof(err)), 0);
+	assert_true(tn_partition_together(&p, 0, 9) && tn_partition_together(&p, 5, 8));
+	assert_false(tn_partition_together(&p, 4, 5));
+	tn_partition_format(&p, text, sizeof(text));
+	assert_string_equal(text, "0-4,9/5-8");
+	assert_int_equal(tn_partition_parse(&p, "4-0/5-9", 10, err, sizeof(err)), -1);
+	assert_int_equal(tn_partition_parse(&p, "0-5/5-9", 10, err, sizeof(err)), -1);
+	assert_int_equal(tn_partition_parse(&p, "0-3-4/5-9", 10, err, sizeof(err)), -1);
 }
 
 static void test_partition_parse_refuses_bad_input(void **state)
@@ -150,7 +158,8 @@ static void test_state_round_trip(void **state)
 	assert_int_equal(t.miners, 2);
 	assert_true(t.node[1].miner && !t.node[2].miner);
 	assert_string_equal(t.node[3].ip, "127.0.0.13");
-	assert_int_equal(t.node[3].rpcport, 30103);
+	assert_int_equal(t.node[3].port, 30000);
+	assert_int_equal(t.node[3].rpcport, 30001);
 	assert_int_equal(t.node[2].pid, 1234);
 	assert_int_equal(t.node[3].time_offset, -45);
 	assert_true(t.partitioned && !tn_partition_together(&t.partition, 1, 2));
@@ -162,6 +171,56 @@ static void test_state_round_trip(void **state)
 	snprintf(path, sizeof(path), "%s/%s", dir, TN_STATE_FILE);
 	unlink(path);
 	rmdir(dir);
+}
+
+/* Every node its own loopback address, the first 246 as before, the rest beyond 127.0.1.0. */
+static void test_node_addresses(void **state)
+{
+	char ip[16];
+	struct in_addr a;
+
+	tn_node_ip(0, ip, sizeof(ip));
+	assert_string_equal(ip, "127.0.0.10");
+	tn_node_ip(245, ip, sizeof(ip));
+	assert_string_equal(ip, "127.0.0.255");
+	tn_node_ip(246, ip, sizeof(ip));
+	assert_string_equal(ip, "127.0.1.0");
+	tn_node_ip(9999, ip, sizeof(ip));
+	assert_string_equal(ip, "127.0.39.25");
+	for (int i = 0; i < TN_MAX_NODES; i += 97) {
+		tn_node_ip(i, ip, sizeof(ip));
+		assert_int_equal(inet_pton(AF_INET, ip, &a), 1);
+		assert_int_equal(tn_node_of_ip(a.s_addr), i);
+	}
+	inet_pton(AF_INET, "127.0.0.1", &a);
+	assert_int_equal(tn_node_of_ip(a.s_addr), -1);
+	inet_pton(AF_INET, "10.0.0.11", &a);
+	assert_int_equal(tn_node_of_ip(a.s_addr), -1);
+	inet_pton(AF_INET, "127.0.39.26", &a);
+	assert_int_equal(tn_node_of_ip(a.s_addr), -1);
+}
+
+/* 10,000 nodes: the random graph is drawn in well under a second, connected, degree kept. */
+static void test_random_topology_at_scale(void **state)
+{
+	size_t m = tn_random_edges(TN_MAX_NODES, 3, 7, NULL, 0);
+	struct tn_edge *e = malloc(m * sizeof(*e));
+	static int deg[TN_MAX_NODES];
+
+	assert_non_null(e);
+	assert_int_equal(tn_random_edges(TN_MAX_NODES, 3, 7, e, m), m);
+	assert_true(m >= TN_MAX_NODES * 3 / 2 && m < TN_MAX_NODES * 3);
+	for (size_t k = 0; k < m; k++) {
+		assert_true(e[k].from > e[k].to);
+		if (k)
+			assert_true(e[k].from > e[k - 1].from ||
+				    (e[k].from == e[k - 1].from && e[k].to > e[k - 1].to));
+		deg[e[k].from]++;
+		deg[e[k].to]++;
+	}
+	for (int i = 0; i < TN_MAX_NODES; i++)
+		assert_true(deg[i] >= 3);
+	free(e);
 }
 
 static void write_file(const char *path, const char *text)
@@ -660,18 +719,23 @@ static void test_state_keeps_links(void **state)
 	s.degree = 2;
 	s.seed = 42;
 	s.peer_timeout = 3;
-	s.link[1][0] = (struct tn_linkdir){.delay_ms = 200, .jitter_ms = 20, .bandwidth_kbit = 1000,
-					   .loss_pct = 1.5};
-	s.link[0][1].cut = true;
+	s.link_all.delay_ms = 30;
+	*tn_state_link_set(&s, 1, 0) = (struct tn_linkdir){.delay_ms = 200, .jitter_ms = 20,
+							   .bandwidth_kbit = 1000, .loss_pct = 1.5};
+	tn_state_link_set(&s, 0, 1)->cut = true;
+	tn_state_link_set(&s, 3, 2)->delay_ms = 0;   /* its own: a bare wire under link_all */
 	assert_int_equal(tn_state_save(&s, err, sizeof(err)), 0);
 	assert_int_equal(tn_state_load(&t, dir, err, sizeof(err)), 0);
 	assert_int_equal(t.degree, 2);
 	assert_true(t.seed == 42);
 	assert_int_equal(t.peer_timeout, 3);
-	assert_int_equal(t.link[1][0].delay_ms, 200);
-	assert_int_equal(t.link[1][0].bandwidth_kbit, 1000);
-	assert_true(t.link[1][0].loss_pct == 1.5);
-	assert_true(t.link[0][1].cut && !t.link[1][0].cut);
+	assert_int_equal(tn_state_link(&t, 1, 0)->delay_ms, 200);
+	assert_int_equal(tn_state_link(&t, 1, 0)->bandwidth_kbit, 1000);
+	assert_true(tn_state_link(&t, 1, 0)->loss_pct == 1.5);
+	assert_true(tn_state_link(&t, 0, 1)->cut && !tn_state_link(&t, 1, 0)->cut);
+	assert_int_equal(tn_state_link(&t, 0, 1)->delay_ms, 30);
+	assert_int_equal(tn_state_link(&t, 2, 1)->delay_ms, 30);
+	assert_int_equal(tn_state_link(&t, 3, 2)->delay_ms, 0);
 	assert_true(tn_state_cut(&t, 0, 1) && !tn_state_cut(&t, 1, 0));
 	for (int i = 0; i < 5; i++)
 		for (int j = 0; j < 5; j++)
@@ -725,8 +789,7 @@ static void rig_start(struct relay_rig *g, const struct tn_linkdir *d, const str
 	g->base = tn_relay_base_new();
 	g->r = tn_relay_new(g->base);
 	g->server = listen_any("127.0.0.1", &sport);
-	g->port = tn_relay_listen(g->r, 1, 0, "127.0.0.1", 0, "127.0.0.2", "127.0.0.1", sport, err,
-				  sizeof(err));
+	g->port = tn_relay_listen(g->r, 0, "127.0.0.1", 0, "127.0.0.1", sport, err, sizeof(err));
 	assert_true(g->port > 0);
 	tn_relay_configure(g->r, 1, 0, d);
 	tn_relay_configure(g->r, 0, 1, back);
@@ -745,8 +808,12 @@ static void rig_stop(struct relay_rig *g)
 static int dial_port(int port)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in me = {.sin_family = AF_INET};
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
+	/* From node 1's address: the relay tells the dialler by it. */
+	inet_pton(AF_INET, "127.0.0.11", &me.sin_addr);
+	assert_int_equal(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
 	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	return fd;
@@ -794,7 +861,7 @@ static void test_relay_binds_the_dialler_and_delays(void **state)
 	s = accept(g.server, (struct sockaddr *)&peer, &len);
 	assert_true(s >= 0);
 	inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof(ip));
-	assert_string_equal(ip, "127.0.0.2");        /* the peer sees the dialler's address */
+	assert_string_equal(ip, "127.0.0.11");       /* the peer sees the dialler's address */
 	t0 = now_s();
 	assert_int_equal(write(c, "a", 1), 1);
 	assert_int_equal(read(s, &b, 1), 1);
@@ -884,6 +951,8 @@ int main(void)
 		cmocka_unit_test(test_release_never_reorders),
 		cmocka_unit_test(test_loss_is_a_retransmission_delay),
 		cmocka_unit_test(test_random_topology_connected_and_reproducible),
+		cmocka_unit_test(test_random_topology_at_scale),
+		cmocka_unit_test(test_node_addresses),
 		cmocka_unit_test(test_link_values_and_units),
 		cmocka_unit_test(test_link_edges_parse),
 		cmocka_unit_test(test_state_keeps_links),

@@ -154,7 +154,7 @@ function drawTree(s, colours) {
       "data-hash": b.hash, "data-kind": kind, "data-height": b.height});
     const reached = b.reach.filter(v => v != null);
     r.appendChild(el("svg:title", {}, `height ${b.height} ${b.hash}\n${kind}` +
-      (reached.length ? `, first seen ${clock(Math.min(...reached))}, on ${reached.length} node(s)` : "")));
+      (reached.length ? `, first seen ${clock(Math.min(...reached))}, on ${b.reached ?? reached.length} node(s)` : "")));
     svg.appendChild(r);
     if (b.invalid) svg.appendChild(el("svg:text", {x: x + 7, y: y + 11, style: "fill:#fff"}, "✕"));
     b.tips.forEach((n, k) => {
@@ -203,7 +203,7 @@ function drawTimeline(s) {
     const got = b.reach.filter(v => v != null);
     if (!got.length) continue;
     const first = Math.min(...got), last = Math.max(...got);
-    const spread = got.length >= running ? `reached all ${running} nodes in ${last - first} ms`
+    const spread = (b.reached ?? got.length) >= running ? `reached all ${running} nodes in ${last - first} ms`
       : `on ${got.length} of ${running} nodes`;
     items.push({t: first, cls: b.trunk ? "" : "stale",
       text: `block ${b.height} ${short(b.hash)}${b.trunk ? "" : " (side branch)"}${b.invalid ? " INVALID" : ""}: ${spread}`});

@@ -27,7 +27,7 @@ for k in badpow badmerkle doublespend inflated-coinbase future-timestamp garbage
 done
 tn attack 0 badpow --json >"$TMP/again.out" 2>&1
 check "a banned attacker cannot even handshake" grep -q "closed the connection during the handshake" "$TMP/again.out"
-check "seven attackers banned, the honest peer not" sh -c "[ \$($TOOLS/rpc --chain testnet --datadir $TND/node0 --rpc 127.0.0.1:$((BASE + 100)) listbanned | grep -c '\"address\"') -eq 7 ]"
+check "seven attackers banned, the honest peer not" sh -c "[ \$($TOOLS/rpc --chain testnet --datadir $TND/node0 --rpc 127.0.0.10:$((BASE + 1)) listbanned | grep -c '\"address\"') -eq 7 ]"
 check "the honest peer is not banned" honest_not_banned
 H=$(height 1)
 check "the target keeps syncing from its honest peer" wait_slow 60 at_least 0 $((H + 1))

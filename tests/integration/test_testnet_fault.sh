@@ -13,7 +13,7 @@ BASE=$(port_base 9173)
 wal() {
 	n=$1; i=$2; shift 2
 	"$FLINT_BIN/flint-wallet" --chain testnet --wallet "$TMP/$n.json" \
-		--rpc "127.0.0.1:$((BASE + 100 + i))" --rpccookiefile "$TND/node$i/testnet/.cookie" "$@"
+		--rpc "127.0.0.$((10 + i)):$((BASE + 1))" --rpccookiefile "$TND/node$i/testnet/.cookie" "$@"
 }
 faucet_to() { tn faucet "$1" "$2" >"$3" 2>/dev/null; }
 mining_nodes() { tn status --json | grep -o '"mining": true' | wc -l; }
@@ -43,7 +43,7 @@ check "and pays a second wallet" wait_slow 60 faucet_to "$A2" 10 "$TMP/f2"
 T1=$(tail -1 "$TMP/f1"); T2=$(tail -1 "$TMP/f2")
 check "payment 1 confirmed (RPC)" wait_slow 60 confirmed_on 3 "$T1"
 check "payment 2 confirmed (RPC)" wait_slow 60 confirmed_on 3 "$T2"
-"$FLINT_BIN/flint-explorer" --rpc "127.0.0.1:$((BASE + 101))" \
+"$FLINT_BIN/flint-explorer" --rpc "127.0.0.11:$((BASE + 1))" \
 	--rpccookiefile "$TND/node1/testnet/.cookie" tx "$T1" >"$TMP/ex.out" 2>&1
 check "the explorer shows the payment" grep -q "$T1" "$TMP/ex.out"
 check "wallet 1 holds its 10 coins" holds_10

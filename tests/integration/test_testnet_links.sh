@@ -15,9 +15,9 @@ UP="-n 4 --topology line --miners 1 --block-time 1 --peer-timeout 3 --base-port 
 tn up $UP >"$TMP/up0.out" 2>&1
 check "up starts the relay and a line of four nodes" [ $? -eq 0 ]
 check "node 1 reaches node 0 through the relay" \
-	sh -c "'$TOOLS/rpc' --chain testnet --datadir '$TND/node1' --rpc 127.0.0.1:$((BASE + 101)) getpeerinfo | grep -q '\"addr\": \"127.0.0.10:$((BASE + 201))\"'"
+	sh -c "'$TOOLS/rpc' --chain testnet --datadir '$TND/node1' --rpc 127.0.0.11:$((BASE + 1)) getpeerinfo | grep -q '\"addr\": \"127.0.0.10:$((BASE + 2))\"'"
 check "and node 0 still sees node 1's own address" \
-	sh -c "'$TOOLS/rpc' --chain testnet --datadir '$TND/node0' --rpc 127.0.0.1:$((BASE + 100)) getpeerinfo | grep -q '\"addr\": \"127.0.0.11:'"
+	sh -c "'$TOOLS/rpc' --chain testnet --datadir '$TND/node0' --rpc 127.0.0.10:$((BASE + 1)) getpeerinfo | grep -q '\"addr\": \"127.0.0.11:'"
 check "node 3 gets two blocks" wait_slow 120 at_least 3 2
 P0=$(slo_value "block propagation p50")
 check "bare links: three hops at p50 $P0 s, under 0.1 s" lt "$P0" 0.1
@@ -74,7 +74,7 @@ RP=$(relay_pid)
 check "the relay runs (pid $RP)" kill -0 "$RP"
 kill -KILL "$RP"
 check "status reports the relay down" wait_for 10 sh -c "'$FLINT_BIN/flint-testnet' --dir '$TND' status | grep -q 'relay: NOT running'"
-check "node 1 loses both peers" wait_for 20 sh -c "[ \"\$('$TOOLS/rpc' --chain testnet --datadir '$TND/node1' --rpc 127.0.0.1:$((BASE + 101)) getconnectioncount)\" = 0 ]"
+check "node 1 loses both peers" wait_for 20 sh -c "[ \"\$('$TOOLS/rpc' --chain testnet --datadir '$TND/node1' --rpc 127.0.0.11:$((BASE + 1)) getconnectioncount)\" = 0 ]"
 tn up >"$TMP/up2.out" 2>&1
 check "up brings the relay back" [ $? -eq 0 ]
 check "status shows it running" sh -c "! '$FLINT_BIN/flint-testnet' --dir '$TND' status | grep -q 'relay: NOT'"
@@ -100,7 +100,7 @@ check "node 3 is mid-sync: headers ahead of its blocks" wait_for 30 mid_sync
 tn link 2-3 reset >"$TMP/reset.out" 2>&1
 echo "# reset at node 3 height $(height 3) of $T"
 check "link 2-3 reset closes its connection" grep -q "1 connection closed" "$TMP/reset.out"
-check "node 3 sees the connection drop" wait_for 10 logged 3 "127.0.0.12:$((BASE + 203))) closed the connection"
+check "node 3 sees the connection drop" wait_for 10 logged 3 "127.0.0.12:$((BASE + 2))) closed the connection"
 check "node 3 reconnects and completes the sync" wait_slow 90 at_least 3 "$T"
 check "no node banned anyone" no_bans 0 1 2 3
 finish

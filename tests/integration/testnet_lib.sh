@@ -8,7 +8,9 @@ tn_cleanup() { tn down >/dev/null 2>&1; [ -n "$KEEP_TMP" ] || cleanup; }
 trap tn_cleanup EXIT
 
 # rpc NODE METHOD [ARG...]: a call to one node, with its own cookie.
-rpc() { i=$1; shift; "$TOOLS/rpc" --chain testnet --datadir "$TND/node$i" --rpc "127.0.0.1:$((BASE + 100 + i))" "$@"; }
+# Node i is at 127.(h>>16).(h>>8 & 255).(h & 255) with h = 10 + i, RPC at BASE+1.
+node_ip() { h=$((10 + $1)); echo "127.$((h >> 16 & 255)).$((h >> 8 & 255)).$((h & 255))"; }
+rpc() { i=$1; shift; "$TOOLS/rpc" --chain testnet --datadir "$TND/node$i" --rpc "$(node_ip "$i"):$((BASE + 1))" "$@"; }
 height() { rpc "$1" getblockcount 2>/dev/null; }
 tip() { rpc "$1" getbestblockhash 2>/dev/null; }
 at_least() { h=$(height "$1"); [ -n "$h" ] && [ "$h" -ge "$2" ]; }

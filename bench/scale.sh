@@ -1,0 +1,96 @@
+#!/bin/sh
+# make bench-scale: N real flintd nodes on this machine through the link
+# relay, for N in $SIZES (default 1000 3000 10000) and link delays in
+# $DELAYS (ms, default 0 100). For each: time to ready, block propagation to
+# 50/90/100% of the nodes (from each node's "new tip" log line for one
+# block), convergence after a 50/50 partition heals, and memory in use
+# (private memory of the nodes and the relay). Not part of make test.
+# Topology: random, degree $DEGREE (default 3, so the relay's descriptors fit a 20,000 hard limit at 1,000 nodes; --topology bitcoin is not
+# there yet, see doc/testnet-scale.md). The machine is shared: say so
+# beside any figure.
+set -u
+BIN=${FLINT_BIN:-bin}
+SIZES=${SIZES:-"1000 3000 10000"}
+DELAYS=${DELAYS:-"0 100"}
+DEGREE=${DEGREE:-3}
+MINERS=${MINERS:-4}
+BASE=${BASE:-24600}
+DIR=${DIR:-/tmp/flint-bench-scale}
+TN() { "$BIN/flint-testnet" --dir "$DIR" "$@"; }
+now() { date +%s.%N; }
+secs() { awk "BEGIN { printf \"%.1f\", $2 - $1 }"; }
+
+# The times (seconds of the day, UTC) each node first logged hash H as its tip.
+tip_times() {
+	grep -h "new tip: .* hash $1" "$DIR"/node*/testnet/debug.log 2>/dev/null |
+		awk '{ split(substr($1, 12, 12), t, ":"); print t[1] * 3600 + t[2] * 60 + t[3] }' | sort -n
+}
+# percentiles of propagation for hash H over N nodes: "p50 p90 p100 reached"
+propagation() {
+	tip_times "$1" | awk -v n="$2" 'NR == 1 { t0 = $1 } { d[NR] = $1 - t0 }
+		END { k = NR; a = d[int(n * 0.5 + 0.999)]; b = d[int(n * 0.9 + 0.999)];
+		      c = d[n]; if (k < n) c = -1;
+		      printf "%.3f %.3f %s %d", a, b, (c < 0 ? "never" : sprintf("%.3f", c)), k }'
+}
+private_mib() {
+	python3 - "$DIR" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1] + "/testnet.json"))
+pids = [n["pid"] for n in s["nodes"] if n["pid"]]
+def priv(p):
+    try:
+        return sum(int(l.split()[1]) for l in open("/proc/%d/smaps_rollup" % p) if l.startswith("Private"))
+    except OSError:
+        return 0
+nodes = sum(priv(p) for p in pids)
+relay = priv(s.get("relay_pid", 0) or 0)
+fds = 0
+try:
+    import os
+    fds = len(os.listdir("/proc/%d/fd" % s["relay_pid"]))
+except Exception:
+    pass
+print("%.0f %.2f %.1f %d" % (nodes / 1024, nodes / 1024 / max(len(pids), 1), relay / 1024, fds))
+PY
+}
+agree() { TN status | head -1 | grep -q "nodes up; all agree"; }
+wait_until() { lim=$1; shift; end=$(( $(date +%s) + lim )); while ! "$@"; do [ "$(date +%s)" -ge "$end" ] && return 1; sleep 1; done; }
+best() { "$BIN/flint-testnet" --dir "$DIR" cli "$1" getbestblockhash 2>/dev/null; }
+height() { "$BIN/flint-testnet" --dir "$DIR" cli "$1" getblockcount 2>/dev/null || echo 0; }
+sides_differ() { [ "$(best 0)" != "$(best $((N - 1)))" ]; }
+
+echo "bench-scale on $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: figures move with its load)"
+printf "%6s %6s %8s %8s %8s %8s %8s %9s %9s %8s %7s\n" nodes delay ready_s p50_s p90_s p100_s heal_s nodes_MiB per_node relay_MiB relay_fd
+for N in $SIZES; do
+	for D in $DELAYS; do
+		TN down --clean >/dev/null 2>&1
+		rm -rf "$DIR"
+		T0=$(now)
+		if ! TN up -n "$N" --topology random --degree "$DEGREE" --miners "$MINERS" --block-time 10 \
+			--delay "$D" --base-port "$BASE" >"/tmp/flint-bench-scale-$N-$D.out" 2>&1; then
+			echo "$N nodes, $D ms: up failed (see /tmp/flint-bench-scale-$N-$D.out)"
+			tail -3 "/tmp/flint-bench-scale-$N-$D.out"
+			TN down --clean >/dev/null 2>&1
+			continue
+		fi
+		READY=$(sed -n 's/^ready .* in \([0-9.]*\) s$/\1/p' "/tmp/flint-bench-scale-$N-$D.out")
+		# One block mined after up, seen by every node: its propagation.
+		H0=$(height 0)
+		wait_until 300 sh -c "[ \$('$BIN/flint-testnet' --dir '$DIR' cli 0 getblockcount) -ge $((H0 + 2)) ]"
+		wait_until 120 agree
+		HASH=$(best 0)
+		set -- $(propagation "$HASH" "$N")
+		P50=$1 P90=$2 P100=$3
+		MEM=$(private_mib)
+		# A 50/50 partition, each side mining, then heal: the time until one tip.
+		TN partition "0-$((N / 2 - 1))/$((N / 2))-$((N - 1))" >/dev/null
+		wait_until 300 sides_differ
+		TN heal >/dev/null
+		T1=$(now)
+		wait_until 600 agree && HEAL=$(secs "$T1" "$(now)") || HEAL=">600"
+		set -- $MEM
+		printf "%6s %6s %8s %8s %8s %8s %8s %9s %9s %8s %7s\n" "$N" "${D}ms" "$READY" "$P50" "$P90" "$P100" \
+			"$HEAL" "$1" "$2" "$3" "$4"
+		TN down --clean >/dev/null 2>&1
+	done
+done
