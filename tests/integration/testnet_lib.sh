@@ -39,7 +39,12 @@ wait_slow() {
 
 # The link layer's helpers.
 # slo_value NAME: the value of an slo indicator, in seconds (or a percentage), e.g. 0.612.
-slo_value() { tn slo --json | tr '{' '\n' | grep "\"indicator\": \"$1\"" | sed -n 's/.*"value": "\([0-9.]*\).*/\1/p'; }
+# slo_value INDICATOR: its number from slo --json (the field named with its unit, _s or _ratio).
+slo_value() {
+	tn slo --json | tr '{' '\n' | grep "\"indicator\": \"$1\"" |
+		grep -o '"[a-z0-9_]*_\(s\|ratio\)": [0-9.e+-]*' | grep -v '"objective_' | head -1 |
+		sed 's/.*: //'
+}
 # stale_count: how many blocks mined outside faults are off the best chain, per slo.
 stale_count() { tn slo --json | tr '{' '\n' | grep '"stale block rate"' | sed -n 's/.*"note": "\([0-9]*\) of.*/\1/p'; }
 has_stale() { s=$(stale_count); [ -n "$s" ] && [ "$s" -ge 1 ]; }
