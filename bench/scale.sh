@@ -23,7 +23,7 @@ secs() { awk "BEGIN { printf \"%.1f\", $2 - $1 }"; }
 # The times (seconds of the day, UTC) each node first logged hash H as its tip.
 tip_times() {
 	grep -h "new tip: .* hash $1" "$DIR"/node*/testnet/debug.log 2>/dev/null |
-		awk '{ split(substr($1, 12, 12), t, ":"); print t[1] * 3600 + t[2] * 60 + t[3] }' | sort -n
+		awk '{ split(substr($1, 12, 12), t, ":"); printf "%.3f\n", t[1] * 3600 + t[2] * 60 + t[3] }' | sort -n
 }
 # percentiles of propagation for hash H over N nodes: "p50 p90 p100 reached"
 propagation() {
