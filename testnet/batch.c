@@ -80,6 +80,36 @@ void tn_batch_run(struct tn_batch *b)
 	(void)!client_batch_wait(b->cb);
 }
 
+static void on_height(void *arg, int i, json_t *r, const char *err)
+{
+	long long *h = arg;
+
+	h[i] = json_is_integer(r) ? (long long)json_integer_value(r) : -1;
+}
+
+int tn_highest_node(struct tn_app *a, long long *top)
+{
+	static long long h[TN_MAX_NODES];
+	struct tn_batch *b = tn_batch_new(a);
+	int best = -1;
+
+	if (!b)
+		return -1;
+	for (int i = 0; i < a->st.n; i++) {
+		h[i] = -1;
+		if (tn_node_running(a, i))
+			tn_batch_call(b, i, "getblockcount", NULL, on_height, h);
+	}
+	tn_batch_run(b);
+	tn_batch_free(b);
+	for (int i = 0; i < a->st.n; i++)
+		if (h[i] >= 0 && (best < 0 || h[i] > *top)) {
+			best = i;
+			*top = h[i];
+		}
+	return best;
+}
+
 int tn_running_nodes(const struct tn_app *a, bool *run)
 {
 	int k = 0;

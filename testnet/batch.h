@@ -29,6 +29,12 @@ void tn_batch_call(struct tn_batch *b, int i, const char *method, json_t *params
 void tn_batch_run(struct tn_batch *b);
 
 /*
+ * The running node with the highest tip (the lowest index among equals),
+ * asking all at once; its height in *top. -1 when no node answers.
+ */
+int tn_highest_node(struct tn_app *a, long long *top);
+
+/*
  * The running nodes, marked in run[] (a->st.n entries), counted. One look at
  * /proc per node.
  */

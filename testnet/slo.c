@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "testnet/app.h"
+#include "testnet/batch.h"
 #include "testnet/sli.h"
 
 /* The objectives, as `slo` states them. */
@@ -72,17 +73,7 @@ static int by_time(const void *a, const void *b)
 /* The running node with the highest tip, or -1. */
 static int best_node(struct tn_app *a, long long *top)
 {
-	int best = -1;
-
-	for (int i = 0; i < a->st.n; i++) {
-		json_t *h = tn_node_running(a, i) ? tn_call_quiet(a, i, "getblockcount", NULL) : NULL;
-		if (json_is_integer(h) && (best < 0 || json_integer_value(h) > *top)) {
-			best = i;
-			*top = json_integer_value(h);
-		}
-		json_decref(h);
-	}
-	return best;
+	return tn_highest_node(a, top);      /* all nodes asked at once */
 }
 
 /* The best chain from the lowest height in the logs to the top, over node i's RPC. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "testnet/app.h"
+#include "testnet/batch.h"
 
 /* Blocks below the top that `tree` goes down, at most, to find where branches fork. */
 #define MAX_DEPTH 500
@@ -119,16 +120,11 @@ static void collect_node(struct tn_app *a, struct tree *t, int i)
 static long long top_height(struct tn_app *a, int *node)
 {
 	long long top = -1;
+	int best = tn_highest_node(a, &top);    /* all nodes asked at once */
 
-	for (int i = 0; i < a->st.n; i++) {
-		json_t *h = tn_node_running(a, i) ? tn_call_quiet(a, i, "getblockcount", NULL) : NULL;
-		if (json_is_integer(h) && json_integer_value(h) > top) {
-			top = json_integer_value(h);
-			*node = i;
-		}
-		json_decref(h);
-	}
-	return top;
+	if (best >= 0)
+		*node = best;
+	return best >= 0 ? top : -1;
 }
 
 /* Confirmations of hash on node n (-1 off its chain, -2 unknown to it); its parent too. */
