@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "util/hex.h"
+#include "wallet/wallet.h"
 
 #define HIST_VERSION 1
 
@@ -254,26 +255,11 @@ int wal_history_load(struct wal_history *h, const char *path, char *err, size_t 
 	return rc;
 }
 
-static int write_text(int fd, const char *s)
-{
-	size_t n = strlen(s), off = 0;
-
-	while (off < n) {
-		ssize_t k = write(fd, s + off, n - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		off += (size_t)k;
-	}
-	return 0;
-}
-
 int wal_history_save(const struct wal_history *h, const char *path, char *err, size_t errlen)
 {
 	json_t *txs = json_array(), *root;
-	char *text, tmp[1100];
-	int fd, rc = -1;
+	char *text;
+	int rc;
 
 	for (size_t i = 0; txs && i < h->n; i++)
 		json_array_append_new(txs, tx_json(&h->v[i]));
@@ -284,19 +270,7 @@ int wal_history_save(const struct wal_history *h, const char *path, char *err, s
 		errf(err, errlen, "%s", "out of memory");
 		return -1;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || write_text(fd, text) < 0 || write_text(fd, "\n") < 0 || fsync(fd) < 0)
-		errf(err, errlen, "cannot write '%s'", tmp);
-	else if (rename(tmp, path) < 0)
-		errf(err, errlen, "cannot replace '%s'", path);
-	else
-		rc = 0;
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
+	rc = wal_file_replace(path, text, false, err, errlen);
 	free(text);
 	return rc;
 }

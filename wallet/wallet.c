@@ -326,12 +326,43 @@ static void sync_dir(const char *path)
 	}
 }
 
+int wal_file_replace(const char *path, const char *text, bool crash_hook, char *err,
+		     size_t errlen)
+{
+	char tmp[1100];
+	int fd, rc = -1;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write_all(fd, text) < 0 || write_all(fd, "\n") < 0 || fsync(fd) < 0) {
+		errf(err, errlen, "cannot write '%s'", tmp);
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	if (crash_hook && getenv("FLINT_WALLET_CRASH_BEFORE_RENAME"))
+		_exit(97);
+	if (rename(tmp, path) < 0) {
+		errf(err, errlen, "cannot replace '%s'", path);
+		goto out;
+	}
+	sync_dir(path);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
 int wal_save(const struct wal_wallet *w, const char *path, bool replace, char *err,
 	     size_t errlen)
 {
 	json_t *o = wallet_json(w);
-	char *text = o ? json_dumps(o, JSON_INDENT(1)) : NULL, tmp[1100];
-	int fd = -1, rc = -1;
+	char *text = o ? json_dumps(o, JSON_INDENT(1)) : NULL;
+	int rc = -1;
 
 	json_decref(o);
 	if (!w->encrypted && !w->unlocked) {   /* the file would hold wiped secrets */
@@ -347,28 +378,8 @@ int wal_save(const struct wal_wallet *w, const char *path, bool replace, char *e
 		errf(err, errlen, "'%s' already exists; not overwriting a wallet", path);
 		goto out;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, text) < 0 || write_all(fd, "\n") < 0 || fsync(fd) < 0) {
-		errf(err, errlen, "cannot write '%s'", tmp);
-		goto out;
-	}
-	close(fd);
-	fd = -1;
-	if (getenv("FLINT_WALLET_CRASH_BEFORE_RENAME"))
-		_exit(97);
-	if (rename(tmp, path) < 0) {
-		errf(err, errlen, "cannot replace '%s'", path);
-		goto out;
-	}
-	sync_dir(path);
-	rc = 0;
+	rc = wal_file_replace(path, text, true, err, errlen);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
 	OPENSSL_cleanse(text, strlen(text));
 	free(text);
 	return rc;

@@ -54,6 +54,14 @@ int wal_load(struct wal_wallet *w, const char *path, char *err, size_t errlen)
 int wal_unlock(struct wal_wallet *w, const char *passphrase, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 /*
+ * Replaces path with text and a newline, atomically and durably: a temp file
+ * of mode 0600, fsync, rename, fsync of the directory. With crash_hook,
+ * FLINT_WALLET_CRASH_BEFORE_RENAME makes it _exit(97) before the rename.
+ * 0, or -1 with err (the temp file removed). The wallet and its history both use it.
+ */
+int wal_file_replace(const char *path, const char *text, bool crash_hook, char *err,
+		     size_t errlen) __attribute__((warn_unused_result));
+/*
  * Writes w to path atomically with mode 0600; an existing file is replaced
  * only if replace. FLINT_WALLET_CRASH_BEFORE_RENAME=1 makes it _exit(97)
  * after writing the temp file, for the crash test. 0, or -1 with err.
