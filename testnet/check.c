@@ -246,13 +246,13 @@ static void judge_convergence(struct judge *j, const struct tn_tip_event *tips, 
 
 	for (size_t e = 0; e < s->n_events; e++) {
 		const struct tn_event *x = &s->events[e];
-		unsigned long long run;
+		struct tn_nodeset run;
 		double c;
 		if (strcmp(x->what, "heal") && strcmp(x->what, "uncut") && strcmp(x->what, "started") &&
 		    strcmp(x->what, "restarted") && strcmp(x->what, "up"))
 			continue;
-		run = tn_running_after(s->events, e + 1, s->n);
-		c = tn_converge_time(tips, n_tips, s->n, run, x->time);
+		tn_running_after(&run, s->events, e + 1, s->n);
+		c = tn_converge_time(tips, n_tips, s->n, &run, x->time);
 		json_array_append_new(list, json_pack("{s:s, s:s, s:f, s:o}", "after", x->what, "detail",
 						      x->detail, "time", x->time, "converge_s",
 						      isnan(c) ? json_null() : json_real(c)));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "testnet/app.h"
+#include "testnet/batch.h"
 #include "testnet/link.h"
 #include "testnet/proc.h"
 #include "testnet/relayctl.h"
@@ -24,19 +25,44 @@ bool tn_may_link(const struct tn_app *a, int i, int j)
 	return !a->st.partitioned || tn_partition_together(&a->st.partition, i, j);
 }
 
+/* Calls queued for many nodes at once, and the first failure among them. */
+struct calls {
+	int failed;
+	char err[600];
+};
+
+static void on_call(void *arg, int i, json_t *result, const char *err)
+{
+	struct calls *c = arg;
+
+	if (!result && c->failed++ == 0)
+		snprintf(c->err, sizeof(c->err), "node %d: %s", i, err ? err : "no answer");
+}
+
+/* Queues node i's bans of every node on the other side of the recorded partition. */
+static void queue_bans(struct tn_batch *b, struct tn_app *a, int i, struct calls *c)
+{
+	for (int j = 0; a->st.partitioned && a->st.partition_bans && j < a->st.n; j++)
+		if (!tn_partition_together(&a->st.partition, i, j))
+			tn_batch_call(b, i, "setban", json_pack("[s, s, i]", a->st.node[j].ip, "add",
+								PARTITION_BANTIME), on_call, c);
+}
+
 int tn_partition_apply(struct tn_app *a, int i, char *err, size_t errlen)
 {
-	for (int j = 0; a->st.partitioned && a->st.partition_bans && j < a->st.n; j++) {
-		json_t *r;
-		if (tn_partition_together(&a->st.partition, i, j))
-			continue;
-		r = tn_call(a, i, "setban", json_pack("[s, s, i]", a->st.node[j].ip, "add",
-						     PARTITION_BANTIME), err, errlen);
-		if (!r)
-			return -1;
-		json_decref(r);
+	struct tn_batch *b = tn_batch_new(a);
+	struct calls c = {0};
+
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
-	return 0;
+	queue_bans(b, a, i, &c);
+	tn_batch_run(b);
+	tn_batch_free(b);
+	if (c.failed)
+		snprintf(err, errlen, "%s", c.err);
+	return c.failed ? -1 : 0;
 }
 
 static void nudge(struct tn_app *a, int from, int to)
@@ -62,18 +88,56 @@ void tn_reconnect(struct tn_app *a, int i)
 	}
 }
 
-/* Lifts, on every running node, the bans of the recorded partition. */
+/* Lifts, on every running node, the bans of the recorded partition, all at once. */
 static void lift_bans(struct tn_app *a)
 {
-	for (int i = 0; a->st.partitioned && a->st.partition_bans && i < a->st.n; i++) {
+	struct tn_batch *b = a->st.partitioned && a->st.partition_bans ? tn_batch_new(a) : NULL;
+	struct calls c = {0};
+
+	for (int i = 0; b && i < a->st.n; i++) {
 		if (!tn_node_running(a, i))
 			continue;
 		for (int j = 0; j < a->st.n; j++)
 			if (!tn_partition_together(&a->st.partition, i, j))
-				json_decref(tn_call_quiet(a, i, "setban",
-							  json_pack("[s, s]", a->st.node[j].ip,
-								    "remove")));
+				tn_batch_call(b, i, "setban", json_pack("[s, s]", a->st.node[j].ip,
+									"remove"), on_call, &c);
 	}
+	if (b) {
+		tn_batch_run(b);
+		tn_batch_free(b);
+	}
+}
+
+/* After bans are lifted: every edge between running nodes dials again now, all at once. */
+static void reconnect_all(struct tn_app *a)
+{
+	struct tn_batch *b = tn_batch_new(a);
+	size_t n = 0;
+	struct tn_edge *e = tn_state_edges_new(&a->st, &n);
+	bool *run = calloc((size_t)a->st.n + 1, sizeof(*run));
+	struct calls c = {0};
+	char addr[64];
+
+	if (b && e && run) {
+		tn_running_nodes(a, run);
+		for (size_t k = 0; k < n; k++) {
+			/* Edges dial from the higher index to the lower (topology.h). */
+			int from = e[k].from > e[k].to ? e[k].from : e[k].to;
+			int to = e[k].from > e[k].to ? e[k].to : e[k].from;
+			if (!run[from] || !run[to] || !tn_may_link(a, from, to))
+				continue;
+			tn_link_addr(&a->st, from, to, addr, sizeof(addr));
+			tn_batch_call(b, from, "addnode", json_pack("[s, s]", addr, "onetry"), on_call,
+				      &c);
+		}
+		tn_batch_run(b);
+	} else {
+		for (int i = 0; i < a->st.n; i++)
+			tn_reconnect(a, i);
+	}
+	tn_batch_free(b);
+	free(e);
+	free(run);
 }
 
 static void print_groups(const struct tn_app *a, const char *text, bool bans)
@@ -90,6 +154,27 @@ static void print_groups(const struct tn_app *a, const char *text, bool bans)
 	else
 		printf(" (links between the sides cut silently, no bans: the nodes find out by their "
 		       "own ping timeouts; 'heal' restores the links)\n");
+}
+
+/* Every running node bans the other side's nodes, all asked at once. */
+static int ban_all(struct tn_app *a, char *err, size_t errlen)
+{
+	struct tn_batch *b = tn_batch_new(a);
+	struct calls c = {0};
+
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < a->st.n; i++)
+		if (tn_node_running(a, i))
+			queue_bans(b, a, i, &c);
+	tn_batch_run(b);
+	tn_batch_free(b);
+	if (c.failed)
+		snprintf(err, errlen, "%d ban%s failed; the first: %s", c.failed,
+			 c.failed == 1 ? "" : "s", c.err);
+	return c.failed ? -1 : 0;
 }
 
 /* Puts partition p in force, silent or by bans, journaled as detail. */
@@ -111,11 +196,9 @@ static int partition(struct tn_app *a, const struct tn_partition *p, bool bans,
 		fprintf(stderr, "flint-testnet: warning: %s\n", err);
 		failed++;
 	}
-	for (int i = 0; bans && i < a->st.n; i++) {
-		if (tn_node_running(a, i) && tn_partition_apply(a, i, err, sizeof(err)) < 0) {
-			fprintf(stderr, "flint-testnet: warning: %s\n", err);
-			failed++;
-		}
+	if (bans && ban_all(a, err, sizeof(err)) < 0) {
+		fprintf(stderr, "flint-testnet: warning: %s\n", err);
+		failed++;
 	}
 	print_groups(a, text, bans);
 	return failed ? 1 : 0;
@@ -174,8 +257,8 @@ int tn_cmd_heal(struct tn_app *a, int argc, char **argv)
 	if (tn_relay_reload(a, err, sizeof(err)) < 0)
 		fprintf(stderr, "flint-testnet: warning: %s\n", err);
 	/* After bans the nodes are told to dial now; after cuts they find their way back alone. */
-	for (int i = 0; bans && i < a->st.n; i++)
-		tn_reconnect(a, i);
+	if (bans)
+		reconnect_all(a);
 	if (!was && !cuts)
 		printf("no partition or cut link was in force\n");
 	else if (bans)

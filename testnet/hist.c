@@ -73,13 +73,13 @@ static int event_node(const struct tn_event *e, int n_nodes)
 }
 
 static void add_fault(struct tn_fault *out, size_t max, size_t *n, double from, double to,
-		      unsigned long long nodes, const char *what)
+		      int node, const char *what)
 {
 	if (*n >= max || isnan(from))
 		return;
 	out[*n].from = from;
 	out[*n].to = to;
-	out[*n].nodes = nodes;
+	out[*n].node = node;
 	snprintf(out[*n].what, sizeof(out[*n].what), "%s", what);
 	(*n)++;
 }
@@ -93,7 +93,7 @@ struct open_faults {
 static void fault_one(struct tn_fault *out, size_t max, size_t *n, struct open_faults *o,
 		      const struct tn_event *e, int n_nodes, double grace)
 {
-	unsigned long long all = n_nodes >= 64 ? ~0ULL : (1ULL << n_nodes) - 1;
+	const int all = -1;
 	int i = event_node(e, n_nodes);
 	char what[96];
 
@@ -110,7 +110,7 @@ static void fault_one(struct tn_fault *out, size_t max, size_t *n, struct open_f
 	} else if ((strcmp(e->what, "started") == 0 || strcmp(e->what, "restarted") == 0) && i >= 0 &&
 		   !isnan(o->down[i])) {
 		snprintf(what, sizeof(what), "node %d down", i);
-		add_fault(out, max, n, o->down[i], e->time + grace, 1ULL << (i & 63), what);
+		add_fault(out, max, n, o->down[i], e->time + grace, i, what);
 		o->down[i] = NAN;
 	} else if (strcmp(e->what, "skew") == 0 && i >= 0) {
 		long long x = strtoll(strchr(e->detail, ' ') ? strchr(e->detail, ' ') + 1 : "0",
@@ -134,7 +134,7 @@ size_t tn_faults(struct tn_fault *out, size_t max, const struct tn_event *ev, si
 		 int n_nodes, double grace)
 {
 	static struct open_faults o;
-	unsigned long long all = n_nodes >= 64 ? ~0ULL : (1ULL << n_nodes) - 1;
+	const int all = -1;
 	size_t k = 0, first_up = n;
 	char what[96];
 
@@ -156,7 +156,7 @@ size_t tn_faults(struct tn_fault *out, size_t max, const struct tn_event *ev, si
 	add_fault(out, max, &k, o.parted, INFINITY, all, o.parted_what);
 	for (int i = 0; i < n_nodes; i++) {
 		snprintf(what, sizeof(what), "node %d down", i);
-		add_fault(out, max, &k, o.down[i], INFINITY, 1ULL << (i & 63), what);
+		add_fault(out, max, &k, o.down[i], INFINITY, i, what);
 		snprintf(what, sizeof(what), "node %d clock skewed %lld s", i, o.skew[i]);
 		add_fault(out, max, &k, o.skewed[i], INFINITY, all, what);
 	}
@@ -169,7 +169,7 @@ const struct tn_fault *tn_fault_at(const struct tn_fault *f, size_t n, double t,
 	for (size_t k = 1; k <= n; k++) {
 		size_t i = k % n;
 		if (t >= f[i].from && t < f[i].to &&
-		    (node < 0 || (f[i].nodes & (1ULL << (node & 63)))))
+		    (node < 0 || f[i].node < 0 || f[i].node == node))
 			return &f[i];
 	}
 	return NULL;
@@ -211,23 +211,21 @@ size_t tn_safety(struct tn_violation *out, size_t max, const struct tn_hev *ev, 
 	return n;
 }
 
-unsigned long long tn_running_after(const struct tn_event *ev, size_t upto, int n_nodes)
+void tn_running_after(struct tn_nodeset *run, const struct tn_event *ev, size_t upto, int n_nodes)
 {
-	unsigned long long all = n_nodes >= 64 ? ~0ULL : (1ULL << n_nodes) - 1, run = 0;
-
+	tn_nodeset_clear(run);
 	for (size_t j = 0; j < upto; j++) {
 		int i = event_node(&ev[j], n_nodes);
 		if (strcmp(ev[j].what, "up") == 0)
-			run = all;
+			tn_nodeset_first(run, n_nodes);
 		else if (strcmp(ev[j].what, "down") == 0)
-			run = 0;
+			tn_nodeset_clear(run);
 		else if ((strcmp(ev[j].what, "kill") == 0 || strcmp(ev[j].what, "stop") == 0) && i >= 0)
-			run &= ~(1ULL << i);
+			tn_nodeset_del(run, i);
 		else if ((strcmp(ev[j].what, "started") == 0 || strcmp(ev[j].what, "restarted") == 0) &&
 			 i >= 0)
-			run |= 1ULL << i;
+			tn_nodeset_add(run, i);
 	}
-	return run;
 }
 
 size_t tn_hev_tips(struct tn_tip_event **out, const struct tn_hev *ev, size_t n_ev)

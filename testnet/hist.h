@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "testnet/nodeset.h"
 #include "testnet/sli.h"
 #include "testnet/state.h"
 
@@ -33,10 +34,10 @@ int tn_hev_parse(const char *line, struct tn_hev *e) __attribute__((warn_unused_
 /* Sorts by time, then node, then seq. */
 void tn_hev_sort(struct tn_hev *v, size_t n);
 
-/* A fault of the journal: in force over [from, to) for the nodes in mask. */
+/* A fault of the journal: in force over [from, to) for one node, or for all. */
 struct tn_fault {
 	double from, to;
-	unsigned long long nodes;
+	int node;                /* the node it concerns, or -1: every node */
 	char what[96];
 };
 
@@ -70,10 +71,10 @@ size_t tn_safety(struct tn_violation *out, size_t max, const struct tn_hev *ev, 
 		 int k, const struct tn_fault *f, size_t n_f);
 
 /*
- * Which nodes run after journal events ev[0..upto): bit i for node i.
+ * Into run, which of nodes 0..n_nodes-1 run after journal events ev[0..upto).
  * Nodes run from `up`, stop at kill/stop/down, run again at started/restarted.
  */
-unsigned long long tn_running_after(const struct tn_event *ev, size_t upto, int n_nodes);
+void tn_running_after(struct tn_nodeset *run, const struct tn_event *ev, size_t upto, int n_nodes);
 
 /* Tip events of ev (sorted) as sli.h's tn_tip_event, into a new array (*out, caller frees). */
 size_t tn_hev_tips(struct tn_tip_event **out, const struct tn_hev *ev, size_t n_ev);

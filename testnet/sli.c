@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "testnet/sli.h"
+#include "util/hmap.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -187,41 +188,83 @@ out:
 	return rc;
 }
 
-/* True if every node in the mask has a tip and all tips are the same. */
-static bool all_equal(const char *const *tip, int n_nodes, unsigned long long nodes)
-{
-	const char *first = NULL;
+/*
+ * Which nodes hold which tip, for convergence: tip[i] is node i's (NULL
+ * before its first), and count says how many members hold a tip, keyed by
+ * the hash's first 40 hex digits (160 bits: no two tips of a run share them).
+ */
+struct agreement {
+	const char **tip;
+	struct util_hmap counts;  /* key: 40 hex digits; value: a slot of n[] */
+	size_t *n, used;
+};
 
-	for (int i = 0; i < n_nodes; i++) {
-		/* Past 64 nodes the mask has no bit: a node counts when it has a tip. */
-		if (i < 64 ? !(nodes & (1ULL << i)) : !tip[i])
-			continue;
-		if (!tip[i] || (first && strcmp(first, tip[i]) != 0))
-			return false;
-		first = tip[i];
-	}
-	return first != NULL;
+static size_t *tip_count(struct agreement *g, const char *hash)
+{
+	uint8_t key[40] = {0};
+	size_t *c;
+
+	memcpy(key, hash, strnlen(hash, sizeof(key)));
+	c = util_hmap_get(&g->counts, key);
+	if (c)
+		return c;
+	c = &g->n[g->used++];
+	*c = 0;
+	return util_hmap_put(&g->counts, key, c) == 0 ? c : NULL;
+}
+
+/* Node i's tip becomes hash: how many members hold it now, or 0 out of memory. */
+static size_t agreement_move(struct agreement *g, int i, const char *hash)
+{
+	size_t *to = tip_count(g, hash);
+
+	if (!to)
+		return 0;
+	if (g->tip[i])
+		(*tip_count(g, g->tip[i]))--;
+	g->tip[i] = hash;
+	return ++*to;
 }
 
 double tn_converge_time(const struct tn_tip_event *ev, size_t n_ev, int n_nodes,
-			unsigned long long nodes, double t)
+			const struct tn_nodeset *nodes, double t)
 {
-	const char *tip[64] = {NULL};
-	size_t i = 0;
+	struct agreement g = {.tip = calloc((size_t)(n_nodes > 0 ? n_nodes : 1), sizeof(char *)),
+			      .n = malloc((n_ev + 1) * sizeof(size_t))};
+	size_t members = 0, held = 0;
+	double when = NAN;
+	int first = -1;
 
-	if (n_nodes > 64)
-		n_nodes = 64;
-	for (; i < n_ev && ev[i].time <= t; i++)
-		if (ev[i].node >= 0 && ev[i].node < n_nodes)
-			tip[ev[i].node] = ev[i].hash;
-	if (all_equal(tip, n_nodes, nodes))
-		return 0;
-	for (; i < n_ev; i++) {
-		if (ev[i].node < 0 || ev[i].node >= n_nodes)
+	util_hmap_init(&g.counts, 40);
+	for (int i = 0; i < n_nodes; i++)
+		if (tn_nodeset_has(nodes, i)) {
+			members++;
+			first = first < 0 ? i : first;
+		}
+	if (!g.tip || !g.n || members == 0)
+		goto out;
+	for (size_t i = 0; i < n_ev; i++) {
+		int k = ev[i].node;
+		if (k < 0 || k >= n_nodes || !tn_nodeset_has(nodes, k))
 			continue;
-		tip[ev[i].node] = ev[i].hash;
-		if (all_equal(tip, n_nodes, nodes))
-			return ev[i].time - t;
+		if (ev[i].time > t && g.tip[first] && *tip_count(&g, g.tip[first]) == members) {
+			when = 0;       /* they already agreed at t */
+			goto out;
+		}
+		held = agreement_move(&g, k, ev[i].hash);
+		if (held == 0)
+			goto out;
+		if (ev[i].time > t && held == members) {
+			when = ev[i].time - t;
+			goto out;
+		}
 	}
-	return NAN;
+	/* No member's tip changed after t (else that change was judged above). */
+	if (g.tip[first] && *tip_count(&g, g.tip[first]) == members)
+		when = 0;
+out:
+	util_hmap_release(&g.counts);
+	free(g.n);
+	free(g.tip);
+	return when;
 }

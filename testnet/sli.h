@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "testnet/nodeset.h"
+
 /* One "new tip: height H hash X" line of node `node`'s log. */
 struct tn_tip_event {
 	double time;             /* unix seconds, millisecond precision */
@@ -67,11 +69,12 @@ int tn_sli_compute(struct tn_sli *out, const struct tn_tip_event *ev, size_t n_e
 	__attribute__((warn_unused_result));
 
 /*
- * Seconds from heal time t until the nodes marked in `nodes` (bit i: node
- * i) first all have the same tip, from events sorted by time. NAN if they
- * never do within the events.
+ * Seconds from heal time t until the members of `nodes` below n_nodes first
+ * all have the same tip, from events sorted by time. NAN if they never do
+ * within the events, if no node is a member, or out of memory. Linear in
+ * the events: each tip change moves one node between per-tip counts.
  */
 double tn_converge_time(const struct tn_tip_event *ev, size_t n_ev, int n_nodes,
-			unsigned long long nodes, double t);
+			const struct tn_nodeset *nodes, double t);
 
 #endif

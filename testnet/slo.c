@@ -111,7 +111,7 @@ static int event_node(const struct tn_event *e)
 
 struct heal {
 	double time;
-	unsigned long long up;   /* nodes running at the heal */
+	struct tn_nodeset up;    /* nodes running at the heal */
 };
 
 /* What the journal says, replayed: fault windows so far, and who is down or skewed. */
@@ -177,10 +177,10 @@ static void replay_one(struct replay *r, const struct tn_event *e, int n)
 		window(r, r->parted, e->time + OBJ_CONVERGE);
 		r->parted = NAN;
 		r->heal[r->n_heal].time = e->time;
-		r->heal[r->n_heal].up = 0;
-		for (int k = 0; k < n && k < 64; k++)
+		tn_nodeset_clear(&r->heal[r->n_heal].up);
+		for (int k = 0; k < n; k++)
 			if (isnan(r->down[k]))
-				r->heal[r->n_heal].up |= 1ULL << k;
+				tn_nodeset_add(&r->heal[r->n_heal].up, k);
 		r->n_heal++;
 	} else if (strcmp(e->what, "skew") == 0 && i >= 0 && i < n) {
 		replay_skew(r, e, i);
@@ -289,7 +289,7 @@ static void sli_rows(struct report *r, const struct tn_sli *s)
 static void heal_rows(struct report *r, const struct replay *rp, const struct events *e, int n)
 {
 	for (size_t k = 0; k < rp->n_heal; k++) {
-		double c = tn_converge_time(e->v, e->n, n, rp->heal[k].up, rp->heal[k].time);
+		double c = tn_converge_time(e->v, e->n, n, &rp->heal[k].up, rp->heal[k].time);
 		time_t t = (time_t)rp->heal[k].time;
 		char name[64], note[128], when[32];
 		struct tm tm;

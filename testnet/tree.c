@@ -3,7 +3,10 @@
  * contributes its chain tips (getchaintips) and the headers below them
  * (getblockheader) down to --depth blocks below the highest tip; the union
  * is drawn with the most-work chain as the trunk, side branches beside it,
- * and every node's tip marked. `--dot` prints Graphviz instead.
+ * and every node's tip marked. `--dot` prints Graphviz instead. All nodes
+ * are asked for their tips at once (testnet/batch.h); headers are fetched
+ * once per block and fork points once per distinct tip, so 10,000 nodes on
+ * a few tips cost one round of RPC and a few walks, not one walk per node.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,16 +14,19 @@
 
 #include "testnet/app.h"
 #include "testnet/batch.h"
+#include "util/hmap.h"
 
 /* Blocks below the top that `tree` goes down, at most, to find where branches fork. */
 #define MAX_DEPTH 500
+/* Nodes named beside a tip; the rest are counted ("and 9,936 more nodes"). */
+#define TREE_MARKS 64
 
 struct tblock {
 	char hash[65], prev[65];
 	long long height;
 	char work[65];            /* chainwork, hex, zero-padded to compare as text */
 	char status[16];          /* from getchaintips when some node lists it as a tip */
-	unsigned long long tip_of; /* bit i: node i's active tip (nodes 0..63) */
+	int tip_of[TREE_MARKS];   /* the first nodes whose active tip it is, ascending */
 	int n_tips;               /* nodes whose active tip it is, all of them */
 	bool trunk, drawn;
 };
@@ -88,9 +94,10 @@ static struct tblock *walk(struct tn_app *a, struct tree *t, int i, const char *
 	return top ? top : b;
 }
 
-static void collect_node(struct tn_app *a, struct tree *t, int i)
+/* Node i's chain tips (tips, borrowed) into the tree, walking down to t->low. */
+static void collect_node(struct tn_app *a, struct tree *t, int i, json_t *tips)
 {
-	json_t *tips = tn_call_quiet(a, i, "getchaintips", NULL), *tip;
+	json_t *tip;
 	size_t k;
 
 	json_array_foreach(tips, k, tip) {
@@ -106,14 +113,13 @@ static void collect_node(struct tn_app *a, struct tree *t, int i)
 		b = walk(a, t, i, hash);
 		if (!b)
 			continue;
-		if (active && i < 64)
-			b->tip_of |= 1ULL << i;
+		if (active && b->n_tips < TREE_MARKS)
+			b->tip_of[b->n_tips] = i;
 		if (active)
 			b->n_tips++;
 		else if (status && !b->status[0])
 			snprintf(b->status, sizeof(b->status), "%s", status);
 	}
-	json_decref(tips);
 }
 
 /* The highest tip height of any running node (and which node), or -1. */
@@ -141,15 +147,13 @@ static long long confirmations(struct tn_app *a, int n, const char *hash, char p
 	return c;
 }
 
-/* Height where node i's chain leaves node top's (at most MAX_DEPTH blocks down). */
-static long long fork_height(struct tn_app *a, int top, int i, long long floor)
+/* Height where node i's chain, up to tip, leaves node top's (at most MAX_DEPTH blocks down). */
+static long long fork_height(struct tn_app *a, int top, int i, const char *tip, long long floor)
 {
-	json_t *best = tn_call_quiet(a, i, "getbestblockhash", NULL);
 	char hash[65], prev[65];
 	long long height = floor + 1;
 
-	snprintf(hash, sizeof(hash), "%s", json_is_string(best) ? json_string_value(best) : "");
-	json_decref(best);
+	snprintf(hash, sizeof(hash), "%s", tip);
 	while (hash[0] && height > floor) {
 		if (confirmations(a, top, hash, prev, &height) >= 0)
 			return height > floor ? height : floor;
@@ -160,10 +164,10 @@ static long long fork_height(struct tn_app *a, int top, int i, long long floor)
 	return floor;
 }
 
-/* The lowest fork point of node i's side branches whose tips are at least `from` high. */
-static long long side_forks(struct tn_app *a, int i, long long from)
+/* The lowest fork point of the side branches in tips whose tips are at least `from` high. */
+static long long side_forks(json_t *tips, long long from)
 {
-	json_t *tips = tn_call_quiet(a, i, "getchaintips", NULL), *t;
+	json_t *t;
 	long long low = from;
 	size_t k;
 
@@ -173,27 +177,80 @@ static long long side_forks(struct tn_app *a, int i, long long from)
 		if (h >= from && h - len < low)
 			low = h - len;
 	}
-	json_decref(tips);
 	return low;
 }
 
-/* The lowest height to draw: depth below the top, or lower to show where each node forks. */
-static long long window_low(struct tn_app *a, int top_node, long long top, long long depth)
+/* The hash of the active tip in getchaintips' answer tips, or NULL. */
+static const char *active_tip(json_t *tips)
+{
+	json_t *t;
+	size_t k;
+
+	json_array_foreach(tips, k, t) {
+		const char *status = json_string_value(json_object_get(t, "status"));
+		if (status && strcmp(status, "active") == 0)
+			return json_string_value(json_object_get(t, "hash"));
+	}
+	return NULL;
+}
+
+/*
+ * The lowest height to draw: depth below the top, or lower to show where
+ * each node forks. A fork point is looked for once per distinct active tip.
+ */
+static long long window_low(struct tn_app *a, json_t **tips, int top_node, long long top,
+			    long long depth)
 {
 	long long low = top - depth + 1, floor = top - MAX_DEPTH;
+	const char *top_tip = active_tip(tips[top_node]);
+	struct util_hmap seen;
 
+	util_hmap_init(&seen, 40);
 	for (int i = 0; i < a->st.n; i++) {
+		const char *tip = tips[i] ? active_tip(tips[i]) : NULL;
+		uint8_t key[40] = {0};
 		long long f;
-		if (!tn_node_running(a, i))
+		if (!tip)
 			continue;
-		f = i == top_node ? low : fork_height(a, top_node, i, floor > 0 ? floor : 0);
-		if (f < low)
-			low = f;
-		f = side_forks(a, i, top - depth + 1);
+		memcpy(key, tip, strnlen(tip, sizeof(key)));
+		if (!(top_tip && strcmp(tip, top_tip) == 0) && !util_hmap_get(&seen, key)) {
+			f = fork_height(a, top_node, i, tip, floor > 0 ? floor : 0);
+			if (f < low)
+				low = f;
+			/* Out of memory the same tip is looked at again: slower, the same answer. */
+			(void)!util_hmap_put(&seen, key, &seen);
+		}
+		f = side_forks(tips[i], top - depth + 1);
 		if (f < low)
 			low = f > floor ? f : floor;
 	}
+	util_hmap_release(&seen);
 	return low > 0 ? low : 0;
+}
+
+static void on_tips(void *arg, int i, json_t *result, const char *err)
+{
+	json_t **tips = arg;
+
+	if (result)
+		tips[i] = json_incref(result);
+}
+
+/* Every running node's getchaintips, asked at once: tips[i], NULL if node i did not answer. */
+static int ask_tips(struct tn_app *a, json_t **tips)
+{
+	struct tn_batch *b = tn_batch_new(a);
+
+	if (!b)
+		return -1;
+	for (int i = 0; i < a->st.n; i++) {
+		tips[i] = NULL;
+		if (tn_node_running(a, i))
+			tn_batch_call(b, i, "getchaintips", NULL, on_tips, tips);
+	}
+	tn_batch_run(b);
+	tn_batch_free(b);
+	return 0;
 }
 
 /* Marks the most-work chain (the trunk). */
@@ -212,15 +269,11 @@ static void mark_trunk(struct tree *t)
 static void print_marks(const struct tblock *b)
 {
 	bool first = true;
-
 	int shown = 0;
 
-	for (int i = 0; i < 64; i++) {
-		if (b->tip_of & (1ULL << i)) {
-			printf("%s%d", first ? "  <- tip of node " : ", ", i);
-			first = false;
-			shown++;
-		}
+	for (; shown < b->n_tips && shown < TREE_MARKS; shown++) {
+		printf("%s%d", first ? "  <- tip of node " : ", ", b->tip_of[shown]);
+		first = false;
 	}
 	if (b->n_tips > shown)
 		printf("%s%d %snode%s", first ? "  <- tip of " : " and ", b->n_tips - shown,
@@ -291,9 +344,8 @@ static void draw_dot(struct tree *t)
 	for (size_t i = 0; i < t->n; i++) {
 		const struct tblock *b = &t->b[i];
 		printf("  \"%.16s\" [label=\"%lld\\n%.16s", b->hash, b->height, b->hash);
-		for (int k = 0; k < 64; k++)
-			if (b->tip_of & (1ULL << k))
-				printf("\\ntip of node %d", k);
+		for (int k = 0; k < b->n_tips && k < TREE_MARKS; k++)
+			printf("\\ntip of node %d", b->tip_of[k]);
 		printf("%s%s\"%s];\n", b->status[0] ? "\\n" : "", b->status,
 		       b->trunk ? ", style=filled, fillcolor=palegreen" : ", style=dashed");
 		if (find(t, b->prev))
@@ -302,9 +354,16 @@ static void draw_dot(struct tree *t)
 	printf("}\n");
 }
 
+static void release_tips(json_t **tips, int n)
+{
+	for (int i = 0; i < n; i++)
+		json_decref(tips[i]);
+}
+
 int tn_cmd_tree(struct tn_app *a, int argc, char **argv)
 {
 	static struct tree t;
+	static json_t *tips[TN_MAX_NODES];
 	long long depth = 12, top;
 	int top_node = 0;
 	bool dot = false;
@@ -320,12 +379,19 @@ int tn_cmd_tree(struct tn_app *a, int argc, char **argv)
 	}
 	if ((top = top_height(a, &top_node)) < 0)
 		return tn_fail("no node is running");
-	t.low = window_low(a, top_node, top, depth);
+	if (ask_tips(a, tips) < 0)
+		return tn_fail("out of memory");
+	if (!tips[top_node]) {
+		release_tips(tips, a->st.n);
+		return tn_fail("node %d stopped answering", top_node);
+	}
+	t.low = window_low(a, tips, top_node, top, depth);
 	for (int i = 0; i < TN_MAX_NODES; i++)
 		t.below[i] = -1;
 	for (int i = 0; i < a->st.n; i++)
-		if (tn_node_running(a, i))
-			collect_node(a, &t, i);
+		if (tips[i])
+			collect_node(a, &t, i, tips[i]);
+	release_tips(tips, a->st.n);
 	mark_trunk(&t);
 	if (dot)
 		draw_dot(&t);

@@ -133,11 +133,41 @@ static void test_running_after_journal(void **state)
 	struct tn_event j[] = {jev(1, "up", ""), jev(2, "kill", "1"), jev(3, "stop", "3"),
 			       jev(4, "restarted", "3"), jev(5, "down", ""), jev(6, "kill", "x")};
 
-	assert_int_equal(tn_running_after(j, 0, 4), 0);
-	assert_int_equal(tn_running_after(j, 1, 4), 0xf);
-	assert_int_equal(tn_running_after(j, 3, 4), 0x5);
-	assert_int_equal(tn_running_after(j, 4, 4), 0xd);
-	assert_int_equal(tn_running_after(j, 6, 4), 0);
+	struct tn_nodeset run;
+
+	tn_running_after(&run, j, 0, 4);
+	assert_int_equal(tn_nodeset_count(&run), 0);
+	tn_running_after(&run, j, 1, 4);
+	assert_int_equal(tn_nodeset_count(&run), 4);
+	tn_running_after(&run, j, 3, 4);                          /* 0 and 2 */
+	assert_true(tn_nodeset_has(&run, 0) && tn_nodeset_has(&run, 2));
+	assert_int_equal(tn_nodeset_count(&run), 2);
+	tn_running_after(&run, j, 4, 4);                          /* 3 is back */
+	assert_true(tn_nodeset_has(&run, 3) && !tn_nodeset_has(&run, 1));
+	assert_int_equal(tn_nodeset_count(&run), 3);
+	tn_running_after(&run, j, 6, 4);
+	assert_int_equal(tn_nodeset_count(&run), 0);
+}
+
+/* Past 64 nodes each node is itself: node 64 or 70 is not node 0 or 6. */
+static void test_faults_and_running_past_64_nodes(void **state)
+{
+	struct tn_event j[] = {jev(0, "up", ""), jev(10, "kill", "64"), jev(11, "stop", "9999")};
+	struct tn_fault f[16];
+	struct tn_nodeset run;
+	size_t nf = tn_faults(f, 16, j, 3, 10000, 30);
+
+	assert_non_null(tn_fault_at(f, nf, 100, 64));
+	assert_non_null(tn_fault_at(f, nf, 100, 9999));
+	assert_null(tn_fault_at(f, nf, 100, 0));
+	assert_null(tn_fault_at(f, nf, 100, 15));
+	assert_non_null(tn_fault_at(f, nf, 100, -1));
+	tn_running_after(&run, j, 3, 10000);
+	assert_int_equal(tn_nodeset_count(&run), 9998);
+	assert_false(tn_nodeset_has(&run, 64));
+	assert_true(tn_nodeset_has(&run, 0));
+	assert_false(tn_nodeset_has(&run, 9999));
+	assert_false(tn_nodeset_has(&run, 10000));
 }
 
 static void test_safety_reorg_depth_against_k(void **state)
@@ -175,13 +205,15 @@ static void test_convergence_after_heal(void **state)
 			       jev(10, "heal", "")};
 	struct tn_tip_event *tips;
 	size_t n = tn_hev_tips(&tips, ev, 5);
-	unsigned long long run = tn_running_after(j, 4, 3);
+	struct tn_nodeset run, all;
 
+	tn_running_after(&run, j, 4, 3);
+	tn_nodeset_first(&all, 3);
 	assert_int_equal(n, 5);
-	assert_int_equal(run, 0x3);
-	assert_true(fabs(tn_converge_time(tips, n, 3, run, 10) - 2.5) < 1e-9);
+	assert_int_equal(tn_nodeset_count(&run), 2);
+	assert_true(fabs(tn_converge_time(tips, n, 3, &run, 10) - 2.5) < 1e-9);
 	/* With node 2 counted they never agree. */
-	assert_true(isnan(tn_converge_time(tips, n, 3, 0x7, 10)));
+	assert_true(isnan(tn_converge_time(tips, n, 3, &all, 10)));
 	free(tips);
 }
 
@@ -445,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_hev_parse_lines),
 		cmocka_unit_test(test_faults_from_journal),
 		cmocka_unit_test(test_running_after_journal),
+		cmocka_unit_test(test_faults_and_running_past_64_nodes),
 		cmocka_unit_test(test_safety_reorg_depth_against_k),
 		cmocka_unit_test(test_convergence_after_heal),
 		cmocka_unit_test(test_chain_from_log_after_reorg),

@@ -381,11 +381,38 @@ static void test_converge_time_after_heal(void **state)
 		ev(25, 0, 6, 'c'), ev(26, 1, 6, 'c'), ev(27, 2, 6, 'c'),
 	};
 	size_t n = sizeof(e) / sizeof(e[0]);
+	struct tn_nodeset all, two, none;
 
-	assert_true(fabs(tn_converge_time(e, n, 3, 7, 20) - 7) < 1e-9);
-	assert_true(fabs(tn_converge_time(e, n, 3, 6, 20)) < 1e-9);   /* 1 and 2 already agree */
-	assert_true(isnan(tn_converge_time(e, 5, 3, 7, 20)));
-	assert_true(fabs(tn_converge_time(e, n, 3, 7, 5) - 22) < 1e-9);
+	tn_nodeset_first(&all, 3);
+	tn_nodeset_first(&two, 3);
+	tn_nodeset_del(&two, 0);
+	tn_nodeset_clear(&none);
+	assert_true(fabs(tn_converge_time(e, n, 3, &all, 20) - 7) < 1e-9);
+	assert_true(fabs(tn_converge_time(e, n, 3, &two, 20)) < 1e-9);   /* 1 and 2 already agree */
+	assert_true(isnan(tn_converge_time(e, 5, 3, &all, 20)));
+	assert_true(fabs(tn_converge_time(e, n, 3, &all, 5) - 22) < 1e-9);
+	assert_true(isnan(tn_converge_time(e, n, 3, &none, 20)));
+}
+
+/* 1,000 nodes split between two tips: every one counts, node 999 the last to take the third. */
+static void test_converge_time_counts_every_node(void **state)
+{
+	enum { N = 1000 };
+	static struct tn_tip_event e[2 * N];
+	struct tn_nodeset all;
+	size_t n = 0;
+
+	for (int i = 0; i < N; i++)
+		e[n++] = ev(1, i, 5, i % 2 ? 'a' : 'c');
+	for (int i = 0; i < N; i++)
+		e[n++] = ev(10 + i * 0.001, i, 6, 'b');
+	tn_nodeset_first(&all, N);
+	assert_true(fabs(tn_converge_time(e, n, N, &all, 9) - (1 + 0.999)) < 1e-9);
+	assert_true(fabs(tn_converge_time(e, n, N, &all, 5) - (5 + 0.999)) < 1e-9);
+	tn_nodeset_del(&all, N - 1);                               /* without the last one */
+	assert_true(fabs(tn_converge_time(e, n, N, &all, 9) - (1 + 0.998)) < 1e-9);
+	tn_nodeset_first(&all, 64);                                /* the first 64 only */
+	assert_true(fabs(tn_converge_time(e, n, N, &all, 9) - (1 + 0.063)) < 1e-9);
 }
 
 /* ---- attack blocks: each breaks exactly its own rule ---- */
@@ -943,6 +970,7 @@ int main(void)
 		cmocka_unit_test(test_sli_propagation_and_stale),
 		cmocka_unit_test(test_sli_leaves_out_faults_and_laggards),
 		cmocka_unit_test(test_converge_time_after_heal),
+		cmocka_unit_test(test_converge_time_counts_every_node),
 		cmocka_unit_test(test_attack_blocks_break_one_rule),
 		cmocka_unit_test(test_attack_blocks_are_otherwise_valid),
 		cmocka_unit_test(test_attack_names),

@@ -9,6 +9,11 @@ const SVGNS = "http://www.w3.org/2000/svg";
 const PALETTE = ["#2e7d32", "#1565c0", "#ef6c00", "#6a1b9a", "#00838f", "#c62828",
   "#4e342e", "#ad1457", "#827717", "#37474f"];
 let state = null;
+// Past this many nodes the network is drawn one circle per tip, not per node,
+// and the tables and controls shorten; the checkbox overrides it either way.
+const GROUP_ABOVE = 48, TABLE_ROWS = 100;
+let grouping = null;          // null: automatic; true or false: the user's choice
+const grouped = s => grouping ?? s.nodes.length > GROUP_ABOVE;
 
 function el(tag, attrs, text) {
   const e = tag.startsWith("svg:") ? document.createElementNS(SVGNS, tag.slice(4))
@@ -44,9 +49,76 @@ function linkLabel(d) {
   return parts.join(" ");
 }
 
+// "0-3,7,9-12": node indexes (sorted) as ranges, the form partition takes.
+function ranges(ix) {
+  const out = [];
+  for (let i = 0; i < ix.length; i++) {
+    let j = i;
+    while (j + 1 < ix.length && ix[j + 1] == ix[j] + 1) j++;
+    out.push(j > i ? ix[i] + "-" + ix[j] : String(ix[i]));
+    i = j;
+  }
+  return out.join(",");
+}
+
+// The nodes by what they hold: one group per tip (most work first), then
+// those without one, not answering, stopped.
+function tipGroups(s, colours) {
+  const order = [...colours.keys(), "no tip", "not answering", "stopped"];
+  const key = nd => !nd.running ? "stopped" : !nd.answering ? "not answering" : nd.tip || "no tip";
+  const by = new Map(order.map(k => [k, []]));
+  const of = new Array(s.nodes.length);
+  s.nodes.forEach((nd, i) => { of[i] = key(nd); (by.get(of[i]) || by.set(of[i], []).get(of[i])).push(nd); });
+  return {groups: [...by].filter(([, v]) => v.length).map(([k, v]) => ({key: k, nodes: v})), of};
+}
+
+function drawGroups(svg, s, colours) {
+  const {groups, of} = tipGroups(s, colours);
+  const k = groups.length, cx = 220, cy = 220, r = k > 1 ? 150 : 0, n = s.nodes.length;
+  const pos = new Map(groups.map((g, i) => [g.key, [cx + r * Math.sin(2 * Math.PI * i / k),
+    cy - r * Math.cos(2 * Math.PI * i / k)]]));
+  // Links between two groups, counted; cut when either direction is.
+  const between = new Map();
+  for (const l of s.links) {
+    const ga = of[l.a], gb = of[l.b];
+    if (ga == gb) continue;
+    const id = ga < gb ? ga + "|" + gb : gb + "|" + ga;
+    const e = between.get(id) || between.set(id, {a: ga, b: gb, links: 0, cut: 0}).get(id);
+    e.links++;
+    if (l.ab.blocked || l.ba.blocked) e.cut++;
+  }
+  for (const e of between.values()) {
+    const [x1, y1] = pos.get(e.a), [x2, y2] = pos.get(e.b);
+    const state = e.cut == e.links ? "cut" : "up";
+    svg.appendChild(el("svg:line", {x1, y1, x2, y2, class: "link grouplink " + state,
+      "data-links": e.links, "data-cut": e.cut, "data-state": state}));
+    svg.appendChild(el("svg:text", {x: (x1 + x2) / 2 + 4, y: (y1 + y2) / 2 - 4},
+      `${e.links} link${e.links == 1 ? "" : "s"}` + (e.cut ? `, ${e.cut} cut` : "")));
+  }
+  for (const g of groups) {
+    const [x, y] = pos.get(g.key), first = g.nodes[0];
+    const tip = colours.has(g.key) ? g.key : "";
+    const gr = el("svg:g", {class: "node group" + (g.key == "stopped" ? " down" : ""), "data-tip": tip,
+      "data-count": g.nodes.length, "data-nodes": ranges(g.nodes.map(nd => nd.index)),
+      transform: `translate(${x},${y})`});
+    gr.appendChild(el("svg:title", {}, `nodes ${ranges(g.nodes.map(nd => nd.index))}`));
+    gr.appendChild(el("svg:circle", {r: 16 + 40 * Math.sqrt(g.nodes.length / n),
+      fill: colours.get(g.key) || "#ccc"}));
+    gr.appendChild(el("svg:text", {"text-anchor": "middle", dy: 4, style: "fill:#fff;font-weight:600"},
+      g.nodes.length));
+    const below = 28 + 40 * Math.sqrt(g.nodes.length / n), who = ranges(g.nodes.map(nd => nd.index));
+    gr.appendChild(el("svg:text", {"text-anchor": "middle", dy: below},
+      tip ? `h ${first.height} · ${short(tip)}` : g.key));
+    gr.appendChild(el("svg:text", {"text-anchor": "middle", dy: below + 13},
+      "nodes " + (who.length > 28 ? who.slice(0, 27) + "…" : who)));
+    svg.appendChild(gr);
+  }
+}
+
 function drawNetwork(s, colours) {
   const svg = document.getElementById("network");
   svg.replaceChildren();
+  if (grouped(s)) return drawGroups(svg, s, colours);
   const n = s.nodes.length, cx = 220, cy = 220, r = n > 1 ? 170 : 0;
   const pos = s.nodes.map((_, i) => [cx + r * Math.sin(2 * Math.PI * i / n),
     cy - r * Math.cos(2 * Math.PI * i / n)]);
@@ -177,7 +249,8 @@ function drawTree(s, colours) {
 function drawNodes(s, colours) {
   const body = document.querySelector("#nodes tbody");
   body.replaceChildren();
-  for (const n of s.nodes) {
+  const rows = grouped(s) ? s.nodes.slice(0, TABLE_ROWS) : s.nodes;
+  for (const n of rows) {
     const tr = el("tr", {class: n.running ? "" : "down", "data-node": n.index});
     const tip = el("td", {class: "tip"});
     tip.appendChild(el("i", {style: `background:${colours.get(n.tip) || "#ccc"}`}));
@@ -189,6 +262,9 @@ function drawNodes(s, colours) {
       el("td", {}, off), el("td", {}, n.running ? n.bans : ""));
     body.appendChild(tr);
   }
+  if (rows.length < s.nodes.length)
+    body.appendChild(el("tr", {class: "more"})).appendChild(el("td", {colspan: 9},
+      `… and ${s.nodes.length - rows.length} more nodes (flint-testnet status --all)`));
 }
 
 function drawTimeline(s) {
@@ -246,8 +322,13 @@ function drawSlo(s) {
 }
 
 function syncControls(s) {
-  const groups = document.getElementById("groups");
-  if (groups.children.length != s.nodes.length) {
+  const groups = document.getElementById("groups"), n = s.nodes.length;
+  if (n > GROUP_ABOVE) {
+    // A select per node stops helping past a few dozen: the groups as text, ranges allowed.
+    if (!document.getElementById("groups-text"))
+      groups.replaceChildren(el("input", {id: "groups-text", size: 24,
+        value: `0-${Math.ceil(n / 2) - 1}/${Math.ceil(n / 2)}-${n - 1}`, title: "e.g. 0-499/500-999"}));
+  } else if (groups.children.length != n || document.getElementById("groups-text")) {
     groups.replaceChildren();
     s.nodes.forEach((n, i) => {
       const sel = el("select", {"data-node": i, title: "node " + i});
@@ -279,6 +360,7 @@ function render(s) {
   agree.textContent = tips.size <= 1 ? `all ${up.length} running nodes agree` : `${tips.size} different tips`;
   agree.className = "pill" + (tips.size <= 1 ? "" : " warn");
   agree.dataset.tips = tips.size;
+  document.getElementById("group-tips").checked = grouped(s);
   drawNetwork(s, colours);
   drawTree(s, colours);
   drawNodes(s, colours);
@@ -307,12 +389,18 @@ async function run(args) {
 }
 
 function groupsText() {
+  const text = document.getElementById("groups-text");
+  if (text) return text.value.trim();
   const by = {};
   for (const sel of document.querySelectorAll("#groups select")) (by[sel.value] = by[sel.value] || []).push(sel.dataset.node);
   return Object.keys(by).sort().map(g => by[g].join(",")).join("/");
 }
 
 function wire() {
+  document.getElementById("group-tips").addEventListener("change", e => {
+    grouping = e.target.checked;
+    if (state) render(state);
+  });
   document.getElementById("f-partition").addEventListener("submit", e => {
     e.preventDefault();
     run(document.getElementById("by-ban").checked ? ["partition", "--ban", groupsText()] : ["partition", groupsText()]);

@@ -27,6 +27,14 @@ echo "# stale blocks counted by slo: $(stale_count)"
 check "the nodes converge on one tip" wait_slow 60 agree
 check "no bans" no_bans 0 1 2 3
 tn tree >"$TMP/tree.out" 2>&1
+sed 's/^/# /' "$TMP/tree.out"
+# tips_marked FILE: every node 0..3 is named once as a tip ("<- tip of node 0, 2").
+tips_marked() {
+	sed -n 's/.*<- tip of node \([0-9, ]*\).*/\1/p' "$1" | tr ', ' '\n\n' | grep . | sort | tr -d '\n' |
+		grep -qx 0123
+}
+check "tree marks each node's tip" tips_marked "$TMP/tree.out"
+check "and draws the stale block off the trunk" grep -q '^| o ' "$TMP/tree.out"
 
 # A silent partition over bare links.
 check "link clear" quiet tn link clear

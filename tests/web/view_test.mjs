@@ -1,8 +1,9 @@
 // The live view in a real browser (Debian's Chromium, headless, driven by
 // puppeteer-core): 4 nodes agreeing; a partition made from the page, the
-// tree forking and the nodes taking two colours; heal from the page and
-// convergence; a link cut from the page and drawn cut; a refused action's
-// CLI error shown. Prints TAP; saves fork.png and the final page in OUTDIR.
+// tree forking and the nodes taking two colours, then grouped by tip (a
+// circle per side, the links between counted and cut); heal from the page
+// and convergence; a link cut from the page and drawn cut; a refused
+// action's CLI error shown. Prints TAP; saves fork.png and the final page in OUTDIR.
 //
 //   node tests/web/view_test.mjs URL OUTDIR
 import puppeteer from "puppeteer-core";
@@ -65,6 +66,21 @@ try {
   }, 90);
   await until(page, "the fork is labelled with the fault in force", () =>
     [...document.querySelectorAll("#tree .forklabel")].some(t => t.textContent.includes("partition 0,1/2,3")), 10);
+  // Grouped by tip, as the view draws more than 48 nodes: a circle per side,
+  // the four links between the sides counted and cut.
+  await page.click("#group-tips");
+  await until(page, "grouped by tip: nodes 0-1 and 2-3, the 4 links between them cut", () => {
+    const g = [...document.querySelectorAll("#network .group")];
+    const l = [...document.querySelectorAll("#network .grouplink")];
+    return g.length == 2 && g.map(x => x.dataset.nodes).sort().join() == "0-1,2-3" &&
+      g.every(x => x.dataset.count == "2") &&
+      l.length == 1 && l[0].dataset.links == "4" && l[0].dataset.cut == "4";
+  }, 30);
+  await page.screenshot({path: `${outdir}/grouped.png`});
+  await page.click("#group-tips");
+  await until(page, "and one circle per node again when unticked", () =>
+    document.querySelectorAll("#network .node").length == 4 &&
+    document.querySelectorAll("#network .group").length == 0, 10);
   await page.screenshot({path: `${outdir}/fork.png`});
   ok(true, `screenshot of the fork saved in ${outdir}/fork.png`);
 
