@@ -4,7 +4,10 @@
 # $DELAYS (ms, default 0 100). For each: time to ready, block propagation to
 # 50/90/100% of the nodes (from each node's "new tip" log line for one
 # block), convergence after a 50/50 partition heals, and memory in use
-# (private memory of the nodes and the relay). Not part of make test.
+# (private memory of the nodes and the relay), the CPU the network uses
+# while nothing happens but paced mining (cores, over 10 s: the nodes that
+# do not mine, the miners, the relay), the relay's descriptors, and how long
+# `status` and `tree` (each asks every node) take. Not part of make test.
 # Topology: random, degree $DEGREE (default 3, so the relay's descriptors fit a 20,000 hard limit at 1,000 nodes; --topology bitcoin is not
 # there yet, see doc/testnet-scale.md). The machine is shared: say so
 # beside any figure.
@@ -53,6 +56,32 @@ except Exception:
 print("%.0f %.2f %.1f %d" % (nodes / 1024, nodes / 1024 / max(len(pids), 1), relay / 1024, fds))
 PY
 }
+# CPU used over SECONDS by the nodes that do not mine, the miners and the
+# relay, in cores (utime + stime from /proc/PID/stat): "idle miners relay".
+cpu_cores() {
+	python3 - "$DIR" "$1" <<'PY'
+import json, os, sys, time
+s = json.load(open(sys.argv[1] + "/testnet.json"))
+tick = os.sysconf("SC_CLK_TCK")
+groups = {"idle": [n["pid"] for n in s["nodes"] if n["pid"] and not n["miner"]],
+          "miners": [n["pid"] for n in s["nodes"] if n["pid"] and n["miner"]],
+          "relay": [s.get("relay_pid") or 0]}
+def ticks(pids):
+    t = 0
+    for p in pids:
+        try:
+            f = open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()
+            t += int(f[11]) + int(f[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return t
+t0 = {k: ticks(v) for k, v in groups.items()}
+w0 = time.monotonic()
+time.sleep(float(sys.argv[2]))
+dt = time.monotonic() - w0
+print(" ".join("%.2f" % ((ticks(groups[k]) - t0[k]) / tick / dt) for k in ("idle", "miners", "relay")))
+PY
+}
 agree() { TN status | head -1 | grep -q "nodes up; all agree"; }
 wait_until() { lim=$1; shift; end=$(( $(date +%s) + lim )); while ! "$@"; do [ "$(date +%s)" -ge "$end" ] && return 1; sleep 1; done; }
 best() { "$BIN/flint-testnet" --dir "$DIR" cli "$1" getbestblockhash 2>/dev/null; }
@@ -60,7 +89,8 @@ height() { "$BIN/flint-testnet" --dir "$DIR" cli "$1" getblockcount 2>/dev/null 
 sides_differ() { [ "$(best 0)" != "$(best $((N - 1)))" ]; }
 
 echo "bench-scale on $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: figures move with its load)"
-printf "%6s %6s %8s %8s %8s %8s %8s %9s %9s %8s %7s\n" nodes delay ready_s p50_s p90_s p100_s heal_s nodes_MiB per_node relay_MiB relay_fd
+printf "%6s %6s %8s %8s %8s %8s %8s %9s %9s %8s %7s %8s %8s %8s %8s %6s\n" nodes delay ready_s p50_s p90_s \
+	p100_s heal_s nodes_MiB per_node relay_MiB relay_fd cpu_idle cpu_mine cpu_rly status_s tree_s
 for N in $SIZES; do
 	for D in $DELAYS; do
 		TN down --clean >/dev/null 2>&1
@@ -82,15 +112,19 @@ for N in $SIZES; do
 		set -- $(propagation "$HASH" "$N")
 		P50=$1 P90=$2 P100=$3
 		MEM=$(private_mib)
+		CPU=$(cpu_cores 10)
+		# Two commands that ask every node, timed.
+		T1=$(now); TN status >/dev/null; ST=$(secs "$T1" "$(now)")
+		T1=$(now); TN tree >/dev/null; TREE=$(secs "$T1" "$(now)")
 		# A 50/50 partition, each side mining, then heal: the time until one tip.
 		TN partition "0-$((N / 2 - 1))/$((N / 2))-$((N - 1))" >/dev/null
 		wait_until 300 sides_differ
 		TN heal >/dev/null
 		T1=$(now)
 		wait_until 600 agree && HEAL=$(secs "$T1" "$(now)") || HEAL=">600"
-		set -- $MEM
-		printf "%6s %6s %8s %8s %8s %8s %8s %9s %9s %8s %7s\n" "$N" "${D}ms" "$READY" "$P50" "$P90" "$P100" \
-			"$HEAL" "$1" "$2" "$3" "$4"
+		set -- $MEM $CPU
+		printf "%6s %6s %8s %8s %8s %8s %8s %9s %9s %8s %7s %8s %8s %8s %8s %6s\n" "$N" "${D}ms" "$READY" "$P50" \
+			"$P90" "$P100" "$HEAL" "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$ST" "$TREE"
 		TN down --clean >/dev/null 2>&1
 	done
 done

@@ -260,7 +260,7 @@ static void print_links(json_t *links, bool relay_up, bool only_changed, int mos
 				continue;
 			}
 			if (!shown++)
-				printf("%-6s %6s %8s %11s %7s  %-5s %12s %8s %5s\n", "link", "delay",
+				printf("%-6s %8s %8s %11s %7s  %-5s %12s %8s %5s\n", "link", "delay",
 				       "jitter", "bandwidth", "loss", "state", "bytes", "queued",
 				       "conns");
 			fmt_dir(&ld, text, sizeof(text));
