@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "consensus/coinbase.h"
 #include "consensus/hash.h"
 #include "consensus/pow.h"
 #include "consensus/script.h"
@@ -45,19 +46,9 @@ bool tn_attack_sends_block(enum tn_attack k)
 
 static int coinbase(struct cons_tx *cb, int64_t height, int64_t value, const uint8_t pkh[20])
 {
-	const struct cons_outpoint null_op = {.n = 0xffffffffu};
 	static const char tag[] = "flint-testnet attack";
-	uint8_t sig[64], out[CONS_P2PKH_SCRIPT_SIZE];
-	size_t len = cons_script_push_height(sig, height);
 
-	sig[len++] = (uint8_t)(sizeof(tag) - 1);
-	memcpy(sig + len, tag, sizeof(tag) - 1);
-	len += sizeof(tag) - 1;
-	cons_script_p2pkh(out, pkh);
-	if (cons_tx_add_input(cb, &null_op, sig, len, 0xffffffffu) < 0 ||
-	    cons_tx_add_output(cb, value, out, sizeof(out)) < 0)
-		return -1;
-	return cons_tx_finalize(cb);
+	return cons_coinbase_build(cb, height, (const uint8_t *)tag, sizeof(tag) - 1, value, pkh);
 }
 
 /* A signed transaction spending prevout `ins` times (1 or 2), paying value to pkh. */
