@@ -48,10 +48,7 @@ void tb_spend(const secp256k1_context *ctx, struct cons_tx *tx, const struct con
 void tb_remine(struct cons_block *b, const struct cons_params *p)
 {
 	CHECK(cons_block_finalize(b) == 0);
-	while (!cons_check_pow(p, b->hash, b->hdr.bits)) {
-		b->hdr.nonce++;
-		cons_header_hash(b->hash, &b->hdr);
-	}
+	CHECK(cons_pow_search(p, &b->hdr, b->hash, true, NULL));
 }
 
 void tb_block(struct cons_block *b, const struct cons_params *p, const uint8_t prev[32],
