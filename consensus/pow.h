@@ -1,7 +1,7 @@
 /*
- * Proof of work: target checks, chain work, Bitcoin's retarget rule
- * parameterised per chain, and the arithmetic of most-work fork choice.
- * Pure functions of their arguments; no I/O.
+ * Proof of work: target checks, the sequential nonce search, chain work,
+ * Bitcoin's retarget rule parameterised per chain, and the arithmetic of
+ * most-work fork choice. Pure functions of their arguments; no I/O.
  */
 #ifndef FLINT_CONSENSUS_POW_H
 #define FLINT_CONSENSUS_POW_H
