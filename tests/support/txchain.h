@@ -23,7 +23,8 @@
  * with the default options and pool for signatures (NULL: the calling
  * thread). Returns it, or NULL after printing "prog: why" on stderr.
  */
-struct node_chain *tb_chain_open(const char *prog, const char *datadir, struct node_sigpool *pool);
+struct node_chain *tb_chain_open(const char *prog, const char *datadir, struct node_sigpool *pool)
+	__attribute__((warn_unused_result));
 
 /* Reads the active chain's block at height into b (initialized here); -1 if there is none. */
 int tb_chain_read_at(struct node_chain *c, int64_t height, struct cons_block *b);
