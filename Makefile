@@ -56,10 +56,11 @@ LAYER_LIBS = $(foreach l,$(LAYERS),$(BUILD)/lib$(l).a)
 # tests/check_layers.sh holds the built objects to it in `make test`; a
 # program links only the libraries of the layers its entry names, so it
 # cannot link against one it may not use. "p2p/protocol": the wire format
-# only (p2p/protocol.c), not the connections.
+# only (p2p/protocol.c), not the connections; "p2p/rawpeer": the blocking
+# raw peer the attacker dials with (p2p/rawpeer.c), not the event loop.
 LAYER_USES = util= consensus=util storage=consensus,util p2p=consensus,util \
              node=storage,p2p,consensus,util client=consensus,util \
-             wallet=client,consensus,util explorer=client,consensus,util testnet=client,p2p/protocol,consensus,util
+             wallet=client,consensus,util explorer=client,consensus,util testnet=client,p2p/protocol,p2p/rawpeer,consensus,util
 PROGRAM_USES = flintd:node/flintd.o=node,storage,p2p,consensus,util \
                flint-cli:client/cli.o=client,consensus,util \
                flint-explorer:explorer/main.o=explorer,client,consensus,util \

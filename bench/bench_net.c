@@ -38,6 +38,7 @@
 #include <secp256k1.h>
 
 #include "bench/bench.h"
+#include "bench/node.h"
 #include "client/rpcclient.h"
 #include "consensus/base58.h"
 #include "node/chain.h"
@@ -51,15 +52,6 @@
 #define PROP_NODES 8
 #define PROP_BLOCKS 50
 #define WAIT_SECONDS 120
-
-/* One flintd: its addresses, its process and an RPC connection to it. */
-struct node {
-	char dir[300];
-	char ip[16];
-	int port, rpcport;
-	pid_t pid;                      /* 0: not running */
-	struct client *rpc;
-};
 
 /* A chain's blocks as serialized, to connect again in-process. */
 struct raw_chain {
@@ -75,15 +67,11 @@ static int port_base;
 static const struct cons_params *P;
 static secp256k1_context *ctx;
 static struct tb_key key;
-static struct node *running[PROP_NODES + 2];
+static struct bench_node *running[PROP_NODES + 2];
 
 static void rm_rf(const char *dir)
 {
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%.500s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "bench_net: cannot remove '%s'\n", dir);
+	bench_rm_rf("bench_net", dir);
 }
 
 /* Stops every node and exits, keeping tmpdir with their logs for inspection. */
@@ -101,26 +89,15 @@ static void die(const char *what, const char *detail)
 /* --- nodes ------------------------------------------------------------- */
 
 /* Node slot i: datadir tmpdir/name, 127.0.9.(i+1), ports from port_base. */
-static void node_setup(struct node *n, int i, const char *name)
+static void node_setup(struct bench_node *n, int i, const char *name)
 {
-	*n = (struct node){.port = port_base + i, .rpcport = port_base + 30 + i};
-	snprintf(n->dir, sizeof(n->dir), "%s/%s", tmpdir, name);
-	snprintf(n->ip, sizeof(n->ip), "127.0.9.%d", i + 1);
+	char ip[16];
+
+	snprintf(ip, sizeof(ip), "127.0.9.%d", i + 1);
+	bench_node_setup(n, tmpdir, name, ip, port_base + i, port_base + 30 + i);
 }
 
-static struct client *rpc_connect(const struct node *n)
-{
-	struct client_options o = {.params = P, .port = (uint16_t)n->rpcport, .timeout = 30};
-	struct client *c;
-
-	snprintf(o.datadir, sizeof(o.datadir), "%s", n->dir);   /* the node's cookie */
-	snprintf(o.host, sizeof(o.host), "127.0.0.1");
-	if (!(c = client_new(&o)))
-		die("out of memory", NULL);
-	return c;
-}
-
-static void track(struct node *n, bool on)
+static void track(struct bench_node *n, bool on)
 {
 	for (size_t i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
 		if (on ? !running[i] : running[i] == n) {
@@ -131,73 +108,38 @@ static void track(struct node *n, bool on)
 }
 
 /* Starts flintd on n, with --connect to peer if set; ping_1s asks for pings every second. */
-static void node_start(struct node *n, const struct node *peer, bool ping_1s)
+static void node_start(struct bench_node *n, const struct bench_node *peer, bool ping_1s)
 {
-	char port[16], rpcport[16], connect[64];
-	const char *argv[20] = {flintd, "--chain", "regtest", "--datadir", n->dir, "--bind", n->ip,
-			  "--port", port, "--rpcport", rpcport};
-	int k = 11;
+	static const char *const ping[] = {"--ping-interval", "1", NULL};
+	int rc = bench_node_start(n, flintd, P, peer, ping_1s ? ping : NULL, 30);
 
-	snprintf(port, sizeof(port), "%d", n->port);
-	snprintf(rpcport, sizeof(rpcport), "%d", n->rpcport);
-	if (peer) {
-		snprintf(connect, sizeof(connect), "%s:%d", peer->ip, peer->port);
-		argv[k++] = "--connect";
-		argv[k++] = connect;
-	}
-	if (ping_1s) {
-		argv[k++] = "--ping-interval";
-		argv[k++] = "1";
-	}
-	if ((n->pid = fork()) < 0)
-		die("fork failed", NULL);
-	if (n->pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);       /* never outlive the benchmark */
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(flintd, (char *const *)argv);
-		_exit(127);
-	}
-	track(n, true);
-	n->rpc = rpc_connect(n);
+	if (n->pid)
+		track(n, true);
+	if (rc < 0)
+		die(n->pid ? "out of memory" : "fork failed", NULL);
 }
 
 /* SIGTERM, then SIGKILL if it has not stopped within 10 s. */
-static void node_stop(struct node *n)
+static void node_stop(struct bench_node *n)
 {
-	int status;
-
-	if (!n->pid)
-		return;
-	kill(n->pid, SIGTERM);
-	for (int i = 0; i < 1000 && waitpid(n->pid, &status, WNOHANG) == 0; i++)
-		usleep(10000);
-	if (waitpid(n->pid, &status, WNOHANG) == 0) {
-		kill(n->pid, SIGKILL);
-		waitpid(n->pid, &status, 0);
-	}
-	track(n, false);
-	client_free(n->rpc);
-	n->rpc = NULL;
-	n->pid = 0;
+	if (n->pid)
+		track(n, false);
+	bench_node_stop(n);
 }
 
 /* The result of a call (a new reference), or NULL if the node cannot answer yet. */
-static json_t *rpc(struct node *n, const char *method, json_t *params)
+static json_t *rpc(struct bench_node *n, const char *method, json_t *params)
 {
 	struct client_error e;
-	int status;
 
-	if (waitpid(n->pid, &status, WNOHANG) == n->pid) {
+	if (bench_node_exited(n)) {
 		track(n, false);
-		n->pid = 0;
 		die("flintd exited early; is the port taken? its log", n->dir);
 	}
 	return client_call(n->rpc, method, params, &e);
 }
 
-static long rpc_long(struct node *n, const char *method)
+static long rpc_long(struct bench_node *n, const char *method)
 {
 	json_t *r = rpc(n, method, NULL);
 	long v = r && json_is_integer(r) ? (long)json_integer_value(r) : -1;
@@ -207,7 +149,7 @@ static long rpc_long(struct node *n, const char *method)
 }
 
 /* Polls method every ms milliseconds until it returns at least want. */
-static void wait_for(struct node *n, const char *method, long want, int ms)
+static void wait_for(struct bench_node *n, const char *method, long want, int ms)
 {
 	double end = bench_now() + WAIT_SECONDS;
 
@@ -234,7 +176,7 @@ static double stamp_ms(const char *line)
 	return (double)timegm(&tm) * 1e3 + ms;
 }
 
-static FILE *open_log(const struct node *n)
+static FILE *open_log(const struct bench_node *n)
 {
 	char path[400];
 	FILE *f;
@@ -246,7 +188,7 @@ static FILE *open_log(const struct node *n)
 }
 
 /* The stamp of n's first log line containing what, or -1. */
-static double log_find(const struct node *n, const char *what)
+static double log_find(const struct bench_node *n, const char *what)
 {
 	FILE *f = open_log(n);
 	char line[512];
@@ -260,7 +202,7 @@ static double log_find(const struct node *n, const char *what)
 }
 
 /* at[h] = stamp of n's "new tip: height h" line, for 0 < h <= max (-1 if absent). */
-static void log_tips(const struct node *n, double *at, int max)
+static void log_tips(const struct bench_node *n, double *at, int max)
 {
 	FILE *f = open_log(n);
 	char line[512];
@@ -295,7 +237,7 @@ static struct node_chain *open_chain(const char *datadir, struct node_sigpool *p
 }
 
 /* Writes a chain of n blocks of `spends` signed spends into src's datadir; keeps them in rc. */
-static void build_source(const struct node *src, struct node_sigpool *pool, int n, int spends,
+static void build_source(const struct bench_node *src, struct node_sigpool *pool, int n, int spends,
 			 struct raw_chain *rc)
 {
 	struct node_chain *c = open_chain(src->dir, pool);
@@ -359,10 +301,10 @@ static double connect_once(const struct raw_chain *rc, struct node_sigpool *pool
 }
 
 /* Seconds a fresh node takes from connecting to src to its tip at height n (its own log). */
-static double sync_once(const struct node *src, int n, int run)
+static double sync_once(const struct bench_node *src, int n, int run)
 {
 	char name[32], tip[64];
-	struct node dst;
+	struct bench_node dst;
 	double t0, t1;
 
 	snprintf(name, sizeof(name), "sync-%d", run);
@@ -384,7 +326,7 @@ static void bench_sync(int n, int spends, const char *name)
 	struct node_sigpool *pool = node_sigpool_new(0);   /* flintd's --par 0: one per core */
 	double fig[SYNC_RUNS], lim[SYNC_RUNS], fm, flo, fhi, lm, llo, lhi;
 	struct raw_chain rc;
-	struct node src;
+	struct bench_node src;
 
 	if (!pool)
 		die("cannot start signature threads", NULL);
@@ -473,7 +415,7 @@ static double tcp_rtt(void)
 }
 
 /* Mines one block at n paying to addr. */
-static void generate(struct node *n, const char *addr)
+static void generate(struct bench_node *n, const char *addr)
 {
 	json_t *r = rpc(n, "generatetoaddress", json_pack("[i, s]", 1, addr));
 
@@ -483,7 +425,7 @@ static void generate(struct node *n, const char *addr)
 }
 
 /* Appends the ping round trips (ms) n has measured to its peers; returns how many. */
-static int peer_pings(struct node *n, double *out)
+static int peer_pings(struct bench_node *n, double *out)
 {
 	json_t *r = rpc(n, "getpeerinfo", NULL), *p;
 	size_t i;
@@ -499,7 +441,7 @@ static int peer_pings(struct node *n, double *out)
 }
 
 /* Median ping round trip (ms) over every link end, waiting until each has one. */
-static double median_ping(struct node *nodes, int n)
+static double median_ping(struct bench_node *nodes, int n)
 {
 	double v[2 * PROP_NODES], med, lo, hi, end = bench_now() + 10;
 	int k;
@@ -518,7 +460,7 @@ static double median_ping(struct node *nodes, int n)
 }
 
 /* Mines blocks 1..PROP_BLOCKS + 1 at nodes[0], each after the last reached the far end. */
-static void mine_line(struct node *nodes, int n)
+static void mine_line(struct bench_node *nodes, int n)
 {
 	char addr[CONS_ADDRESS_MAX];
 
@@ -530,7 +472,7 @@ static void mine_line(struct node *nodes, int n)
 }
 
 /* spread[i] = ms from the first node's acceptance of block i + 2 to the last one's. */
-static void spreads(const struct node *nodes, int n, double *spread)
+static void spreads(const struct bench_node *nodes, int n, double *spread)
 {
 	static double at[PROP_NODES][PROP_BLOCKS + 2];
 
@@ -566,7 +508,7 @@ static void print_propagation(double *spread, double ping, double rtt)
 
 static void bench_propagation(void)
 {
-	static struct node nodes[PROP_NODES];
+	static struct bench_node nodes[PROP_NODES];
 	double spread[PROP_BLOCKS], ping, rtt;
 	char name[32];
 

@@ -41,6 +41,7 @@
 #include <secp256k1.h>
 
 #include "bench/bench.h"
+#include "bench/node.h"
 #include "client/rpcclient.h"
 #include "consensus/script.h"
 #include "consensus/sig.h"
@@ -56,13 +57,6 @@
 #define AB_REQUESTS 10000
 #define WAIT_SECONDS 300
 
-struct node {
-	char dir[300];
-	int port, rpcport;
-	pid_t pid;
-	struct client *rpc;
-};
-
 static char tmpdir[] = "/tmp/flint-bench-rpc-XXXXXX";
 static char flintd[512];
 static int port_base;
@@ -73,11 +67,7 @@ static volatile uint32_t sink;
 
 static void rm_rf(const char *dir)
 {
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%.500s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "bench_rpc: cannot remove '%s'\n", dir);
+	bench_rm_rf("bench_rpc", dir);
 }
 
 static void die(const char *what, const char *detail)
@@ -89,88 +79,47 @@ static void die(const char *what, const char *detail)
 
 /* --- nodes ------------------------------------------------------------- */
 
-static struct client *rpc_connect(const struct node *n)
+static struct client *rpc_connect(const struct bench_node *n)
 {
-	struct client_options o = {.params = P, .port = (uint16_t)n->rpcport, .timeout = 60};
-	struct client *c;
+	struct client *c = bench_node_client(n, P, 60);
 
-	snprintf(o.datadir, sizeof(o.datadir), "%s", n->dir);
-	snprintf(o.host, sizeof(o.host), "127.0.0.1");
-	if (!(c = client_new(&o)))
+	if (!c)
 		die("out of memory", NULL);
 	return c;
 }
 
-static void node_setup(struct node *n, int i, const char *name)
+static void node_setup(struct bench_node *n, int i, const char *name)
 {
-	*n = (struct node){.port = port_base + i, .rpcport = port_base + 10 + i};
-	snprintf(n->dir, sizeof(n->dir), "%s/%s", tmpdir, name);
+	bench_node_setup(n, tmpdir, name, "127.0.0.1", port_base + i, port_base + 10 + i);
 }
 
 /* Starts flintd on n, connecting to peer if set. */
-static void node_start(struct node *n, const struct node *peer)
+static void node_start(struct bench_node *n, const struct bench_node *peer)
 {
-	char port[16], rpcport[16], connect[64];
-	const char *argv[16] = {flintd, "--chain", "regtest", "--datadir", n->dir, "--bind",
-				"127.0.0.1", "--port", port, "--rpcport", rpcport};
-	int k = 11;
-
-	snprintf(port, sizeof(port), "%d", n->port);
-	snprintf(rpcport, sizeof(rpcport), "%d", n->rpcport);
-	if (peer) {
-		snprintf(connect, sizeof(connect), "127.0.0.1:%d", peer->port);
-		argv[k++] = "--connect";
-		argv[k++] = connect;
-	}
-	if ((n->pid = fork()) < 0)
-		die("fork failed", NULL);
-	if (n->pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(flintd, (char *const *)argv);
-		_exit(127);
-	}
-	n->rpc = rpc_connect(n);
+	if (bench_node_start(n, flintd, P, peer, NULL, 60) < 0)
+		die(n->pid ? "out of memory" : "fork failed", NULL);
 }
 
-static void node_stop(struct node *n)
+static void node_stop(struct bench_node *n)
 {
-	int status;
-
-	if (!n->pid)
-		return;
-	kill(n->pid, SIGTERM);
-	for (int i = 0; i < 1000 && waitpid(n->pid, &status, WNOHANG) == 0; i++)
-		usleep(10000);
-	if (waitpid(n->pid, &status, WNOHANG) == 0) {
-		kill(n->pid, SIGKILL);
-		waitpid(n->pid, &status, 0);
-	}
-	client_free(n->rpc);
-	n->rpc = NULL;
-	n->pid = 0;
+	bench_node_stop(n);
 }
 
-static long rpc_long(struct node *n, const char *method)
+static long rpc_long(struct bench_node *n, const char *method)
 {
 	struct client_error e;
-	int status;
 	json_t *r;
 	long v;
 
-	if (waitpid(n->pid, &status, WNOHANG) == n->pid) {
-		n->pid = 0;
+	if (bench_node_exited(n))
 		die("flintd exited early; is the port taken? its log", n->dir);
-	}
 	r = client_call(n->rpc, method, NULL, &e);
 	v = r && json_is_integer(r) ? (long)json_integer_value(r) : -1;
 	json_decref(r);
 	return v;
 }
 
-static void wait_for(struct node *n, const char *method, long want)
+static void wait_for(struct bench_node *n, const char *method, long want)
 {
 	double end = bench_now() + WAIT_SECONDS;
 
@@ -199,7 +148,7 @@ static long proc_kib(pid_t pid, const char *field)
 }
 
 /* The node's chain, built in this process: n blocks, `spends` signed spends each. */
-static void build_chain(const struct node *n, int blocks, int spends)
+static void build_chain(const struct bench_node *n, int blocks, int spends)
 {
 	struct node_chain_options o;
 	struct node_chain *c;
@@ -219,7 +168,7 @@ static void build_chain(const struct node *n, int blocks, int spends)
 /* --- mempool acceptance ------------------------------------------------ */
 
 struct sender {
-	struct node *n;
+	struct bench_node *n;
 	char **hex;
 	int from, to;
 	int failed;
@@ -243,7 +192,7 @@ static void *send_txs(void *arg)
 }
 
 /* tx/s of sendrawtransaction for hex[from..to) over `clients` connections. */
-static double accept_run(struct node *n, char **hex, int from, int to, int clients)
+static double accept_run(struct bench_node *n, char **hex, int from, int to, int clients)
 {
 	struct sender s[8];
 	double t0 = bench_now();
@@ -265,7 +214,7 @@ static double accept_run(struct node *n, char **hex, int from, int to, int clien
 }
 
 /* Signs a spend of every output of the tip block's spends; hex[i] owned. */
-static int make_spends(struct node *n, char ***hex_out, secp256k1_ecdsa_signature *sig,
+static int make_spends(struct bench_node *n, char ***hex_out, secp256k1_ecdsa_signature *sig,
 		       uint8_t msg[32], secp256k1_pubkey *pub)
 {
 	struct node_chain_options o;
@@ -391,7 +340,7 @@ static double ab_rate(int port, const char *auth, int c)
 	return rate;
 }
 
-static void read_cookie(const struct node *n, char *out, size_t len)
+static void read_cookie(const struct bench_node *n, char *out, size_t len)
 {
 	char path[400];
 	FILE *f;
@@ -403,7 +352,7 @@ static void read_cookie(const struct node *n, char *out, size_t len)
 	out[strcspn(out, "\r\n")] = 0;
 }
 
-static void bench_rpc_rate(struct node *n)
+static void bench_rpc_rate(struct bench_node *n)
 {
 	char auth[300];
 	double fig[2][RUNS], lim[2][RUNS], fm, flo, fhi, lm, llo, lhi;
@@ -439,7 +388,7 @@ static void bench_rpc_rate(struct node *n)
 /* --- latency while syncing, and memory --------------------------------- */
 
 /* Latencies (ms) of getblockcount on n until its height reaches until (or max samples). */
-static int sample_latency(struct node *n, long until, double *ms, int max)
+static int sample_latency(struct bench_node *n, long until, double *ms, int max)
 {
 	int k = 0;
 
@@ -464,7 +413,7 @@ static void bench_sync_latency(long bare_kib)
 {
 	enum { MAX_SAMPLES = 200000, IDLE_SAMPLES = 500 };
 	static double ms[MAX_SAMPLES];
-	struct node src, dst;
+	struct bench_node src, dst;
 	double t0, dt, p50, p99, idle99;
 	long hwm;
 	int k;
@@ -501,7 +450,7 @@ static void bench_mempool(long bare_kib)
 	secp256k1_ecdsa_signature sig;
 	secp256k1_pubkey pub;
 	uint8_t msg[32];
-	struct node n;
+	struct bench_node n;
 	char **hex;
 	double one[RUNS], eight[RUNS], lim[RUNS], om, olo, ohi, em, elo, ehi, lm, llo, lhi;
 	long before, after, hwm;
@@ -547,7 +496,7 @@ static void bench_mempool(long bare_kib)
 
 static long bare_node_kib(void)
 {
-	struct node n;
+	struct bench_node n;
 	long kib;
 
 	node_setup(&n, 4, "bare");

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "consensus/script.h"
+#include "consensus/coinbase.h"
 
 static const struct cons_params testnet = {
 	.name = "testnet",
@@ -83,19 +83,10 @@ const struct cons_params *const *cons_params_all(void)
 static int genesis_coinbase(struct cons_tx *tx, const struct cons_params *p)
 {
 	static const uint8_t zero_pkh[20];
-	const struct cons_outpoint null_prevout = {.n = 0xffffffffu};
-	uint8_t sig[100], out[CONS_P2PKH_SCRIPT_SIZE];
-	size_t msg_len = strlen(p->genesis_message), len;
 
-	len = cons_script_push_height(sig, 0);
-	sig[len++] = (uint8_t)msg_len;  /* direct push: messages are < 76 bytes */
-	memcpy(sig + len, p->genesis_message, msg_len);
-	len += msg_len;
-	cons_script_p2pkh(out, zero_pkh);
-	if (cons_tx_add_input(tx, &null_prevout, sig, len, 0xffffffffu) < 0 ||
-	    cons_tx_add_output(tx, p->initial_subsidy, out, sizeof(out)) < 0)
-		return -1;
-	return cons_tx_finalize(tx);
+	/* One direct push: messages are < 76 bytes. */
+	return cons_coinbase_build(tx, 0, (const uint8_t *)p->genesis_message,
+				   strlen(p->genesis_message), p->initial_subsidy, zero_pkh);
 }
 
 int cons_genesis_block(struct cons_block *b, const struct cons_params *p)

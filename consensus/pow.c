@@ -1,6 +1,8 @@
 /* Proof of work and retarget; see pow.h. */
 #include "consensus/pow.h"
 
+#include "consensus/hash.h"
+
 void cons_pow_limit(struct cons_u256 *out, const struct cons_params *p)
 {
 	cons_u256_set_compact(out, p->pow_limit_bits, NULL, NULL);
@@ -87,4 +89,25 @@ double cons_difficulty(uint32_t bits)
 		shift--;
 	}
 	return diff;
+}
+
+bool cons_pow_search(const struct cons_params *p, struct cons_header *hdr, uint8_t hash[32],
+		     bool want_valid, uint64_t *budget)
+{
+	uint8_t raw[CONS_HEADER_SIZE];
+	struct cons_header_hasher hh;
+
+	cons_header_serialize(raw, hdr);
+	cons_header_hasher_init(&hh, raw);       /* the first 64 bytes are hashed once */
+	for (;;) {
+		if (budget && *budget == 0)
+			return false;
+		cons_header_hasher_hash(&hh, hash, hdr->nonce);
+		if (cons_check_pow(p, hash, hdr->bits) == want_valid)
+			return true;
+		if (++hdr->nonce == 0)
+			return false;
+		if (budget)
+			(*budget)--;
+	}
 }

@@ -1,7 +1,7 @@
 /*
- * Proof of work: target checks, chain work, Bitcoin's retarget rule
- * parameterised per chain, and the arithmetic of most-work fork choice.
- * Pure functions of their arguments; no I/O.
+ * Proof of work: target checks, the sequential nonce search, chain work,
+ * Bitcoin's retarget rule parameterised per chain, and the arithmetic of
+ * most-work fork choice. Pure functions of their arguments; no I/O.
  */
 #ifndef FLINT_CONSENSUS_POW_H
 #define FLINT_CONSENSUS_POW_H
@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "consensus/block.h"
 #include "consensus/params.h"
 #include "consensus/uint256.h"
 
@@ -20,6 +21,22 @@ void cons_pow_limit(struct cons_u256 *out, const struct cons_params *p);
  * the chain's limit, and hash (internal byte order) is <= that target.
  */
 bool cons_check_pow(const struct cons_params *p, const uint8_t hash[32], uint32_t bits);
+
+/*
+ * The one nonce search: hashes hdr with nonces hdr->nonce, hdr->nonce + 1,
+ * ... until one meets its bits (want_valid) or fails them (!want_valid, for
+ * tests and attack blocks that need a high hash). Returns true with
+ * hdr->nonce set to that nonce and hash to its hash; false if budget ran out
+ * (hdr->nonce is then the next untried nonce) or the nonce wrapped to 0.
+ * Args:  hdr:    the header to search, changed in its nonce only.
+ * Out:   hash:   on true, the header's hash (internal byte order).
+ * In:    budget: NULL for no limit, else at most *budget nonces are hashed
+ *                and *budget is decreased by each one that missed.
+ * The miner and the attack tool search in parallel stripes with their own
+ * loops; this is the sequential search everything else shares.
+ */
+bool cons_pow_search(const struct cons_params *p, struct cons_header *hdr, uint8_t hash[32],
+		     bool want_valid, uint64_t *budget);
 
 /*
  * Work a block with these bits proves: 2^256 / (target + 1), computed as

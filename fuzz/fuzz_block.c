@@ -66,18 +66,14 @@ static enum cons_verdict check(const struct cons_block *b)
 /* Commits the header to b's own transactions and mines it at regtest difficulty. */
 static int recommit(struct cons_block *b)
 {
+	uint64_t budget = MAX_NONCES;
 	bool mutated;
 
 	if (cons_block_merkle_root(b->hdr.merkle, &mutated, b) < 0)
 		return -1;
 	b->hdr.bits = P->pow_limit_bits;
-	for (uint32_t n = 0; n < MAX_NONCES; n++) {
-		b->hdr.nonce = n;
-		cons_header_hash(b->hash, &b->hdr);
-		if (cons_check_pow(P, b->hash, b->hdr.bits))
-			return 0;
-	}
-	return -1;
+	b->hdr.nonce = 0;
+	return cons_pow_search(P, &b->hdr, b->hash, true, &budget) ? 0 : -1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

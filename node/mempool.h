@@ -77,7 +77,8 @@ struct node_mempool;
  * defaults (NODE_MP_ANCESTOR_COUNT, ...).
  */
 struct node_mempool *node_mempool_new(const struct cons_params *p, size_t max_bytes,
-				      int64_t min_fee_rate);
+				      int64_t min_fee_rate)
+	__attribute__((warn_unused_result));
 void node_mempool_free(struct node_mempool *mp);
 /* Replaces the chain limits for transactions accepted from now on. */
 void node_mempool_set_limits(struct node_mempool *mp, const struct node_mempool_limits *l);

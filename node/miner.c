@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "consensus/block_check.h"
+#include "consensus/coinbase.h"
 #include "consensus/hash.h"
 #include "consensus/pow.h"
 #include "consensus/script.h"
@@ -378,18 +379,11 @@ static int tmpl_ancestor(const void *ctx, int64_t h, uint32_t *t, uint32_t *bits
 static int coinbase(struct cons_tx *cb, int64_t height, int64_t value, const uint8_t pkh[20],
 		    uint64_t extra_nonce)
 {
-	const struct cons_outpoint null_op = {.n = 0xffffffffu};
-	uint8_t sig[32], out[CONS_P2PKH_SCRIPT_SIZE];
-	size_t len = cons_script_push_height(sig, height);
+	uint8_t extra[8];               /* the extra nonce: every template differs */
 
-	sig[len++] = 8;                 /* push the extra nonce: every template differs */
 	for (int i = 0; i < 8; i++)
-		sig[len++] = (uint8_t)(extra_nonce >> (8 * i));
-	cons_script_p2pkh(out, pkh);
-	if (cons_tx_add_input(cb, &null_op, sig, len, 0xffffffffu) < 0 ||
-	    cons_tx_add_output(cb, value, out, sizeof(out)) < 0)
-		return -1;
-	return cons_tx_finalize(cb);
+		extra[i] = (uint8_t)(extra_nonce >> (8 * i));
+	return cons_coinbase_build(cb, height, extra, sizeof(extra), value, pkh);
 }
 
 int node_block_template(struct cons_block *b, struct node_chain *c, const struct node_mempool *mp,

@@ -31,7 +31,8 @@ int node_block_template(struct cons_block *b, struct node_chain *c, const struct
 struct node_miner;
 
 /* Starts threads workers, idle until a job arrives. NULL on failure. */
-struct node_miner *node_miner_new(int threads);
+struct node_miner *node_miner_new(int threads)
+	__attribute__((warn_unused_result));
 /* Stops and joins the workers; NULL is a no-op. */
 void node_miner_free(struct node_miner *m);
 /* Replaces the job: workers drop the old header and search this one (copied). */

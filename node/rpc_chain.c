@@ -424,14 +424,12 @@ static json_t *getmininginfo(struct node_rpc_env *env, json_t *params, struct rp
 /* Searches nonces for b, up to *tries; true if solved. */
 static bool solve(const struct cons_params *p, struct cons_block *b, int64_t *tries)
 {
-	for (; *tries > 0; (*tries)--) {
-		cons_header_hash(b->hash, &b->hdr);
-		if (cons_check_pow(p, b->hash, b->hdr.bits))
-			return true;
-		if (++b->hdr.nonce == 0)
-			return false;        /* exhausted: a new template gets a new extra nonce */
-	}
-	return false;
+	uint64_t budget = (uint64_t)*tries;
+	/* false when exhausted too: a new template gets a new extra nonce */
+	bool solved = cons_pow_search(p, &b->hdr, b->hash, true, &budget);
+
+	*tries = (int64_t)budget;
+	return solved;
 }
 
 static json_t *mine_one(struct node_rpc_env *env, const uint8_t pkh[20], int64_t *tries,

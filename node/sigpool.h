@@ -18,7 +18,8 @@ struct node_sigpool;
  * <= 0 means one per core. Returns NULL out of memory or if a thread cannot
  * start.
  */
-struct node_sigpool *node_sigpool_new(int threads);
+struct node_sigpool *node_sigpool_new(int threads)
+	__attribute__((warn_unused_result));
 /* Stops and joins the workers; NULL is a no-op. */
 void node_sigpool_free(struct node_sigpool *p);
 int node_sigpool_threads(const struct node_sigpool *p);

@@ -6,7 +6,6 @@
  */
 #include <stdio.h>
 
-#include "consensus/hash.h"
 #include "consensus/params.h"
 #include "consensus/pow.h"
 #include "util/hex.h"
@@ -14,9 +13,8 @@
 int main(int argc, char **argv)
 {
 	const struct cons_params *p = cons_params_by_name(argc > 1 ? argv[1] : "testnet");
-	struct cons_header_hasher hh;
 	struct cons_block b;
-	uint8_t raw[CONS_HEADER_SIZE], hash[32];
+	uint8_t hash[32];
 	char hex[65];
 
 	if (!p) {
@@ -26,16 +24,12 @@ int main(int argc, char **argv)
 	cons_block_init(&b);
 	if (cons_genesis_block(&b, p) < 0)
 		return 1;
-	cons_header_serialize(raw, &b.hdr);
-	cons_header_hasher_init(&hh, raw);
-	for (uint64_t n = 0; n <= 0xffffffffu; n++) {
-		cons_header_hasher_hash(&hh, hash, (uint32_t)n);
-		if (cons_check_pow(p, hash, b.hdr.bits)) {
-			util_hex_encode_rev(hex, hash, 32);
-			printf("%s nonce %llu hash %s\n", p->name, (unsigned long long)n, hex);
-			cons_block_release(&b);
-			return 0;
-		}
+	b.hdr.nonce = 0;
+	if (cons_pow_search(p, &b.hdr, hash, true, NULL)) {
+		util_hex_encode_rev(hex, hash, 32);
+		printf("%s nonce %llu hash %s\n", p->name, (unsigned long long)b.hdr.nonce, hex);
+		cons_block_release(&b);
+		return 0;
 	}
 	cons_block_release(&b);
 	return 1;

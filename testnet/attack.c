@@ -5,14 +5,10 @@
  * or a broken frame), then reports what the node did: did it disconnect us,
  * ban us (listbanned), keep the bad block off its chain, stay up.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +16,7 @@
 #include "consensus/hash.h"
 #include "consensus/sig.h"
 #include "p2p/protocol.h"
+#include "p2p/rawpeer.h"
 #include "testnet/app.h"
 #include "testnet/badblock.h"
 #include "testnet/proc.h"
@@ -39,108 +36,19 @@ struct attack {
 	bool banned, up, accepted, refused;
 };
 
-/* ---- the wire ---- */
-
-static int send_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *b = buf;
-
-	while (len > 0) {
-		ssize_t k = send(fd, b, len, MSG_NOSIGNAL);
-		if (k <= 0)
-			return -1;
-		b += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
+/* ---- the wire (p2p/rawpeer.h) ---- */
 
 static int send_msg(int fd, const struct cons_params *p, const char *cmd, const uint8_t *payload,
 		    size_t len)
 {
-	struct cons_writer w;
-	int rc;
-
-	cons_writer_init(&w);
-	p2p_frame_write(&w, p->magic, cmd, payload, len);
-	rc = w.oom ? -1 : send_all(fd, w.data, w.len);
-	cons_writer_release(&w);
-	return rc;
-}
-
-/* Reads exactly len bytes before deadline: 1, 0 when the node closed, -1 on timeout. */
-static int read_exact(int fd, uint8_t *buf, size_t len, double deadline)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		struct pollfd pfd = {fd, POLLIN, 0};
-		int ms = (int)((deadline - tn_now()) * 1000);
-		ssize_t k;
-		if (ms <= 0 || poll(&pfd, 1, ms) <= 0)
-			return -1;
-		k = recv(fd, buf + got, len - got, 0);
-		if (k <= 0)
-			return 0;
-		got += (size_t)k;
-	}
-	return 1;
-}
-
-/* One message: 1 (cmd and a malloc'd payload set), 0 closed, -1 timeout or garbage. */
-static int read_msg(int fd, const struct cons_params *p, char cmd[13], uint8_t **payload,
-		    size_t *len, double deadline)
-{
-	uint8_t hdr[P2P_HEADER_SIZE];
-	struct p2p_frame f;
-	int r = read_exact(fd, hdr, sizeof(hdr), deadline);
-
-	if (r <= 0)
-		return r;
-	if (p2p_frame_parse(&f, hdr, p->magic) != P2P_FRAME_OK)
-		return -1;
-	*payload = malloc(f.length + 1);
-	if (!*payload)
-		return -1;
-	r = read_exact(fd, *payload, f.length, deadline);
-	if (r <= 0) {
-		free(*payload);
-		return r;
-	}
-	memcpy(cmd, f.command, 13);
-	*len = f.length;
-	return 1;
-}
-
-static int dial(const char *src, const char *ip, int port, char *err, size_t errlen)
-{
-	struct sockaddr_in s = {.sin_family = AF_INET}, d = {.sin_family = AF_INET};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	d.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, src, &s.sin_addr) != 1 || inet_pton(AF_INET, ip, &d.sin_addr) != 1) {
-		snprintf(err, errlen, "'%s' is not an IPv4 address", src);
-		goto fail;
-	}
-	if (fd < 0 || bind(fd, (struct sockaddr *)&s, sizeof(s)) < 0 ||
-	    connect(fd, (struct sockaddr *)&d, sizeof(d)) < 0) {
-		snprintf(err, errlen, "cannot connect from %s to %s:%d: %m", src, ip, port);
-		goto fail;
-	}
-	return fd;
-fail:
-	if (fd >= 0)
-		close(fd);
-	return -1;
+	return p2p_rawpeer_send(fd, p->magic, cmd, payload, len);
 }
 
 /* version/verack both ways. 0, or -1 with err (a node that hangs up at once has banned us). */
 static int handshake(int fd, const struct cons_params *p, int64_t height, char *err, size_t errlen)
 {
 	struct p2p_version v;
-	struct cons_writer w;
-	bool version = false, verack = false;
-	double deadline = tn_now() + 5;
+	int r;
 
 	memset(&v, 0, sizeof(v));
 	v.version = P2P_PROTOCOL_VERSION;
@@ -149,28 +57,12 @@ static int handshake(int fd, const struct cons_params *p, int64_t height, char *
 	if (getrandom(&v.nonce, sizeof(v.nonce), 0) != (ssize_t)sizeof(v.nonce))
 		v.nonce = (uint64_t)time(NULL);
 	snprintf(v.user_agent, sizeof(v.user_agent), "/flint-testnet:attack/");
-	cons_writer_init(&w);
-	p2p_version_write(&w, &v);
-	if (send_msg(fd, p, "version", w.data, w.len) < 0)
-		version = verack = false;
-	cons_writer_release(&w);
-	while (!(version && verack)) {
-		char cmd[13];
-		uint8_t *payload;
-		size_t len;
-		int r = read_msg(fd, p, cmd, &payload, &len, deadline);
-		if (r <= 0) {
-			snprintf(err, errlen, r == 0 ? "the node closed the connection during the "
-				 "handshake (is this address banned already? try --from)" :
-				 "no version/verack from the node within 5 s");
-			return -1;
-		}
-		if (strcmp(cmd, "version") == 0 && !version) {
-			version = true;
-			send_msg(fd, p, "verack", NULL, 0);
-		}
-		verack = verack || strcmp(cmd, "verack") == 0;
-		free(payload);
+	r = p2p_rawpeer_handshake(fd, p->magic, &v, 5000);
+	if (r <= 0) {
+		snprintf(err, errlen, r == 0 ? "the node closed the connection during the "
+			 "handshake (is this address banned already? try --from)" :
+			 "no version/verack from the node within 5 s");
+		return -1;
 	}
 	return 0;
 }
@@ -184,7 +76,8 @@ static long long watch_close(int fd, const struct cons_params *p, double secs)
 		char cmd[13];
 		uint8_t *payload;
 		size_t len;
-		int r = read_msg(fd, p, cmd, &payload, &len, deadline);
+		int r = p2p_rawpeer_read(fd, p->magic, cmd, &payload, &len,
+					 (int)((deadline - tn_now()) * 1000));
 		if (r == 0)
 			return (long long)((tn_now() - start) * 1000);
 		if (r < 0)
@@ -329,14 +222,14 @@ static int send_attack(struct attack *x, int fd, const struct cons_block *b)
 	int rc;
 
 	if (x->kind == TN_ATK_GARBAGE)
-		return send_all(fd, garbage, sizeof(garbage) - 1);
+		return p2p_rawpeer_send_all(fd, garbage, sizeof(garbage) - 1);
 	if (x->kind == TN_ATK_OVERSIZE) {
 		/* A header announcing more than the 4 MB limit; no payload follows. */
 		memset(frame, 0, sizeof(frame));
 		memcpy(frame, x->p->magic, 4);
 		memcpy(frame + 4, "block", 5);
 		cons_put_le32(frame + 16, P2P_MAX_PAYLOAD + 1);
-		return send_all(fd, frame, sizeof(frame));
+		return p2p_rawpeer_send_all(fd, frame, sizeof(frame));
 	}
 	cons_writer_init(&w);
 	cons_block_write(&w, b);
@@ -483,7 +376,7 @@ static int run(struct attack *x, char *err, size_t errlen)
 			char now_tip[65];
 			struct tn_tip t;
 			if (make_block(x, &b, ctx, err, errlen) < 0 ||
-			    (fd = dial(x->from, d->ip, d->port, err, errlen)) < 0 ||
+			    (fd = p2p_rawpeer_dial(x->from, d->ip, d->port, err, errlen)) < 0 ||
 			    handshake(fd, x->p, 0, err, errlen) < 0 ||
 			    fetch_tip(x, &t, now_tip, err, errlen) < 0)
 				goto out;
@@ -495,7 +388,7 @@ static int run(struct attack *x, char *err, size_t errlen)
 		util_hex_encode_rev(x->block, b.hash, 32);
 	} else {
 		struct tn_tip t;
-		if ((fd = dial(x->from, d->ip, d->port, err, errlen)) < 0 ||
+		if ((fd = p2p_rawpeer_dial(x->from, d->ip, d->port, err, errlen)) < 0 ||
 		    handshake(fd, x->p, 0, err, errlen) < 0)
 			goto out;
 		if (fetch_tip(x, &t, x->tip_before, err, errlen) < 0)

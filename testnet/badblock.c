@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "consensus/coinbase.h"
 #include "consensus/hash.h"
 #include "consensus/pow.h"
 #include "consensus/script.h"
@@ -45,19 +46,9 @@ bool tn_attack_sends_block(enum tn_attack k)
 
 static int coinbase(struct cons_tx *cb, int64_t height, int64_t value, const uint8_t pkh[20])
 {
-	const struct cons_outpoint null_op = {.n = 0xffffffffu};
 	static const char tag[] = "flint-testnet attack";
-	uint8_t sig[64], out[CONS_P2PKH_SCRIPT_SIZE];
-	size_t len = cons_script_push_height(sig, height);
 
-	sig[len++] = (uint8_t)(sizeof(tag) - 1);
-	memcpy(sig + len, tag, sizeof(tag) - 1);
-	len += sizeof(tag) - 1;
-	cons_script_p2pkh(out, pkh);
-	if (cons_tx_add_input(cb, &null_op, sig, len, 0xffffffffu) < 0 ||
-	    cons_tx_add_output(cb, value, out, sizeof(out)) < 0)
-		return -1;
-	return cons_tx_finalize(cb);
+	return cons_coinbase_build(cb, height, (const uint8_t *)tag, sizeof(tag) - 1, value, pkh);
 }
 
 /* A signed transaction spending prevout `ins` times (1 or 2), paying value to pkh. */
@@ -159,34 +150,36 @@ int tn_badblock_build(struct cons_block *b, const secp256k1_context *ctx, const 
 	return 0;
 }
 
+/* Nonces a thread searches between looks at whether another has found one. */
+#define SOLVE_CHUNK 4096
+
 struct solve_job {
-	struct cons_header_hasher hh;   /* each thread its own: it has scratch state */
+	struct cons_header hdr;         /* each thread its own, nonce at its range's start */
 	const struct cons_params *p;
-	uint32_t bits;
 	bool want_valid;
-	uint64_t first, step, max_hashes;
+	uint64_t end;                   /* one past the range's last nonce */
 	atomic_bool *found;
 	atomic_uint_least64_t *nonce;
 };
 
-/* One thread's share of the nonces: first, first + step, ... */
+/* One thread's range of the nonces, through consensus/'s search, a chunk at a time. */
 static void *solve_thread(void *arg)
 {
 	struct solve_job *j = arg;
 	uint8_t hash[32];
-	unsigned n = 0;
+	uint64_t at = j->hdr.nonce;
 
-	for (uint64_t nonce = j->first; nonce <= 0xffffffffu && nonce < j->max_hashes;
-	     nonce += j->step) {
-		if ((++n & 0xfff) == 0 && atomic_load(j->found))
-			return NULL;
-		cons_header_hasher_hash(&j->hh, hash, (uint32_t)nonce);
-		if (cons_check_pow(j->p, hash, j->bits) == j->want_valid) {
+	while (at < j->end && !atomic_load(j->found)) {
+		uint64_t budget = j->end - at < SOLVE_CHUNK ? j->end - at : SOLVE_CHUNK;
+		if (cons_pow_search(j->p, &j->hdr, hash, j->want_valid, &budget)) {
 			bool no = false;
 			if (atomic_compare_exchange_strong(j->found, &no, true))
-				atomic_store(j->nonce, nonce);
+				atomic_store(j->nonce, j->hdr.nonce);
 			return NULL;
 		}
+		if (j->hdr.nonce == 0)
+			return NULL;            /* wrapped: the last range is done */
+		at = j->hdr.nonce;
 	}
 	return NULL;
 }
@@ -194,21 +187,19 @@ static void *solve_thread(void *arg)
 bool tn_badblock_solve(struct cons_block *b, const struct cons_params *p, bool want_valid,
 		       uint64_t max_hashes)
 {
-	uint8_t raw[CONS_HEADER_SIZE];
-	struct cons_header_hasher hh;
 	struct solve_job jobs[TN_SOLVE_MAX_THREADS];
 	pthread_t tids[TN_SOLVE_MAX_THREADS];
 	atomic_bool found = false;
 	atomic_uint_least64_t nonce = 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int n = cpus < 1 ? 1 : cpus > TN_SOLVE_MAX_THREADS ? TN_SOLVE_MAX_THREADS : (int)cpus;
+	uint64_t limit = max_hashes < 0x100000000ull ? max_hashes : 0x100000000ull;
 	int started = 0;
 
-	cons_header_serialize(raw, &b->hdr);
-	cons_header_hasher_init(&hh, raw);
 	for (int i = 0; i < n; i++) {
-		jobs[i] = (struct solve_job){hh, p, b->hdr.bits, want_valid, (uint64_t)i,
-					     (uint64_t)n, max_hashes, &found, &nonce};
+		jobs[i] = (struct solve_job){b->hdr, p, want_valid, limit * (uint64_t)(i + 1) / (uint64_t)n,
+					     &found, &nonce};
+		jobs[i].hdr.nonce = (uint32_t)(limit * (uint64_t)i / (uint64_t)n);
 		if (i > 0 && pthread_create(&tids[i], NULL, solve_thread, &jobs[i]) != 0)
 			break;
 		started = i + 1;

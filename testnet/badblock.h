@@ -61,7 +61,8 @@ int tn_badblock_build(struct cons_block *b, const secp256k1_context *ctx, const 
 /*
  * Searches nonces until the header meets its bits (want_valid) or fails
  * them (!want_valid), at most max_hashes (and 2^32) tries, setting the
- * nonce and b->hash. true if found.
+ * nonce and b->hash. true if found. The nonces are split into one range a
+ * core (at most TN_SOLVE_MAX_THREADS), each searched by cons_pow_search.
  */
 bool tn_badblock_solve(struct cons_block *b, const struct cons_params *p, bool want_valid,
 		       uint64_t max_hashes);

@@ -53,7 +53,6 @@ static void on_done(void *arg, json_t *result, const struct client_error *e)
 void tn_batch_call(struct tn_batch *b, int i, const char *method, json_t *params, tn_batch_done done,
 		   void *arg)
 {
-	const struct tn_node *d = &b->a->st.node[i];
 	struct client_options o;
 	struct call *c = malloc(sizeof(*c));
 
@@ -63,12 +62,7 @@ void tn_batch_call(struct tn_batch *b, int i, const char *method, json_t *params
 		return;
 	}
 	*c = (struct call){i, done, arg};
-	memset(&o, 0, sizeof(o));
-	o.params = cons_params_by_name("testnet");
-	snprintf(o.host, sizeof(o.host), "%s", d->ip);
-	o.port = (uint16_t)d->rpcport;
-	tn_node_cookie(&b->a->st, i, o.cookiefile, sizeof(o.cookiefile));
-	o.timeout = 30;
+	tn_node_client_options(&o, &b->a->st, i, 30);
 	if (client_batch_call(b->cb, &o, method, params, on_done, c) < 0) {
 		free(c);
 		done(arg, i, NULL, "out of memory");

@@ -53,12 +53,7 @@ static struct client *client_for(struct tn_app *a, int i)
 
 	if (a->client[i])
 		return a->client[i];
-	memset(&o, 0, sizeof(o));
-	o.params = cons_params_by_name("testnet");
-	snprintf(o.host, sizeof(o.host), "%s", a->st.node[i].ip);
-	o.port = (uint16_t)a->st.node[i].rpcport;
-	tn_node_cookie(&a->st, i, o.cookiefile, sizeof(o.cookiefile));
-	o.timeout = 15;
+	tn_node_client_options(&o, &a->st, i, 15);
 	a->client[i] = client_new(&o);
 	return a->client[i];
 }

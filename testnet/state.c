@@ -16,6 +16,9 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "client/rpcclient.h"
+#include "consensus/params.h"
+
 double tn_now(void)
 {
 	struct timeval tv;
@@ -172,6 +175,17 @@ void tn_node_datadir(const struct tn_state *s, int i, char *out, size_t len)
 void tn_node_cookie(const struct tn_state *s, int i, char *out, size_t len)
 {
 	snprintf(out, len, "%s/node%d/testnet/.cookie", s->dir, i);
+}
+
+void tn_node_client_options(struct client_options *o, const struct tn_state *s, int i,
+			    int timeout)
+{
+	memset(o, 0, sizeof(*o));
+	o->params = cons_params_by_name("testnet");
+	snprintf(o->host, sizeof(o->host), "%s", s->node[i].ip);
+	o->port = (uint16_t)s->node[i].rpcport;
+	tn_node_cookie(s, i, o->cookiefile, sizeof(o->cookiefile));
+	o->timeout = timeout;
 }
 
 void tn_node_debuglog(const struct tn_state *s, int i, char *out, size_t len)

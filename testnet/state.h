@@ -4,7 +4,8 @@
  * its shape (nodes, topology, miners, block time, ports), each node's
  * address, options and process id, the faucet's address, the partition in
  * force, and a journal of faults (partition, heal, kill, start, skew) that
- * `slo` reads back. No processes or RPC here: only the file and its paths.
+ * `slo` reads back. No processes or RPC here: only the file, its paths and
+ * what a client needs to reach a node.
  */
 #ifndef FLINT_TESTNET_STATE_H
 #define FLINT_TESTNET_STATE_H
@@ -138,6 +139,15 @@ void tn_state_event(struct tn_state *s, const char *what, const char *detail);
 /* Paths inside the testnet directory, written into out (len bytes). */
 void tn_node_datadir(const struct tn_state *s, int i, char *out, size_t len);
 void tn_node_cookie(const struct tn_state *s, int i, char *out, size_t len);
+
+struct client_options;
+/*
+ * The RPC client options for node i of s: testnet, the node's address and
+ * RPC port, its cookie file, and timeout seconds per call. The one place
+ * the testnet tool, its batches and the web poller learn how to reach a node.
+ */
+void tn_node_client_options(struct client_options *o, const struct tn_state *s, int i,
+			    int timeout);
 void tn_node_debuglog(const struct tn_state *s, int i, char *out, size_t len);
 void tn_node_outlog(const struct tn_state *s, int i, char *out, size_t len);
 void tn_faucet_wallet(const struct tn_state *s, char *out, size_t len);

@@ -191,12 +191,7 @@ static void call(struct tn_webpoll *p, int i, const char *method, json_t *params
 		json_decref(params);
 		return;
 	}
-	memset(&o, 0, sizeof(o));
-	o.params = cons_params_by_name("testnet");
-	snprintf(o.host, sizeof(o.host), "%s", p->st.node[i].ip);
-	o.port = (uint16_t)p->st.node[i].rpcport;
-	tn_node_cookie(&p->st, i, o.cookiefile, sizeof(o.cookiefile));
-	o.timeout = 5;
+	tn_node_client_options(&o, &p->st, i, 5);
 	c->p = p;
 	c->next = p->calls;
 	if (p->calls)

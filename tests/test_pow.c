@@ -368,6 +368,56 @@ static void test_pow_limit_decodes_chain_limit(void **state)
 	assert_string_equal(hex, "7fffff0000000000000000000000000000000000000000000000000000000000");
 }
 
+/* The search finds testnet's genesis nonce from just below it (params.c's vector). */
+static void test_pow_search_finds_genesis_nonce(void **state)
+{
+	const struct cons_params *p = chain("testnet");
+	struct cons_block b;
+	uint8_t hash[32];
+	uint64_t budget = 100;
+
+	cons_block_init(&b);
+	assert_int_equal(cons_genesis_block(&b, p), 0);
+	b.hdr.nonce = p->genesis_nonce - 10;
+	assert_true(cons_pow_search(p, &b.hdr, hash, true, &budget));
+	assert_int_equal(b.hdr.nonce, p->genesis_nonce);
+	assert_int_equal(budget, 90);                 /* ten misses, the hit is not charged */
+	assert_memory_equal(hash, b.hash, 32);
+	cons_block_release(&b);
+}
+
+/* A spent budget stops the search at the next untried nonce. */
+static void test_pow_search_budget_stops(void **state)
+{
+	const struct cons_params *p = chain("testnet");
+	struct cons_block b;
+	uint8_t hash[32];
+	uint64_t budget = 5;
+
+	cons_block_init(&b);
+	assert_int_equal(cons_genesis_block(&b, p), 0);
+	b.hdr.nonce = p->genesis_nonce + 1;
+	assert_false(cons_pow_search(p, &b.hdr, hash, true, &budget));
+	assert_int_equal(budget, 0);
+	assert_int_equal(b.hdr.nonce, p->genesis_nonce + 6);
+	cons_block_release(&b);
+}
+
+/* Asked for a miss, the search skips the nonce that meets the bits. */
+static void test_pow_search_want_invalid(void **state)
+{
+	const struct cons_params *p = chain("testnet");
+	struct cons_block b;
+	uint8_t hash[32];
+
+	cons_block_init(&b);
+	assert_int_equal(cons_genesis_block(&b, p), 0);
+	assert_true(cons_pow_search(p, &b.hdr, hash, false, NULL));
+	assert_int_equal(b.hdr.nonce, p->genesis_nonce + 1);
+	assert_false(cons_check_pow(p, hash, b.hdr.bits));
+	cons_block_release(&b);
+}
+
 #define T(f) cmocka_unit_test(f)
 
 int main(void)
@@ -397,6 +447,9 @@ int main(void)
 		T(test_is_retarget_height),
 		T(test_difficulty_known_values),
 		T(test_pow_limit_decodes_chain_limit),
+		T(test_pow_search_finds_genesis_nonce),
+		T(test_pow_search_budget_stops),
+		T(test_pow_search_want_invalid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "consensus/coinbase.h"
 #include "consensus/hash.h"
 #include "consensus/pow.h"
 #include "consensus/script.h"
@@ -24,18 +25,11 @@ void tb_key(const secp256k1_context *ctx, struct tb_key *k, uint32_t seed)
 void tb_coinbase(struct cons_tx *tx, int64_t height, int64_t value, const uint8_t pkh[20],
 		 uint32_t tag)
 {
-	const struct cons_outpoint null_op = {.n = 0xffffffffu};
-	uint8_t sig[16], out[CONS_P2PKH_SCRIPT_SIZE];
-	size_t len = cons_script_push_height(sig, height);
+	uint8_t extra[4];
 
-	sig[len++] = 4;
-	cons_put_le32(sig + len, tag);
-	len += 4;
-	cons_script_p2pkh(out, pkh);
+	cons_put_le32(extra, tag);
 	cons_tx_init(tx);
-	CHECK(cons_tx_add_input(tx, &null_op, sig, len, 0xffffffffu) == 0);
-	CHECK(cons_tx_add_output(tx, value, out, sizeof(out)) == 0);
-	CHECK(cons_tx_finalize(tx) == 0);
+	CHECK(cons_coinbase_build(tx, height, extra, sizeof(extra), value, pkh) == 0);
 }
 
 void tb_spend(const secp256k1_context *ctx, struct cons_tx *tx, const struct cons_outpoint *op,
@@ -54,10 +48,7 @@ void tb_spend(const secp256k1_context *ctx, struct cons_tx *tx, const struct con
 void tb_remine(struct cons_block *b, const struct cons_params *p)
 {
 	CHECK(cons_block_finalize(b) == 0);
-	while (!cons_check_pow(p, b->hash, b->hdr.bits)) {
-		b->hdr.nonce++;
-		cons_header_hash(b->hash, &b->hdr);
-	}
+	CHECK(cons_pow_search(p, &b->hdr, b->hash, true, NULL));
 }
 
 void tb_block(struct cons_block *b, const struct cons_params *p, const uint8_t prev[32],

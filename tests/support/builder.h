@@ -1,7 +1,10 @@
 /*
  * Test support: builds keys, transactions and mined regtest blocks, for the
- * chain tests, the crash driver and the storage benchmarks. Any failure
- * aborts: this code only ever runs under a test.
+ * unit tests above consensus (chain, mempool, miner, RPC, ...), the crash
+ * driver, the test tools (mkchain, txchain, rawpeer) and the benchmarks.
+ * Coinbases and the nonce search are consensus/'s own (cons_coinbase_build,
+ * cons_pow_search). Any failure aborts: this code only ever runs under a
+ * test.
  */
 #ifndef FLINT_TESTS_BUILDER_H
 #define FLINT_TESTS_BUILDER_H

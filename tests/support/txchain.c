@@ -7,14 +7,54 @@
 
 #include "consensus/script.h"
 #include "consensus/sig.h"
+#include "util/hex.h"
 
 #define CHECK(x) do { if (!(x)) { fprintf(stderr, "txchain: %s failed\n", #x); abort(); } } while (0)
 #define FEE 100
 
+struct node_chain *tb_chain_open(const char *prog, const char *datadir, struct node_sigpool *pool)
+{
+	struct node_chain_options o;
+	struct node_chain *c;
+	char dir[600], err[256];
+
+	snprintf(dir, sizeof(dir), "%s/regtest/chaindb", datadir);
+	node_chain_options_default(&o);
+	if (node_chain_open(&c, dir, cons_params_by_name("regtest"), &o, pool, NULL, err,
+			    sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return NULL;
+	}
+	return c;
+}
+
+int tb_chain_read_at(struct node_chain *c, int64_t height, struct cons_block *b)
+{
+	const struct node_blockidx *idx = node_chain_at(c, height);
+
+	cons_block_init(b);
+	return idx && node_chain_read_block(c, idx, b) == 1 ? 0 : -1;
+}
+
+void tb_print_tx(const struct cons_tx *tx)
+{
+	struct cons_writer w;
+	char id[65], *hex;
+
+	cons_writer_init(&w);
+	cons_tx_write(&w, tx);
+	hex = malloc(2 * w.len + 1);
+	CHECK(!w.oom && hex);
+	util_hex_encode(hex, w.data, w.len);
+	util_hex_encode_rev(id, tx->txid, 32);
+	printf("%s %s\n", id, hex);
+	free(hex);
+	cons_writer_release(&w);
+}
+
 static void read_active(struct node_chain *c, int64_t height, struct cons_block *b)
 {
-	cons_block_init(b);
-	CHECK(node_chain_read_block(c, node_chain_at(c, height), b) == 1);
+	CHECK(tb_chain_read_at(c, height, b) == 0);
 }
 
 /* tx splits block 1's coinbase into n equal outputs to key; returns its fee. */

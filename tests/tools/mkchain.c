@@ -13,6 +13,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <secp256k1.h>
 
@@ -21,7 +22,6 @@
 #include "tests/support/builder.h"
 #include "tests/support/txchain.h"
 #include "util/hex.h"
-#include <string.h>
 
 #define USAGE "usage: mkchain DATADIR N [TAG] [--spend | --headers] [--txs K]\n"
 
@@ -65,43 +65,26 @@ usage:
 	return -1;
 }
 
-static void print_tx(const struct cons_tx *tx)
-{
-	struct cons_writer w;
-	char id[65], *hex;
-
-	cons_writer_init(&w);
-	cons_tx_write(&w, tx);
-	hex = malloc(2 * w.len + 1);
-	util_hex_encode(hex, w.data, w.len);
-	util_hex_encode_rev(id, tx->txid, 32);
-	printf("%s %s\n", id, hex);
-	free(hex);
-	cons_writer_release(&w);
-}
-
 static void print_spends(secp256k1_context *ctx, struct node_chain *c, const struct tb_key *key)
 {
 	struct cons_block b;
 	struct cons_outpoint op = {.n = 0};
 	struct cons_tx parent, child, other;
 
-	cons_block_init(&b);
-	if (node_chain_read_block(c, node_chain_at(c, 2), &b) != 1)
+	if (tb_chain_read_at(c, 2, &b) < 0)
 		exit(1);
 	memcpy(op.txid, b.tx[0].txid, 32);
 	tb_spend(ctx, &other, &op, key, b.tx[0].out[0].value - 10000, key->pkh);
 	cons_block_release(&b);
-	cons_block_init(&b);
-	if (node_chain_read_block(c, node_chain_at(c, 1), &b) != 1)
+	if (tb_chain_read_at(c, 1, &b) < 0)
 		exit(1);
 	memcpy(op.txid, b.tx[0].txid, 32);
 	tb_spend(ctx, &parent, &op, key, b.tx[0].out[0].value - 10000, key->pkh);
 	memcpy(op.txid, parent.txid, 32);
 	tb_spend(ctx, &child, &op, key, parent.out[0].value - 10000, key->pkh);
-	print_tx(&parent);
-	print_tx(&child);
-	print_tx(&other);
+	tb_print_tx(&parent);
+	tb_print_tx(&child);
+	tb_print_tx(&other);
 	cons_tx_release(&parent);
 	cons_tx_release(&child);
 	cons_tx_release(&other);
@@ -120,9 +103,12 @@ static void print_headers(struct node_chain *c)
 	}
 }
 
-/* Creates DATADIR and DATADIR/regtest (mkdir -p); writes the chaindb path into dir. */
-static void make_dirs(char *dir, size_t len, const char *datadir)
+/* Creates DATADIR and DATADIR/regtest (mkdir -p). */
+static void make_dirs(const char *datadir)
 {
+	char dir[600];
+	size_t len = sizeof(dir);
+
 	snprintf(dir, len, "%s", datadir);
 	for (char *s = dir + 1; *s; s++) {
 		if (*s == '/') {
@@ -134,30 +120,23 @@ static void make_dirs(char *dir, size_t len, const char *datadir)
 	mkdir(dir, 0700);
 	snprintf(dir, len, "%s/regtest", datadir);
 	mkdir(dir, 0700);
-	snprintf(dir, len, "%s/regtest/chaindb", datadir);
 }
 
 int main(int argc, char **argv)
 {
-	const struct cons_params *p = cons_params_by_name("regtest");
 	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-	struct node_chain_options o;
 	struct node_chain *c;
 	struct node_sigpool *pool;
 	struct tb_key key;
 	struct args a;
-	char dir[600], err[256];
 
 	if (parse_args(&a, argc, argv) < 0)
 		return 2;
-	make_dirs(dir, sizeof(dir), a.datadir);
-	node_chain_options_default(&o);
+	make_dirs(a.datadir);
 	pool = node_sigpool_new(0);     /* one thread per core: --txs chains are signature-bound */
-	if (node_chain_open(&c, dir, p, &o, pool, NULL, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mkchain: %s\n", err);
+	if (!(c = tb_chain_open("mkchain", a.datadir, pool)))
 		return 1;
-	}
-	tb_key(ctx, &key, 1);
+	tb_key(ctx, &key, TB_CHAIN_KEY_SEED);
 	tb_txchain_extend(ctx, c, &key, a.n, (int)a.txs, a.tag);
 	if (a.spend)
 		print_spends(ctx, c, &key);

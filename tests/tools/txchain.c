@@ -14,36 +14,16 @@
 
 #include "node/chain.h"
 #include "tests/support/builder.h"
-#include "util/hex.h"
-
-static void print_tx(const struct cons_tx *tx)
-{
-	struct cons_writer w;
-	char id[65], *hex;
-
-	cons_writer_init(&w);
-	cons_tx_write(&w, tx);
-	hex = malloc(2 * w.len + 1);
-	if (w.oom || !hex)
-		exit(1);
-	util_hex_encode(hex, w.data, w.len);
-	util_hex_encode_rev(id, tx->txid, 32);
-	printf("%s %s\n", id, hex);
-	free(hex);
-	cons_writer_release(&w);
-}
+#include "tests/support/txchain.h"
 
 int main(int argc, char **argv)
 {
-	const struct cons_params *p = cons_params_by_name("regtest");
 	secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-	struct node_chain_options o;
 	struct node_chain *c;
 	struct cons_outpoint op = {.n = 0};
 	struct cons_block b;
 	struct cons_tx tx;
 	struct tb_key key;
-	char dir[600], err[256];
 	long height, k, fee = 10000;
 	int64_t value;
 
@@ -52,24 +32,19 @@ int main(int argc, char **argv)
 		fputs("usage: txchain DATADIR HEIGHT K [FEE]\n", stderr);
 		return 2;
 	}
-	snprintf(dir, sizeof(dir), "%s/regtest/chaindb", argv[1]);
-	node_chain_options_default(&o);
-	if (node_chain_open(&c, dir, p, &o, NULL, NULL, err, sizeof(err)) < 0) {
-		fprintf(stderr, "txchain: %s\n", err);
+	if (!(c = tb_chain_open("txchain", argv[1], NULL)))
 		return 1;
-	}
-	cons_block_init(&b);
-	if (!node_chain_at(c, height) || node_chain_read_block(c, node_chain_at(c, height), &b) != 1) {
+	if (tb_chain_read_at(c, height, &b) < 0) {
 		fprintf(stderr, "txchain: no block at height %ld\n", height);
 		return 1;
 	}
-	tb_key(ctx, &key, 1);
+	tb_key(ctx, &key, TB_CHAIN_KEY_SEED);
 	memcpy(op.txid, b.tx[0].txid, 32);
 	value = b.tx[0].out[0].value;
 	for (long i = 0; i < k && value - fee > 0; i++) {
 		value -= fee;
 		tb_spend(ctx, &tx, &op, &key, value, key.pkh);
-		print_tx(&tx);
+		tb_print_tx(&tx);
 		memcpy(op.txid, tx.txid, 32);
 		cons_tx_release(&tx);
 	}
