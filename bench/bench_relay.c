@@ -32,7 +32,7 @@
 
 #define RTT_SAMPLES 5000
 #define THRU_MB 1024
-#define THRU_RUNS 3
+#define THRU_RUNS 5
 #define DELAY_SAMPLES 30
 #define CHUNK (256 * 1024)
 
