@@ -55,6 +55,7 @@ struct pipe {
 	int pfd[2];                  /* the kernel pipe of the splice path, or -1 */
 	size_t inpipe;               /* bytes in it, not yet written to dst */
 	struct event *wev;           /* dst writable again, for those bytes */
+	struct event *rev;           /* src readable, on the splice path */
 };
 
 struct conn {
@@ -189,6 +190,8 @@ static bool both_cut(struct conn *c)
 
 static void pipe_release_mem(struct pipe *p)
 {
+	if (p->rev)
+		event_free(p->rev);
 	if (p->wev)
 		event_free(p->wev);
 	if (p->pfd[0] >= 0) {
@@ -252,6 +255,10 @@ static void conn_check_close(struct conn *c)
 		bufferevent_disable(c->in, EV_READ);
 		if (c->out)
 			bufferevent_disable(c->out, EV_READ);
+		if (c->up.rev)
+			event_del(c->up.rev);
+		if (c->down.rev)
+			event_del(c->down.rev);
 		bufferevent_setwatermark(c->in, EV_WRITE, 0, 0);
 		if (c->out)
 			bufferevent_setwatermark(c->out, EV_WRITE, 0, 0);
@@ -290,11 +297,32 @@ static bool kernel_drain(struct pipe *p)
 }
 
 static void on_writable(evutil_socket_t fd, short what, void *arg);
+static void on_readable(evutil_socket_t fd, short what, void *arg);
+
+/* Makes p's kernel pipe and its events on first use; 0, or -1 when out of them. */
+static int pipe_kernel_init(struct pipe *p)
+{
+	if (p->pfd[0] >= 0)
+		return p->wev && p->rev ? 0 : -1;
+	if (pipe2(p->pfd, O_NONBLOCK | O_CLOEXEC) < 0) {
+		p->pfd[0] = p->pfd[1] = -1;
+		return -1;
+	}
+	/* A bigger pipe moves more per splice (the default is 64 KB); best effort. */
+	(void)fcntl(p->pfd[1], F_SETPIPE_SZ, 1 << 20);
+	p->wev = event_new(p->c->r->base, bufferevent_getfd(p->dst), EV_WRITE, on_writable, p);
+	p->rev = event_new(p->c->r->base, bufferevent_getfd(p->src), EV_READ | EV_PERSIST,
+			   on_readable, p);
+	return p->wev && p->rev ? 0 : -1;
+}
 
 /*
  * The bare-wire path: what the bufferevent has already read goes out
  * first, in order; then splice moves bytes kernel to kernel, a bounded
- * number of rounds per wake-up so other links get their turn.
+ * number of rounds per wake-up so other links get their turn. On this
+ * path the bufferevent does not read (it would copy every byte into the
+ * relay first): rev wakes it, and the end of file or an error is found
+ * here.
  */
 static void pipe_splice(struct pipe *p)
 {
@@ -310,22 +338,18 @@ static void pipe_splice(struct pipe *p)
 		return;
 	if (evbuffer_get_length(out))
 		return;                  /* the bufferevent writes the rest */
-	if (p->pfd[0] < 0) {
-		if (pipe2(p->pfd, O_NONBLOCK | O_CLOEXEC) < 0) {
-			p->pfd[0] = p->pfd[1] = -1;
-			return;
-		}
-		/* A bigger pipe moves more per splice (the default is 64 KB); best effort. */
-		(void)fcntl(p->pfd[1], F_SETPIPE_SZ, 1 << 20);
-		p->wev = event_new(p->c->r->base, dfd, EV_WRITE, on_writable, p);
-		if (!p->wev)
-			return;
-	}
-	for (int i = 0; i < 16; i++) {
+	if (pipe_kernel_init(p) < 0)
+		return;
+	for (int i = 0; i < 16 && !p->eof; i++) {
 		ssize_t r = splice(sfd, NULL, p->pfd[1], NULL, 1 << 20,
 				   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
-		if (r <= 0)
-			return;          /* nothing now; an end of file is the bufferevent's to find */
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (r <= 0) {
+			p->eof = true;   /* closed or failed: as the bufferevent would report it */
+			event_del(p->rev);
+			return;
+		}
 		p->inpipe = (size_t)r;
 		d->bytes += (size_t)r;
 		if (!kernel_drain(p))
@@ -383,7 +407,19 @@ static int pipe_push(struct pipe *p, uint64_t release, size_t len)
 	return 0;
 }
 
-/* Reads only while the relay holds less than HIGH_WATER for this direction. */
+/* True when p takes the splice path (pipe_pump decides the same way). */
+static bool pipe_bare(struct pipe *p)
+{
+	struct rdir *d = dir_of(p);
+
+	return p->dst && p->c->connected && !d->cfg.cut && tn_linkdir_plain(&d->cfg) && p->n == 0;
+}
+
+/*
+ * Reads only while the relay holds less than HIGH_WATER for this direction;
+ * on the splice path only once everything read before is out, so bytes
+ * keep their order.
+ */
 static void pipe_flow(struct pipe *p)
 {
 	size_t q;
@@ -392,6 +428,16 @@ static void pipe_flow(struct pipe *p)
 		return;
 	q = evbuffer_get_length(bufferevent_get_input(p->src)) + evbuffer_get_length(p->held) +
 	    out_len(p->dst);
+	if (pipe_bare(p) && pipe_kernel_init(p) == 0) {
+		bufferevent_disable(p->src, EV_READ);
+		if (q == 0 && !p->eof && p->inpipe == 0)
+			event_add(p->rev, NULL);
+		else
+			event_del(p->rev);
+		return;
+	}
+	if (p->rev)
+		event_del(p->rev);
 	if (q < HIGH_WATER && !p->eof && p->inpipe == 0)
 		bufferevent_enable(p->src, EV_READ);
 	else
@@ -442,7 +488,7 @@ static void pipe_pump(struct pipe *p)
 	n = evbuffer_get_length(in);
 	if (!p->c->connected || p->c->closing)
 		goto out;
-	if (!d->cfg.cut && tn_linkdir_plain(&d->cfg) && p->n == 0) {
+	if (pipe_bare(p)) {
 		pipe_splice(p);
 		goto out;
 	}
@@ -489,6 +535,15 @@ static void on_write(struct bufferevent *b, void *arg)
 }
 
 static void on_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct pipe *p = arg;
+	struct conn *c = p->c;
+
+	pipe_pump(p);
+	conn_check_close(c);
+}
+
+static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct pipe *p = arg;
 	struct conn *c = p->c;
