@@ -302,6 +302,9 @@ static int start_network(struct daemon *d)
 	po.ping_interval = d->opt.ping_interval;
 	po.ping_timeout = d->opt.ping_timeout;
 	po.stall_timeout = d->opt.stall_timeout;
+	snprintf(po.external, sizeof(po.external), "%s", d->opt.externalip);
+	for (int i = 0; i < d->opt.n_seeds && i < P2P_MAX_SEEDS; i++)
+		snprintf(po.seeds[po.n_seeds++], sizeof(po.seeds[0]), "%s", d->opt.seeds[i]);
 	snprintf(po.banlist_path, sizeof(po.banlist_path), "%s/banlist.dat", d->chain_dir);
 	snprintf(po.addrbook_path, sizeof(po.addrbook_path), "%s/peers.dat", d->chain_dir);
 	po.log = p2p_log;

@@ -1,5 +1,6 @@
 /* flintd option parsing; see options.h. */
 #include "node/options.h"
+#include "p2p/net.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -35,6 +36,10 @@ static const char usage[] =
 	"                        --connect, no automatic outbound peers are dialled\n"
 	"  --addnode HOST:PORT   keep a connection to this peer (repeatable), and still\n"
 	"                        dial peers learned from the address book\n"
+	"  --externalip IP[:PORT] the address to tell peers to dial us at, instead of the\n"
+	"                        --bind address and --port (for example a relay in front)\n"
+	"  --seed IP:PORT        an address the empty address book starts from (repeatable,\n"
+	"                        up to 16; Bitcoin Core's fixed seeds)\n"
 	"  --maxinbound N        inbound peer limit (default 64)\n"
 	"  --maxoutbound N       automatic outbound peers from the address book (default 8)\n"
 	"  --bantime SECS        how long misbehaving peers stay banned (default 86400)\n"
@@ -86,6 +91,7 @@ static const struct optdef defs[] = {
 	{"ping-interval", true}, {"mine", false}, {"mining-address", true},
 	{"mining-threads", true}, {"addnode", true}, {"maxoutbound", true},
 	{"stall-timeout", true}, {"ping-timeout", true}, {"rpcmaxconnections", true},
+	{"externalip", true}, {"seed", true},
 	{"rpcservertimeout", true}, {NULL, false},
 };
 
@@ -185,6 +191,31 @@ static int add_peer(char (*list)[256], int *n, const char *val)
 	return 0;
 }
 
+/* --externalip IP[:PORT] and --seed IP:PORT: IPv4, checked here so a typo stops the start. */
+static int apply_address(struct node_options *o, const char *name, const char *val, char *err,
+			 size_t errlen)
+{
+	struct p2p_netaddr a;
+	bool seed = name[0] == 's';
+
+	if (strlen(val) >= sizeof(o->externalip) || p2p_netaddr_parse(&a, val, 1) < 0 ||
+	    (seed && !strchr(val, ':'))) {
+		snprintf(err, errlen, "invalid value '%s' for '--%s' (want %s)", val, name,
+			 seed ? "IP:PORT" : "IP or IP:PORT");
+		return -1;
+	}
+	if (!seed) {
+		snprintf(o->externalip, sizeof(o->externalip), "%s", val);
+		return 0;
+	}
+	if (o->n_seeds == NODE_MAX_SEEDS) {
+		snprintf(err, errlen, "too many '--seed' values (at most %d)", NODE_MAX_SEEDS);
+		return -1;
+	}
+	snprintf(o->seeds[o->n_seeds++], sizeof(o->seeds[0]), "%s", val);
+	return 0;
+}
+
 /* Applies one option; val is NULL for flags. */
 static int apply(struct node_options *o, const char *name, const char *val, char *err,
 		 size_t errlen)
@@ -235,6 +266,8 @@ static int apply(struct node_options *o, const char *name, const char *val, char
 			snprintf(err, errlen, "too many or too long '--%s' values", name);
 			return -1;
 		}
+	} else if (strcmp(name, "externalip") == 0 || strcmp(name, "seed") == 0) {
+		return apply_address(o, name, val, err, errlen);
 	} else if (strcmp(name, "help") == 0) {
 		o->help = true;
 	} else if (set_number(o, name, val) < 0) {

@@ -15,6 +15,7 @@
 
 /* --connect and --addnode values, each: a 50-node mesh needs 49. */
 #define NODE_MAX_CONNECT 64
+#define NODE_MAX_SEEDS 16         /* p2p's P2P_MAX_SEEDS */
 
 struct node_options {
 	const struct cons_params *params;
@@ -36,6 +37,9 @@ struct node_options {
 	int n_connect;
 	char addnode[NODE_MAX_CONNECT][256];
 	int n_addnode;
+	char externalip[64];      /* advertised instead of bind:port; empty: bind:port */
+	char seeds[NODE_MAX_SEEDS][64];
+	int n_seeds;
 	int max_inbound;
 	int max_outbound;
 	int64_t ban_seconds;

@@ -23,6 +23,7 @@
 #define RELAY_MAX_ENTRIES 10           /* bigger addr messages are answers, not news */
 #define RELAY_PEERS 2
 #define SAVE_INTERVAL 60
+#define FETCH_SECONDS 20               /* how long a seed may take to answer getaddr */
 
 static uint32_t random_u32(void)
 {
@@ -47,9 +48,87 @@ static bool is_self(const struct p2p_net *n, const struct p2p_netaddr *a)
 	return false;
 }
 
-int p2p_discovery_start(struct p2p_net *n)
+int p2p_netaddr_parse(struct p2p_netaddr *a, const char *text, uint16_t default_port)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *colon = strchr(text, ':');
+	size_t len = colon ? (size_t)(colon - text) : strlen(text);
+	struct in_addr in;
+	char *end;
+	long port = default_port;
+
+	if (len == 0 || len >= sizeof(ip))
+		return -1;
+	memcpy(ip, text, len);
+	ip[len] = 0;
+	if (colon) {
+		port = strtol(colon + 1, &end, 10);
+		if (end == colon + 1 || *end || port < 1 || port > 65535)
+			return -1;
+	}
+	if (inet_pton(AF_INET, ip, &in) != 1 || in.s_addr == 0)
+		return -1;
+	p2p_netaddr_ipv4(a, ntohl(in.s_addr), (uint16_t)port);
+	a->services = P2P_NODE_NETWORK;
+	return 0;
+}
+
+/* Our advertised address: --externalip if given, else bind:port when listening. */
+static void set_listen_addr(struct p2p_net *n)
 {
 	struct in_addr ip;
+
+	if (n->o.external[0])
+		n->has_listen_addr = p2p_netaddr_parse(&n->listen_addr, n->o.external, n->o.port) == 0;
+	else if (n->o.listen && inet_pton(AF_INET, n->o.bind, &ip) == 1 && ip.s_addr != 0) {
+		p2p_netaddr_ipv4(&n->listen_addr, ntohl(ip.s_addr), n->o.port);
+		n->listen_addr.services = P2P_NODE_NETWORK;
+		n->has_listen_addr = true;
+	}
+}
+
+/*
+ * An empty book starts from the seeds, as Bitcoin Core's -seednode: each is
+ * dialled (again with backoff while it fails), asked for addresses, and let
+ * go once it answers, so the node's outbound peers are the addresses it
+ * learnt, not the seeds. They take no automatic outbound slot meanwhile.
+ */
+static void fetch_from_seeds(struct p2p_net *n)
+{
+	char err[256];
+	int asked = 0;
+
+	if (p2p_addrman_count(n->addrs) > 0)
+		return;
+	for (struct outbound *ob = n->outs; ob; ob = ob->next)
+		if (ob->fetch)
+			return;             /* still asking */
+	n->seeds_asked_at = p2p_mono_s();
+	for (int i = 0; i < n->o.n_seeds; i++) {
+		struct p2p_netaddr a;
+		if (p2p_netaddr_parse(&a, n->o.seeds[i], n->params->default_port) < 0 || is_self(n, &a))
+			continue;
+		if (p2p_net_add_peer(n, n->o.seeds[i], err, sizeof(err)) < 0) {
+			plog(n, P2P_LOG_WARN, "seed %s: %s", n->o.seeds[i], err);
+			continue;
+		}
+		n->outs->fetch = true;      /* p2p_net_add_peer puts it first */
+		asked++;
+	}
+	if (asked)
+		plog(n, P2P_LOG_INFO, "address book empty: asking %d seed%s for addresses", asked,
+		     asked == 1 ? "" : "s");
+}
+
+/* A seed's connection has done its job (or had its time): closed, and its slot forgotten. */
+static void let_go(struct peer *p, const char *why)
+{
+	p->ob->once = true;
+	p2p_disconnect(p, why);
+}
+
+int p2p_discovery_start(struct p2p_net *n)
+{
 	char err[256];
 	int got;
 
@@ -57,18 +136,16 @@ int p2p_discovery_start(struct p2p_net *n)
 	if (!n->addrs)
 		return -1;
 	n->addrs_saved_at = p2p_mono_s();
-	if (n->o.listen && inet_pton(AF_INET, n->o.bind, &ip) == 1 && ip.s_addr != 0) {
-		p2p_netaddr_ipv4(&n->listen_addr, ntohl(ip.s_addr), n->o.port);
-		n->listen_addr.services = P2P_NODE_NETWORK;
-		n->has_listen_addr = true;
+	set_listen_addr(n);
+	if (n->o.addrbook_path[0]) {
+		got = p2p_addrman_load(n->addrs, n->o.addrbook_path, n->params->magic, err, sizeof(err));
+		if (got < 0)
+			plog(n, P2P_LOG_WARN, "ignoring address book '%s': %s", n->o.addrbook_path, err);
+		else if (got > 0)
+			plog(n, P2P_LOG_INFO, "address book: %d addresses from '%s'", got,
+			     n->o.addrbook_path);
 	}
-	if (!n->o.addrbook_path[0])
-		return 0;
-	got = p2p_addrman_load(n->addrs, n->o.addrbook_path, n->params->magic, err, sizeof(err));
-	if (got < 0)
-		plog(n, P2P_LOG_WARN, "ignoring address book '%s': %s", n->o.addrbook_path, err);
-	else if (got > 0)
-		plog(n, P2P_LOG_INFO, "address book: %d addresses from '%s'", got, n->o.addrbook_path);
+	fetch_from_seeds(n);
 	n->addrs_saved = p2p_addrman_changes(n->addrs);
 	return 0;
 }
@@ -199,6 +276,8 @@ void p2p_discovery_addr(struct peer *p, const struct p2p_addr_entry *a, size_t c
 	}
 	plog(n, P2P_LOG_DEBUG, "peer %d sent %zu addresses: %zu new or newer, %zu in the future, "
 	     "%zu over its rate limit", p->id, count, added, future, limited);
+	if (answer && p->ob && p->ob->fetch)
+		let_go(p, "seed answered");
 }
 
 void p2p_discovery_self(struct peer *p)
@@ -269,6 +348,14 @@ static void open_connections(struct p2p_net *n)
 
 void p2p_discovery_tick(struct p2p_net *n, int64_t now_mono)
 {
+	/* A seed with nothing to tell (no addr in answer) is let go after a while too. */
+	for (struct peer *p = n->peers; p; p = p->next)
+		if (!p->closing && p->handshaked && p->ob && p->ob->fetch &&
+		    now_mono - p->started_s >= FETCH_SECONDS)
+			let_go(p, "seed gave no addresses");
+	/* Still nothing in the book: ask the seeds again (Core: its fixed seeds after 60 s). */
+	if (n->o.n_seeds && now_mono - n->seeds_asked_at >= FETCH_SECONDS)
+		fetch_from_seeds(n);
 	if (n->active)
 		open_connections(n);
 	if (now_mono - n->addrs_saved_at >= SAVE_INTERVAL)

@@ -78,6 +78,8 @@ struct p2p_chain {
 	size_t (*mempool_txids)(void *ctx, uint8_t (*out)[32], size_t max);
 };
 
+#define P2P_MAX_SEEDS 16
+
 struct p2p_options {
 	uint16_t port;               /* listening port */
 	bool listen;
@@ -102,6 +104,15 @@ struct p2p_options {
 	 */
 	size_t max_send_buffer;
 	int send_timeout;
+	/*
+	 * "IP:PORT" to advertise as ours instead of bind:port (Bitcoin Core's
+	 * -externalip): where peers should dial us, e.g. a relay in front.
+	 * Empty: bind:port, when listening.
+	 */
+	char external[64];
+	/* Addresses "IP:PORT" put in an empty address book at start (Core's fixed seeds). */
+	char seeds[P2P_MAX_SEEDS][64];
+	int n_seeds;
 	char banlist_path[640];      /* where bans persist; empty: not persisted */
 	char addrbook_path[640];     /* where the address book persists; empty: not persisted */
 	const char *user_agent;
@@ -113,6 +124,13 @@ struct p2p_options {
 enum { P2P_LOG_ERROR, P2P_LOG_WARN, P2P_LOG_INFO, P2P_LOG_DEBUG };
 
 void p2p_options_default(struct p2p_options *o, const struct cons_params *p);
+
+/*
+ * Parses "a.b.c.d:port", or "a.b.c.d" with default_port, into a (services
+ * NODE_NETWORK). 0, or -1 for anything else (0.0.0.0 and port 0 included).
+ */
+int p2p_netaddr_parse(struct p2p_netaddr *a, const char *text, uint16_t default_port)
+	__attribute__((warn_unused_result));
 
 struct p2p_net;
 

@@ -90,6 +90,7 @@ struct outbound {
 	int64_t next_try;            /* monotonic seconds */
 	int backoff;
 	bool once;                   /* addnode onetry: forgotten after its connection ends */
+	bool fetch;                  /* a --seed: asked for addresses, then let go (Core's addr fetch) */
 	bool self;                   /* it turned out to be ourselves: never dialled again */
 	struct outbound *next;
 };
@@ -118,6 +119,7 @@ struct p2p_net {
 	struct p2p_addrman *addrs;   /* never NULL while the network runs */
 	uint64_t addrs_saved;        /* p2p_addrman_changes at the last save */
 	int64_t addrs_saved_at;      /* monotonic */
+	int64_t seeds_asked_at;      /* monotonic: when the seeds were last asked (empty book) */
 	bool has_listen_addr;
 	struct p2p_netaddr listen_addr;  /* what we advertise: bind address and port */
 	struct p2p_netaddr self_addrs[8];  /* addresses that turned out to be ourselves */

@@ -113,8 +113,13 @@ static int parse_up(struct up_opts *o, int argc, char **argv)
 	}
 	if (!o->miners_set)
 		o->miners = o->n;
-	if ((o->degree_set || o->seed_set) && o->topology != TN_RANDOM)
-		return tn_fail("--degree and --seed go with --topology random");
+	if (o->seed_set && o->topology != TN_RANDOM)
+		return tn_fail("--seed goes with --topology random");
+	if (o->degree_set && o->topology != TN_RANDOM && o->topology != TN_BITCOIN)
+		return tn_fail("--degree goes with --topology random (links per node) or bitcoin "
+			       "(outbound peers per node)");
+	if (o->topology == TN_BITCOIN && !o->degree_set)
+		o->degree = TN_BITCOIN_OUTBOUND;
 	if (o->topology == TN_RANDOM && !o->degree_set)
 		return tn_fail("--topology random needs --degree K (links per node)");
 	if (o->miners > o->n)
@@ -169,7 +174,10 @@ static int check_capacity(struct tn_app *a)
 	struct tn_demand d = {.nodes = a->st.n, .threads_per_node = 2, .node_kb = 2048};
 	char err[1500];
 
-	d.links = (long long)tn_state_edges(&a->st, NULL, 0);
+	/* Bitcoin's shape: every node ends up with its outbound peers, each a link. */
+	d.links = a->st.topology == TN_BITCOIN ?
+		  (long long)a->st.n * (a->st.degree < a->st.n - 1 ? a->st.degree : a->st.n - 1) :
+		  (long long)tn_state_edges(&a->st, NULL, 0);
 	if (tn_capacity_read(&m, err, sizeof(err)) < 0 || tn_capacity_check(&m, &d, err,
 									     sizeof(err)) < 0)
 		return tn_fail("this machine cannot hold %d nodes: %s", a->st.n, err);
@@ -182,7 +190,7 @@ static int create_testnet(struct tn_app *a, const struct up_opts *o)
 		return tn_fail("cannot create '%s': %s", a->st.dir, strerror(errno));
 	if (tn_state_layout(&a->st, o->n, o->topology, o->miners, o->block_time, o->base_port) < 0)
 		return tn_fail("out of memory");
-	a->st.degree = o->topology == TN_RANDOM ? o->degree : 0;
+	a->st.degree = o->topology == TN_RANDOM || o->topology == TN_BITCOIN ? o->degree : 0;
 	a->st.seed = o->topology == TN_RANDOM ? o->seed : 0;
 	a->st.peer_timeout = o->peer_timeout;
 	if (check_capacity(a) != 0)
@@ -221,6 +229,9 @@ static bool node_ready(struct tn_app *a, int i)
 	for (int j = 0; j < a->st.n; j++)
 		if (j != i && tn_may_link(a, i, j) && tn_node_running(a, j))
 			want++;
+	/* Bitcoin's shape: peers of its own choosing; one means it has found the network. */
+	for (int j = 0; a->st.topology == TN_BITCOIN && !want && j < a->st.n; j++)
+		want = j != i && tn_node_running(a, j);
 	ok = json_is_integer(peers) && json_integer_value(peers) >= want &&
 	     (!a->st.node[i].miner || json_is_true(json_object_get(mi, "generate")));
 	json_decref(peers);
@@ -383,6 +394,14 @@ static int wait_ready_all(struct tn_app *a, struct waiting *w, int timeout)
 	for (size_t k = 0; k < ne; k++)
 		if (w->run[e[k].from] && w->run[e[k].to] && tn_may_link(a, e[k].from, e[k].to))
 			w->want[e[k].from]++, w->want[e[k].to]++;
+	if (a->st.topology == TN_BITCOIN) {
+		/* Peers of their own choosing: one means a node has found the network. */
+		int running = 0;
+		for (int i = 0; i < a->st.n; i++)
+			running += w->run[i];
+		for (int i = 0; i < a->st.n; i++)
+			w->want[i] = w->run[i] && running > 1;
+	}
 	for (int i = 0; i < a->st.n; i++)
 		w->done[i] = !w->run[i];
 	for (;;) {

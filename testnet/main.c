@@ -25,7 +25,7 @@ static const char usage[] =
 	"A local testnet of mining flintd nodes, each on its own 127.0.0.x address.\n"
 	"\n"
 	"Commands:\n"
-	"  up [-n N] [--topology mesh|ring|line|star|random] [--degree K] [--seed S]\n"
+	"  up [-n N] [--topology mesh|ring|line|star|random|bitcoin] [--degree K] [--seed S]\n"
 	"     [--miners K] [--block-time S] [--base-port P] [--timeout S] [--peer-timeout S]\n"
 	"     [--delay MS] [--jitter MS] [--bandwidth KBIT] [--loss PCT]\n"
 	"                        start the link relay and N nodes (default 4, mesh, all\n"

@@ -112,6 +112,30 @@ static void miner_args(const struct tn_state *s, struct tn_args *v)
 	tn_args_add(v, "%d", s->block_time * s->miners);
 }
 
+/*
+ * Bitcoin's shape: the node keeps s->degree outbound peers of its own
+ * choosing, from an address book that starts from the seed nodes' addresses
+ * (Bitcoin Core's fixed seeds) and grows by address gossip; it advertises
+ * its relay listener, so whoever learns of it dials it through the relay.
+ */
+static void bitcoin_args(const struct tn_state *s, int i, struct tn_args *v)
+{
+	char addr[64];
+
+	tn_args_add(v, "--maxoutbound");
+	tn_args_add(v, "%d", s->degree);
+	tn_link_addr(s, i, i, addr, sizeof(addr));
+	tn_args_add(v, "--externalip");
+	tn_args_add(v, "%s", addr);
+	for (int k = 0; k < TN_BITCOIN_SEEDS && k < s->n; k++) {
+		if (k == i)
+			continue;
+		tn_link_addr(s, i, k, addr, sizeof(addr));
+		tn_args_add(v, "--seed");
+		tn_args_add(v, "%s", addr);
+	}
+}
+
 /* The flintd command line of node i. */
 static void node_args(const struct tn_app *a, int i, struct tn_args *v)
 {
@@ -152,9 +176,13 @@ static void node_args(const struct tn_app *a, int i, struct tn_args *v)
 	/* One signature thread: thousands of idle nodes on a few cores. */
 	tn_args_add(v, "--par");
 	tn_args_add(v, "1");
-	/* A fixed topology: no peers from the address book. */
-	tn_args_add(v, "--maxoutbound");
-	tn_args_add(v, "0");
+	if (s->topology == TN_BITCOIN) {
+		bitcoin_args(s, i, v);
+	} else {
+		/* A fixed topology: no peers from the address book. */
+		tn_args_add(v, "--maxoutbound");
+		tn_args_add(v, "0");
+	}
 	/* Every edge runs through the relay, which dials the peer from our address. */
 	for (size_t k = 0; k < n; k++) {
 		if (e[k].from != i)

@@ -97,6 +97,8 @@ struct tn_relay {
 	struct rdir *dir;            /* cap slots, n used, cap a power of two */
 	size_t cap, n;
 	struct tn_linkdir dflt;
+	tn_relay_resolve resolve;    /* when set, what a new direction starts with */
+	void *resolve_arg;
 	struct conn *conns;
 	struct lsn *lsns;
 	size_t n_conns;
@@ -170,6 +172,8 @@ static struct rdir *dir_get(struct tn_relay *r, int from, int to)
 	d->from = from;
 	d->to = to;
 	d->cfg = r->dflt;
+	if (r->resolve)
+		r->resolve(r->resolve_arg, from, to, &d->cfg);
 	d->rand = 0x5eed0000u + (uint64_t)from * TN_MAX_NODES + (uint64_t)to;
 	r->n++;
 	return d;
@@ -790,6 +794,19 @@ int tn_relay_set(struct tn_relay *r, int from, int to, const struct tn_linkdir *
 void tn_relay_set_default(struct tn_relay *r, const struct tn_linkdir *d)
 {
 	r->dflt = *d;
+}
+
+void tn_relay_set_resolver(struct tn_relay *r, tn_relay_resolve f, void *arg)
+{
+	r->resolve = f;
+	r->resolve_arg = arg;
+}
+
+void tn_relay_resolve_all(struct tn_relay *r)
+{
+	for (size_t k = 0; r->resolve && k < r->cap; k++)
+		if (r->dir[k].used)
+			r->resolve(r->resolve_arg, r->dir[k].from, r->dir[k].to, &r->dir[k].cfg);
 }
 
 static bool conn_of(const struct conn *c, int from, int to)

@@ -55,6 +55,15 @@ void tn_relay_set_default(struct tn_relay *r, const struct tn_linkdir *d);
 int tn_relay_set(struct tn_relay *r, int from, int to, const struct tn_linkdir *d)
 	__attribute__((warn_unused_result));
 void tn_relay_update(struct tn_relay *r);
+/*
+ * Where directions come and go with the peers the nodes pick (--topology
+ * bitcoin), a resolver gives each direction its settings: f(arg, from, to,
+ * out) fills out for a direction first seen; tn_relay_resolve_all asks it
+ * again for every direction known, to be followed by tn_relay_update.
+ */
+typedef void (*tn_relay_resolve)(void *arg, int from, int to, struct tn_linkdir *out);
+void tn_relay_set_resolver(struct tn_relay *r, tn_relay_resolve f, void *arg);
+void tn_relay_resolve_all(struct tn_relay *r);
 void tn_relay_configure(struct tn_relay *r, int from, int to, const struct tn_linkdir *d);
 
 /* Closes every connection of the link between a and b, as a rebooted router. Returns how many. */

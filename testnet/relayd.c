@@ -53,7 +53,19 @@ static void logf_(const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* Gives every direction of every edge its settings from the state (a partition's cuts included). */
+/* A direction's settings from the state, a partition's cut included: for any pair of nodes. */
+static void resolve(void *arg, int from, int to, struct tn_linkdir *out)
+{
+	const struct relayd *d = arg;
+
+	*out = *tn_state_link(&d->st, from, to);
+	out->cut = tn_state_cut(&d->st, from, to);
+}
+
+/*
+ * Gives every direction the relay knows, and both of every edge, its
+ * settings from the state (a partition's cuts included).
+ */
 static int apply(struct relayd *d, char *err, size_t errlen)
 {
 	size_t n;
@@ -64,6 +76,7 @@ static int apply(struct relayd *d, char *err, size_t errlen)
 		return -1;
 	}
 	tn_relay_set_default(d->relay, &d->st.link_all);
+	tn_relay_resolve_all(d->relay);
 	for (size_t k = 0; k < n; k++) {
 		for (int w = 0; w < 2; w++) {
 			int from = w ? e[k].to : e[k].from, to = w ? e[k].from : e[k].to;
@@ -246,6 +259,7 @@ static int run(struct relayd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	tn_relay_set_resolver(d->relay, resolve, d);
 	raise_nofile();
 	if (listen_nodes(d, err, errlen) < 0 || listen_control(d, err, errlen) < 0 ||
 	    apply(d, err, errlen) < 0)

@@ -75,7 +75,7 @@ struct tn_state {
 	enum tn_topology topology;
 	int miners, block_time, base_port;
 	struct tn_node *node;    /* n of them, owned */
-	int degree;              /* random topology: links per node at least */
+	int degree;              /* random: links per node at least; bitcoin: outbound peers */
 	unsigned long long seed; /* random topology: the graph's seed */
 	int peer_timeout;        /* seconds: the nodes' handshake and ping timeouts */
 	char faucet_address[64];

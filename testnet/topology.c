@@ -8,11 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const names[] = {"mesh", "ring", "line", "star", "random"};
+static const char *const names[] = {"mesh", "ring", "line", "star", "random", "bitcoin"};
+#define N_NAMES (sizeof(names) / sizeof(names[0]))
 
 int tn_topology_parse(enum tn_topology *t, const char *s)
 {
-	for (int i = 0; i < 5; i++) {
+	for (size_t i = 0; i < N_NAMES; i++) {
 		if (strcmp(s, names[i]) == 0) {
 			*t = (enum tn_topology)i;
 			return 0;
@@ -23,7 +24,7 @@ int tn_topology_parse(enum tn_topology *t, const char *s)
 
 const char *tn_topology_name(enum tn_topology t)
 {
-	return (unsigned)t < 5 ? names[t] : "?";
+	return (unsigned)t < N_NAMES ? names[t] : "?";
 }
 
 static void put(struct tn_edge *out, size_t max, size_t *k, int from, int to)
@@ -39,7 +40,7 @@ size_t tn_topology_edges(enum tn_topology t, int n, struct tn_edge *out, size_t 
 {
 	size_t k = 0;
 
-	for (int i = 1; i < n && t != TN_RANDOM; i++) {
+	for (int i = 1; i < n && t != TN_RANDOM && t != TN_BITCOIN; i++) {
 		if (t == TN_MESH)
 			for (int j = 0; j < i; j++)
 				put(out, max, &k, i, j);
@@ -70,6 +71,8 @@ bool tn_topology_linked(enum tn_topology t, int n, int a, int b)
 		return hi - lo == 1;
 	case TN_RANDOM:
 		return false;            /* the graph lives in the state: tn_state_linked */
+	case TN_BITCOIN:
+		return false;            /* the nodes choose their peers: no edge is drawn */
 	}
 	return false;
 }

@@ -17,14 +17,21 @@
 #define TN_MAX_NODES 10000
 #define TN_MAX_MESH 64
 
-enum tn_topology { TN_MESH, TN_RING, TN_LINE, TN_STAR, TN_RANDOM };
+/*
+ * TN_BITCOIN draws no edges: each node keeps its own outbound peers from an
+ * address book that starts from the seed nodes and grows by address gossip.
+ */
+enum tn_topology { TN_MESH, TN_RING, TN_LINE, TN_STAR, TN_RANDOM, TN_BITCOIN };
+/* --topology bitcoin: the seed nodes (0 .. TN_BITCOIN_SEEDS-1) and outbound peers per node. */
+#define TN_BITCOIN_SEEDS 4
+#define TN_BITCOIN_OUTBOUND 8
 
 /* An edge: node from keeps a connection to node to (flintd --connect). */
 struct tn_edge {
 	int from, to;
 };
 
-/* Parses "mesh", "ring", "line", "star" or "random". 0, or -1 for anything else. */
+/* Parses "mesh", "ring", "line", "star", "random" or "bitcoin". 0, or -1 for anything else. */
 int tn_topology_parse(enum tn_topology *t, const char *s) __attribute__((warn_unused_result));
 const char *tn_topology_name(enum tn_topology t);
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "p2p/addrman.h"
+#include "p2p/net.h"
 
 static const uint8_t magic[4] = {0xf1, 0x1b, 0x7e, 0x52};
 #define NOW 1800000000LL
@@ -405,6 +406,24 @@ static void test_addrman_save_fails_cleanly(void **state)
 	p2p_addrman_free(m);
 }
 
+/* --externalip and --seed values: IPv4 with an optional port, nothing else. */
+static void test_netaddr_parse(void **state)
+{
+	struct p2p_netaddr a, b;
+
+	assert_int_equal(p2p_netaddr_parse(&a, "127.0.0.12:28402", 9), 0);
+	p2p_netaddr_ipv4(&b, 0x7f00000c, 28402);
+	assert_memory_equal(a.ip, b.ip, 16);
+	assert_int_equal(a.port, 28402);
+	assert_int_equal(a.services, P2P_NODE_NETWORK);
+	assert_int_equal(p2p_netaddr_parse(&a, "10.1.2.3", 18333), 0);
+	assert_int_equal(a.port, 18333);
+	const char *bad[] = {"", ":1", "1.2.3", "1.2.3.4:", "1.2.3.4:0", "1.2.3.4:65536", "1.2.3.4:8x",
+			     "0.0.0.0:1", "host:80", "1.2.3.4.5:1", "::1"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(p2p_netaddr_parse(&a, bad[i], 1), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_addrman_save_load_round_trip),
 		cmocka_unit_test(test_addrman_corrupt_file_ignored),
 		cmocka_unit_test(test_addrman_save_fails_cleanly),
+		cmocka_unit_test(test_netaddr_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
