@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <event2/event.h>
 
 #include "client/rpcbatch.h"
 #include "testnet/proc.h"
+#include "testnet/relayctl.h"
 #include "testnet/state.h"
 #include "util/hex.h"
 #include "util/hmap.h"
@@ -475,10 +477,35 @@ static json_t *linkdir_json(const struct tn_state *s, int from, int to)
 			 d->loss_pct, "cut", d->cut, "blocked", tn_state_cut(s, from, to));
 }
 
+/*
+ * Bitcoin's shape draws no edges: its links are the pairs with a live
+ * connection through the relay, asked of the relay (only when it runs).
+ */
+static struct tn_edge *live_pairs(const struct tn_state *s, size_t *n)
+{
+	char err[256];
+	json_t *r = s->relay_pid > 0 && kill(s->relay_pid, 0) == 0 ?
+		    tn_relay_request(s, json_pack("{s:s}", "cmd", "show"), err, sizeof(err)) : NULL;
+	json_t *links = json_object_get(r, "links"), *l;
+	struct tn_edge *e = malloc((json_array_size(links) + 1) * sizeof(*e));
+	size_t k;
+
+	*n = 0;
+	json_array_foreach(links, k, l) {
+		json_int_t a = json_integer_value(json_object_get(l, "a"));
+		json_int_t b = json_integer_value(json_object_get(l, "b"));
+		if (e && json_integer_value(json_object_get(l, "connections")) > 0 && a >= 0 &&
+		    a < s->n && b >= 0 && b < s->n)
+			e[(*n)++] = (struct tn_edge){(int)a, (int)b};
+	}
+	json_decref(r);
+	return e;
+}
+
 static json_t *links_json(const struct tn_state *s)
 {
 	size_t n = 0;
-	struct tn_edge *e = tn_state_edges_new(s, &n);
+	struct tn_edge *e = s->topology == TN_BITCOIN ? live_pairs(s, &n) : tn_state_edges_new(s, &n);
 	json_t *out = json_array();
 
 	if (!e)

@@ -53,6 +53,15 @@ check "addresses spread by gossip: a node dials one that is not a seed" wait_slo
 for i in 0 9 15; do echo "# node $i: peers outbound via-relay non-seed = $(outbound $i)"; done
 check "the chain grows to height 3 everywhere" wait_slow 120 at_least $((N - 1)) 3
 check "all $N nodes agree" wait_slow 120 all_agree
+# The live view draws the links the nodes made (no topology drew them).
+WEBPORT=$((BASE + 260))
+URL=$(tn web)
+view_links() {
+	"$TOOLS/rpc" --http "127.0.0.1:$WEBPORT" GET "/api/state?token=${URL##*token=}" | sed 1d |
+		python3 -c 'import json, sys; print(len(json.load(sys.stdin)["links"]))'
+}
+links_drawn() { n=$(view_links); [ -n "$n" ] && [ "$n" -ge $((N * D / 2)) ]; }
+check "the live view draws the links the nodes made" wait_slow 30 links_drawn
 check "link show lists the links the nodes made" sh -c "[ \$('$FLINT_BIN/flint-testnet' --dir '$TND' link show --json | grep -o '\"from\"' | wc -l) -ge $((N * D)) ]"
 
 check "partition 0-7/8-15 (silent)" quiet tn partition 0-7/8-15
