@@ -89,6 +89,19 @@ int rpc_param_address(const struct cons_params *p, json_t *params, size_t i, uin
 /* Writes pending chain state, so storage's indexes answer for the tip. 0, or -1 with e. */
 int rpc_flush(struct node_rpc_env *env, struct rpc_error *e);
 
+/* ---- text: printf appended to a growing buffer (metrics, help) ---- */
+/*
+ * Start zeroed; s is malloc'd (NULL until text is put) and the caller frees
+ * it. Once out of memory, oom is set and further puts do nothing.
+ */
+struct rpc_text {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+void rpc_text_put(struct rpc_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ---- JSON of chain data ---- */
 /*
  * An amount of base units: a real (units / 1e8) that rpc_reply_text prints
