@@ -297,6 +297,17 @@ int rpc_decode_tx(const char *hex, struct cons_tx *tx, struct rpc_error *e)
 	return 0;
 }
 
+json_t *rpc_fail(struct rpc_error *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return NULL;
+}
+
 void rpc_text_put(struct rpc_text *t, const char *fmt, ...)
 {
 	va_list ap;
