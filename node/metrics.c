@@ -91,7 +91,7 @@ char *node_metrics_text(struct node_rpc_env *env)
 	       (double)env->relay->n_orphans);
 	validation_histogram(&t, &s);
 	metric(&t, "hashes_per_second", "gauge", "Local miner's hash rate (0 when not mining).",
-	       rpc_miner_hashrate(env));
+	       env->miner ? node_miner_hashrate(env->miner) : 0);
 	metric(&t, "rpc_requests_total", "counter", "JSON-RPC requests served.",
 	       (double)env->rpc_requests);
 	metric(&t, "uptime_seconds", "gauge", "Seconds since the node started.",

@@ -135,7 +135,5 @@ int rpc_lookup_tx(struct node_rpc_env *env, const uint8_t txid[32], struct cons_
 		  struct rpc_error *e);
 /* getrawmempool true: an object of entries by txid (rpc_mempool.c), or NULL with e. */
 json_t *rpc_mempool_verbose(struct node_rpc_env *env, struct rpc_error *e);
-/* The local miner's hash rate over the last second or more (0 when not mining). */
-double rpc_miner_hashrate(struct node_rpc_env *env);
 
 #endif
