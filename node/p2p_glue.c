@@ -275,6 +275,7 @@ static void keep_orphan(struct node_relay *r, const struct cons_tx *tx)
 		r->orphan_bytes += r->orphans[r->n_orphans++].size;
 }
 
+/* Counts and logs a tx that entered the mempool; announcing is the caller's part. */
 static void accepted(struct node_relay *r, const struct cons_tx *tx)
 {
 	char hex[65];
@@ -282,8 +283,25 @@ static void accepted(struct node_relay *r, const struct cons_tx *tx)
 	r->accepted++;
 	util_hex_encode_rev(hex, tx->txid, 32);
 	log_info("mempool: accepted tx %s (%zu in pool)", hex, node_mempool_count(r->mempool));
+}
+
+static void announce(struct node_relay *r, const struct cons_tx *tx)
+{
 	if (r->net)
 		p2p_net_announce_tx(r->net, tx->txid, -1);
+}
+
+/* Offers tx to the mempool, keeping it as an orphan when a parent is missing. */
+static enum cons_verdict enter(struct node_relay *r, const struct cons_tx *tx,
+			       struct cons_state *st)
+{
+	enum cons_verdict v = to_mempool(r, tx, st);
+
+	if (v == CONS_INVALID && st->code == CONS_REJ_TX_MISSING_INPUTS)
+		keep_orphan(r, tx);
+	if (v == CONS_VALID)
+		accepted(r, tx);
+	return v;
 }
 
 /* Retries orphans until none more can enter: a parent may free a whole chain. */
@@ -297,8 +315,10 @@ static void retry_orphans(struct node_relay *r)
 			enum cons_verdict v = to_mempool(r, &r->orphans[i], &st);
 			if (v == CONS_INVALID && st.code == CONS_REJ_TX_MISSING_INPUTS)
 				continue;
-			if (v == CONS_VALID)
+			if (v == CONS_VALID) {
 				accepted(r, &r->orphans[i]);
+				announce(r, &r->orphans[i]);
+			}
 			drop_orphan(r, i);
 			progress = true;
 			break;
@@ -309,14 +329,12 @@ static void retry_orphans(struct node_relay *r)
 enum cons_verdict node_relay_accept(struct node_relay *r, const struct cons_tx *tx,
 				    struct cons_state *st)
 {
-	enum cons_verdict v = to_mempool(r, tx, st);
+	enum cons_verdict v = enter(r, tx, st);
 
-	if (v == CONS_INVALID && st->code == CONS_REJ_TX_MISSING_INPUTS)
-		keep_orphan(r, tx);
-	if (v != CONS_VALID)
-		return v;
-	accepted(r, tx);
-	retry_orphans(r);
+	if (v == CONS_VALID) {
+		announce(r, tx);
+		retry_orphans(r);
+	}
 	return v;
 }
 
@@ -329,23 +347,17 @@ void node_relay_release(struct node_relay *r)
 	node_fetch_release(&r->fetch);
 }
 
-/* From a peer: p2p announces it itself, so accept without announcing twice. */
+/*
+ * From a peer: p2p announces the tx itself, so only the orphans it frees
+ * are announced here.
+ */
 static enum cons_verdict accept_tx(void *ctx, const struct cons_tx *tx, struct cons_state *st)
 {
 	struct node_relay *r = ctx;
-	struct p2p_net *net = r->net;
-	enum cons_verdict v;
+	enum cons_verdict v = enter(r, tx, st);
 
-	r->net = NULL;
-	v = to_mempool(r, tx, st);
-	if (v == CONS_INVALID && st->code == CONS_REJ_TX_MISSING_INPUTS)
-		keep_orphan(r, tx);
-	if (v == CONS_VALID) {
-		accepted(r, tx);
-		r->net = net;               /* orphans it frees are ours to announce */
+	if (v == CONS_VALID)
 		retry_orphans(r);
-	}
-	r->net = net;
 	return v;
 }
 
