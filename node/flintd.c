@@ -48,8 +48,6 @@ struct daemon {
 	uint64_t extra_nonce;
 	struct node_relay relay;
 	secp256k1_context *secp;
-	struct cons_tx *returned;       /* txs of disconnected blocks, for the mempool */
-	size_t n_returned;
 	struct node_rpc *rpc;
 	struct node_rpc_env rpc_env;
 	struct event *stop_ev;
@@ -152,42 +150,17 @@ static void on_tip(void *ctx, const struct node_blockidx *tip, int depth)
 	if (d->net)
 		p2p_net_announce_block(d->net, &tip->hdr, tip->hash);
 	/* After a reorg, transactions of the abandoned blocks go back where still valid. */
-	for (size_t i = 0; i < d->n_returned; i++) {
-		struct cons_state st;
-		cons_state_init(&st);
-		if (d->relay.mempool)
-			(void)node_relay_accept(&d->relay, &d->returned[i], &st);
-		cons_tx_release(&d->returned[i]);
-	}
-	free(d->returned);
-	d->returned = NULL;
-	d->n_returned = 0;
+	node_relay_return(&d->relay);
 	if (depth > 0 && d->relay.mempool)
 		drop_unspendable(d);
 	refresh_template(d);
 }
 
-/* Disconnected blocks arrive tip first; their txs are kept oldest block first. */
 static void on_disconnected(void *ctx, const struct cons_block *b, const struct node_blockidx *idx)
 {
 	struct daemon *d = ctx;
-	size_t n = b->n_tx ? b->n_tx - 1 : 0;
-	struct cons_tx *all;
 
-	/* Nothing to return; and realloc(p, 0) would free p behind our back. */
-	if (n == 0)
-		return;
-	all = realloc(d->returned, (d->n_returned + n) * sizeof(*all));
-	if (!all) {
-		log_warn("out of memory: transactions of a disconnected block are dropped");
-		return;
-	}
-	memmove(all + n, all, d->n_returned * sizeof(*all));
-	for (size_t i = 0; i < n; i++)
-		if (cons_tx_copy(&all[i], &b->tx[i + 1]) < 0)
-			cons_tx_init(&all[i]);
-	d->returned = all;
-	d->n_returned += n;
+	node_relay_hold(&d->relay, b);
 }
 
 static void on_connected(void *ctx, const struct cons_block *b, const struct node_blockidx *idx)
@@ -507,9 +480,6 @@ static void shutdown_daemon(struct daemon *d)
 	node_mempool_free(d->mempool);
 	if (d->secp)
 		secp256k1_context_destroy(d->secp);
-	for (size_t i = 0; i < d->n_returned; i++)
-		cons_tx_release(&d->returned[i]);
-	free(d->returned);
 	node_sigpool_free(d->sigs);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
