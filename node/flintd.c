@@ -117,27 +117,6 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static int chain_coin(void *ctx, const struct cons_outpoint *op, struct cons_coin *coin)
-{
-	return stor_coin_get(node_chain_storage(ctx), op, coin);
-}
-
-/*
- * After a reorg, pool transactions whose inputs the new branch does not have
- * (spent by it, or created only by the abandoned blocks and not returned)
- * leave, with their descendants: a template must never spend nothing.
- */
-static void drop_unspendable(struct daemon *d)
-{
-	struct node_mempool_view v = {d->chain, chain_coin, node_chain_tip(d->chain)->height,
-				      node_chain_tip_mtp(d->chain)};
-	size_t n = node_mempool_remove_unspendable(d->relay.mempool, &v);
-
-	if (n)
-		log_info("mempool: %zu transactions left after the reorganisation: their inputs "
-			 "are gone", n);
-}
-
 static void on_tip(void *ctx, const struct node_blockidx *tip, int depth)
 {
 	struct daemon *d = ctx;
@@ -150,9 +129,7 @@ static void on_tip(void *ctx, const struct node_blockidx *tip, int depth)
 	if (d->net)
 		p2p_net_announce_block(d->net, &tip->hdr, tip->hash);
 	/* After a reorg, transactions of the abandoned blocks go back where still valid. */
-	node_relay_return(&d->relay);
-	if (depth > 0 && d->relay.mempool)
-		drop_unspendable(d);
+	node_relay_return(&d->relay, depth);
 	refresh_template(d);
 }
 

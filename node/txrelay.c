@@ -163,7 +163,23 @@ void node_relay_hold(struct node_relay *r, const struct cons_block *b)
 	r->n_returned += n;
 }
 
-void node_relay_return(struct node_relay *r)
+/*
+ * After a reorg, pool transactions whose inputs the new branch does not have
+ * (spent by it, or created only by the abandoned blocks and not returned)
+ * leave, with their descendants: a template must never spend nothing.
+ */
+static void drop_unspendable(struct node_relay *r)
+{
+	struct node_mempool_view v = {r->chain, chain_coin, node_chain_tip(r->chain)->height,
+				      node_chain_tip_mtp(r->chain)};
+	size_t n = node_mempool_remove_unspendable(r->mempool, &v);
+
+	if (n)
+		log_info("mempool: %zu transactions left after the reorganisation: their inputs "
+			 "are gone", n);
+}
+
+void node_relay_return(struct node_relay *r, int depth)
 {
 	for (size_t i = 0; i < r->n_returned; i++) {
 		struct cons_state st;
@@ -175,4 +191,6 @@ void node_relay_return(struct node_relay *r)
 	free(r->returned);
 	r->returned = NULL;
 	r->n_returned = 0;
+	if (depth > 0 && r->mempool)
+		drop_unspendable(r);
 }

@@ -53,8 +53,12 @@ enum cons_verdict node_relay_accept_peer(struct node_relay *r, const struct cons
  * to offer them back with node_relay_return once the new tip is reached.
  */
 void node_relay_hold(struct node_relay *r, const struct cons_block *b);
-/* Offers the held txs to the mempool, oldest block first, and forgets them. */
-void node_relay_return(struct node_relay *r);
+/*
+ * At a new tip reached by disconnecting depth blocks (0: none): offers the
+ * held txs to the mempool, oldest block first, forgets them, and after a
+ * reorg removes pool txs whose inputs the new branch lacks.
+ */
+void node_relay_return(struct node_relay *r, int depth);
 void node_relay_release(struct node_relay *r);
 
 #endif
