@@ -48,8 +48,6 @@ struct daemon {
 	uint64_t extra_nonce;
 	struct node_relay relay;
 	secp256k1_context *secp;
-	struct cons_tx *returned;       /* txs of disconnected blocks, for the mempool */
-	size_t n_returned;
 	struct node_rpc *rpc;
 	struct node_rpc_env rpc_env;
 	struct event *stop_ev;
@@ -119,27 +117,6 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static int chain_coin(void *ctx, const struct cons_outpoint *op, struct cons_coin *coin)
-{
-	return stor_coin_get(node_chain_storage(ctx), op, coin);
-}
-
-/*
- * After a reorg, pool transactions whose inputs the new branch does not have
- * (spent by it, or created only by the abandoned blocks and not returned)
- * leave, with their descendants: a template must never spend nothing.
- */
-static void drop_unspendable(struct daemon *d)
-{
-	struct node_mempool_view v = {d->chain, chain_coin, node_chain_tip(d->chain)->height,
-				      node_chain_tip_mtp(d->chain)};
-	size_t n = node_mempool_remove_unspendable(d->relay.mempool, &v);
-
-	if (n)
-		log_info("mempool: %zu transactions left after the reorganisation: their inputs "
-			 "are gone", n);
-}
-
 static void on_tip(void *ctx, const struct node_blockidx *tip, int depth)
 {
 	struct daemon *d = ctx;
@@ -152,42 +129,15 @@ static void on_tip(void *ctx, const struct node_blockidx *tip, int depth)
 	if (d->net)
 		p2p_net_announce_block(d->net, &tip->hdr, tip->hash);
 	/* After a reorg, transactions of the abandoned blocks go back where still valid. */
-	for (size_t i = 0; i < d->n_returned; i++) {
-		struct cons_state st;
-		cons_state_init(&st);
-		if (d->relay.mempool)
-			(void)node_relay_accept(&d->relay, &d->returned[i], &st);
-		cons_tx_release(&d->returned[i]);
-	}
-	free(d->returned);
-	d->returned = NULL;
-	d->n_returned = 0;
-	if (depth > 0 && d->relay.mempool)
-		drop_unspendable(d);
+	node_relay_return(&d->relay, depth);
 	refresh_template(d);
 }
 
-/* Disconnected blocks arrive tip first; their txs are kept oldest block first. */
 static void on_disconnected(void *ctx, const struct cons_block *b, const struct node_blockidx *idx)
 {
 	struct daemon *d = ctx;
-	size_t n = b->n_tx ? b->n_tx - 1 : 0;
-	struct cons_tx *all;
 
-	/* Nothing to return; and realloc(p, 0) would free p behind our back. */
-	if (n == 0)
-		return;
-	all = realloc(d->returned, (d->n_returned + n) * sizeof(*all));
-	if (!all) {
-		log_warn("out of memory: transactions of a disconnected block are dropped");
-		return;
-	}
-	memmove(all + n, all, d->n_returned * sizeof(*all));
-	for (size_t i = 0; i < n; i++)
-		if (cons_tx_copy(&all[i], &b->tx[i + 1]) < 0)
-			cons_tx_init(&all[i]);
-	d->returned = all;
-	d->n_returned += n;
+	node_relay_hold(&d->relay, b);
 }
 
 static void on_connected(void *ctx, const struct cons_block *b, const struct node_blockidx *idx)
@@ -510,9 +460,6 @@ static void shutdown_daemon(struct daemon *d)
 	node_mempool_free(d->mempool);
 	if (d->secp)
 		secp256k1_context_destroy(d->secp);
-	for (size_t i = 0; i < d->n_returned; i++)
-		cons_tx_release(&d->returned[i]);
-	free(d->returned);
 	node_sigpool_free(d->sigs);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);

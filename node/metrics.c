@@ -3,7 +3,6 @@
  * one gauge or counter per line with HELP and TYPE, and the block
  * validation time histogram with cumulative buckets.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,45 +10,14 @@
 
 #include "node/rpc_internal.h"
 
-struct text {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < t->cap - t->len)
-			break;
-		char *b = realloc(t->buf, 2 * t->cap);
-		if (!b || n < 0) {
-			t->oom = true;
-			return;
-		}
-		t->buf = b;
-		t->cap *= 2;
-	}
-	t->len += (size_t)n;
-}
-
-static void metric(struct text *t, const char *name, const char *type, const char *help,
+static void metric(struct rpc_text *t, const char *name, const char *type, const char *help,
 		   double v)
 {
-	put(t, "# HELP flint_%s %s\n# TYPE flint_%s %s\nflint_%s %.17g\n", name, help, name, type,
+	rpc_text_put(t, "# HELP flint_%s %s\n# TYPE flint_%s %s\nflint_%s %.17g\n", name, help, name, type,
 	    name, v);
 }
 
-static void peer_metrics(struct text *t, struct node_rpc_env *env)
+static void peer_metrics(struct rpc_text *t, struct node_rpc_env *env)
 {
 	struct p2p_peer_info *peers = env->net ? calloc(256, sizeof(*peers)) : NULL;
 	size_t n = peers ? p2p_net_peers(env->net, peers, 256) : 0;
@@ -63,7 +31,7 @@ static void peer_metrics(struct text *t, struct node_rpc_env *env)
 		tx += (double)peers[i].bytes_sent;
 	}
 	free(peers);
-	put(t, "# HELP flint_peers Connected peers by direction.\n# TYPE flint_peers gauge\n"
+	rpc_text_put(t, "# HELP flint_peers Connected peers by direction.\n# TYPE flint_peers gauge\n"
 	    "flint_peers{direction=\"in\"} %.0f\nflint_peers{direction=\"out\"} %.0f\n", in, out);
 	metric(t, "bans", "gauge", "Addresses currently banned.",
 	       env->net ? (double)p2p_net_bans(env->net, bans, 0) : 0);
@@ -78,33 +46,31 @@ static void peer_metrics(struct text *t, struct node_rpc_env *env)
 	       "Bytes sent to all peers since start, including disconnected ones.", (double)total_tx);
 }
 
-static void validation_histogram(struct text *t, const struct node_chain_stats *s)
+static void validation_histogram(struct rpc_text *t, const struct node_chain_stats *s)
 {
 	uint64_t cum = 0;
 
-	put(t, "# HELP flint_block_validation_seconds Time to validate and connect a block.\n"
+	rpc_text_put(t, "# HELP flint_block_validation_seconds Time to validate and connect a block.\n"
 	    "# TYPE flint_block_validation_seconds histogram\n");
 	for (int i = 0; i < NODE_CONNECT_BUCKETS; i++) {
 		cum += s->connect_hist[i];
 		if (i + 1 < NODE_CONNECT_BUCKETS)
-			put(t, "flint_block_validation_seconds_bucket{le=\"%g\"} %llu\n",
+			rpc_text_put(t, "flint_block_validation_seconds_bucket{le=\"%g\"} %llu\n",
 			    node_connect_bounds[i], (unsigned long long)cum);
 		else
-			put(t, "flint_block_validation_seconds_bucket{le=\"+Inf\"} %llu\n",
+			rpc_text_put(t, "flint_block_validation_seconds_bucket{le=\"+Inf\"} %llu\n",
 			    (unsigned long long)cum);
 	}
-	put(t, "flint_block_validation_seconds_sum %.9f\nflint_block_validation_seconds_count "
+	rpc_text_put(t, "flint_block_validation_seconds_sum %.9f\nflint_block_validation_seconds_count "
 	    "%llu\n", s->connect_seconds, (unsigned long long)cum);
 }
 
 char *node_metrics_text(struct node_rpc_env *env)
 {
-	struct text t = {malloc(4096), 0, 4096, false};
+	struct rpc_text t = {0};
 	const struct node_blockidx *tip = node_chain_tip(env->chain);
 	struct node_chain_stats s;
 
-	if (!t.buf)
-		return NULL;
 	node_chain_stats(env->chain, &s);
 	metric(&t, "height", "gauge", "Height of the active chain's tip.", (double)tip->height);
 	metric(&t, "tip_age_seconds", "gauge", "Node clock minus the tip's timestamp.",
@@ -125,14 +91,14 @@ char *node_metrics_text(struct node_rpc_env *env)
 	       (double)env->relay->n_orphans);
 	validation_histogram(&t, &s);
 	metric(&t, "hashes_per_second", "gauge", "Local miner's hash rate (0 when not mining).",
-	       rpc_miner_hashrate(env));
+	       env->miner ? node_miner_hashrate(env->miner) : 0);
 	metric(&t, "rpc_requests_total", "counter", "JSON-RPC requests served.",
 	       (double)env->rpc_requests);
 	metric(&t, "uptime_seconds", "gauge", "Seconds since the node started.",
 	       (double)(time(NULL) - env->started));
 	if (t.oom) {
-		free(t.buf);
+		free(t.s);
 		return NULL;
 	}
-	return t.buf;
+	return t.s;
 }

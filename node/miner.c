@@ -434,6 +434,8 @@ struct node_miner {
 	atomic_uint_fast64_t hashes;
 	int pace;                       /* seconds per block aimed at; 0 = full speed */
 	double rate;                    /* hashes/s per thread under the pace, 0 = unlimited */
+	double hr_time, hr_rate;        /* node_miner_hashrate's sample; caller's thread only */
+	uint64_t hr_hashes;
 };
 
 struct worker_arg {
@@ -674,4 +676,22 @@ void node_miner_set_pace(struct node_miner *m, int seconds)
 uint64_t node_miner_hashes(const struct node_miner *m)
 {
 	return atomic_load(&m->hashes);
+}
+
+double node_miner_hashrate(struct node_miner *m)
+{
+	struct timespec ts;
+	double now;
+	uint64_t hashes = atomic_load(&m->hashes);
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	/* A rate over at least a second, refreshed when asked. */
+	if (m->hr_time == 0 || now - m->hr_time >= 1.0) {
+		if (m->hr_time != 0)
+			m->hr_rate = (double)(hashes - m->hr_hashes) / (now - m->hr_time);
+		m->hr_time = now;
+		m->hr_hashes = hashes;
+	}
+	return m->hr_rate;
 }

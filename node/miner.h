@@ -56,5 +56,10 @@ bool node_miner_take(struct node_miner *m, struct cons_block *b);
 void node_miner_set_pace(struct node_miner *m, int seconds);
 /* Hashes computed since start, for the hash rate. */
 uint64_t node_miner_hashes(const struct node_miner *m);
+/*
+ * Hashes per second over the last second or more, sampled when asked (the
+ * first call returns 0). Call from one thread only: the sample is not locked.
+ */
+double node_miner_hashrate(struct node_miner *m);
 
 #endif

@@ -9,71 +9,13 @@
 #include <secp256k1.h>
 
 #include "node/chain.h"
+#include "node/download.h"
+#include "node/txrelay.h"
 #include "node/mempool.h"
 #include "p2p/net.h"
 
-#define NODE_MAX_ORPHAN_TXS 100
-/* An orphan larger is not kept (Core: 400,000 weight units, 100 kB of legacy tx). */
-#define NODE_MAX_ORPHAN_TX_SIZE 100000
-/* All orphans together, serialized; the oldest leave first to stay within both bounds. */
-#define NODE_MAX_ORPHAN_BYTES 5000000
-/* Blocks are fetched at most this far above the lowest one missing (Bitcoin Core's window). */
-#define NODE_FETCH_WINDOW 1024
-
-/*
- * Where block download stands: the branch of the header being fetched
- * towards (path[h] is its ancestor at height h) and the lowest height on
- * it still lacking a body. Both only move up while the target stays on
- * one branch, so choosing blocks costs O(new headers + window) per call,
- * not a walk back from the target each time. A switch to another branch
- * costs the walk back to where it forks. Zero-initialised is empty.
- */
-struct node_fetch {
-	const struct node_blockidx **path;
-	int64_t len;                    /* path[0..len) is valid */
-	size_t cap;
-	int64_t low;                    /* every path[h] with h < low has its body */
-	uint64_t work;                  /* index entries visited, so tests can bound the cost */
-};
-
-/*
- * Writes to out the hashes of best's ancestors (best included) that lack
- * a body, oldest first, at most max and none more than NODE_FETCH_WINDOW
- * above the lowest one missing. Returns how many; 0 if best is known
- * invalid or memory runs out. best must stay valid while f is used (block
- * index entries live as long as the chain).
- */
-size_t node_fetch_missing(struct node_fetch *f, const struct node_blockidx *best,
-			  uint8_t (*out)[32], size_t max);
-void node_fetch_release(struct node_fetch *f);
-
-/*
- * What transaction relay needs: the mempool checked against the active
- * tip, and a bounded pool of orphans (transactions whose parents we have
- * not seen), retried whenever a transaction is accepted.
- */
-struct node_relay {
-	struct node_chain *chain;
-	struct node_mempool *mempool;
-	const secp256k1_context *secp;
-	struct p2p_net *net;            /* NULL until the network runs */
-	struct node_fetch fetch;
-	struct cons_tx orphans[NODE_MAX_ORPHAN_TXS];
-	size_t n_orphans;
-	size_t orphan_bytes;            /* serialized, at most NODE_MAX_ORPHAN_BYTES */
-	uint64_t accepted;
-};
-
 /* Fills iface with callbacks over relay's chain and mempool (which must outlive them). */
 void node_p2p_iface(struct p2p_chain *iface, struct node_relay *relay);
-/*
- * Offers tx to the mempool (from a peer, a reorg, a file or RPC); on
- * success, announces it and whatever orphans it unlocks.
- */
-enum cons_verdict node_relay_accept(struct node_relay *r, const struct cons_tx *tx,
-				    struct cons_state *st);
-void node_relay_release(struct node_relay *r);
-
 /*
  * Bitcoin's block locator: from (NULL: the active tip) and its ancestors,
  * dense near it, then doubling back to genesis.

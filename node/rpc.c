@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,17 +85,6 @@ struct node_rpc {
 	uint8_t auth_hash[32];          /* SHA-256 of the expected "user:password" */
 	bool cookie_written;
 };
-
-json_t *rpc_fail(struct rpc_error *e, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->code = code;
-	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
-	va_end(ap);
-	return NULL;
-}
 
 /* ---- JSON-RPC ---- */
 

@@ -42,8 +42,6 @@ struct node_rpc_env {
 	/* Counted by the server, read by /metrics. */
 	uint64_t rpc_requests;
 	/* The server's own state: hash-rate sample, generatetoaddress's extra nonce. */
-	double hr_time, hr_rate;
-	uint64_t hr_hashes;
 	uint64_t extra_nonce;
 };
 

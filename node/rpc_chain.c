@@ -389,34 +389,13 @@ static double network_hashps(struct node_chain *c, int n)
 	return cons_u256_to_double(&diff) / (double)(tip->hdr.time - old->hdr.time);
 }
 
-double rpc_miner_hashrate(struct node_rpc_env *env)
-{
-	struct timespec ts;
-	double now;
-	uint64_t hashes;
-
-	if (!env->miner)
-		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-	hashes = node_miner_hashes(env->miner);
-	/* A rate over at least a second, refreshed when asked. */
-	if (env->hr_time == 0 || now - env->hr_time >= 1.0) {
-		if (env->hr_time != 0)
-			env->hr_rate = (double)(hashes - env->hr_hashes) / (now - env->hr_time);
-		env->hr_time = now;
-		env->hr_hashes = hashes;
-	}
-	return env->hr_rate;
-}
-
 static json_t *getmininginfo(struct node_rpc_env *env, json_t *params, struct rpc_error *e)
 {
 	const struct node_blockidx *tip = node_chain_tip(env->chain);
 
 	return json_pack("{s:I, s:f, s:f, s:f, s:I, s:s, s:b}", "blocks", (json_int_t)tip->height,
 			 "difficulty", cons_difficulty(tip->hdr.bits), "networkhashps",
-			 network_hashps(env->chain, 120), "hashespersec", rpc_miner_hashrate(env),
+			 network_hashps(env->chain, 120), "hashespersec", env->miner ? node_miner_hashrate(env->miner) : 0,
 			 "pooledtx", (json_int_t)node_mempool_count(env->mempool), "chain",
 			 params_of(env)->name, "generate", env->miner != NULL);
 }

@@ -4,7 +4,6 @@
  * the methods read (as Bitcoin Core does), and the text `help` prints,
  * grouped by category as Core groups them. Knows no method's code.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,78 +213,43 @@ json_t *rpc_named_params(const char *method, json_t *named, struct rpc_error *e)
 	return out;
 }
 
-/* Appends printf text to a growing buffer; on failure the buffer is freed and NULL. */
-struct text {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->oom)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || t->len + (size_t)n + 1 > t->cap) {
-		size_t cap = (t->len + (size_t)(n < 0 ? 0 : n) + 1) * 2;
-		char *s = n < 0 ? NULL : realloc(t->s, cap);
-		if (!s) {
-			t->oom = true;
-			return;
-		}
-		t->s = s;
-		t->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-	va_end(ap);
-	t->len += (size_t)n;
-}
-
 /* `getblock "blockhash" ( verbosity )`: strings quoted, optional ones in parentheses. */
-static void synopsis(struct text *t, const struct rpc_doc *d)
+static void synopsis(struct rpc_text *t, const struct rpc_doc *d)
 {
 	int open = 0;
 
-	put(t, "%s", d->name);
+	rpc_text_put(t, "%s", d->name);
 	for (int i = 0; i < MAX_ARGS && d->args[i].name; i++) {
 		const struct rpc_arg *a = &d->args[i];
 		const char *q = strncmp(a->type, "string", 6) == 0 ? "\"" : "";
 		if (a->opt && !open++)
-			put(t, " (");
-		put(t, " %s%s%s", q, a->name, q);
+			rpc_text_put(t, " (");
+		rpc_text_put(t, " %s%s%s", q, a->name, q);
 	}
-	put(t, "%s\n", open ? " )" : "");
+	rpc_text_put(t, "%s\n", open ? " )" : "");
 }
 
-static void describe(struct text *t, const struct rpc_doc *d)
+static void describe(struct rpc_text *t, const struct rpc_doc *d)
 {
 	synopsis(t, d);
-	put(t, "\n%s\n", d->summary);
+	rpc_text_put(t, "\n%s\n", d->summary);
 	if (d->args[0].name) {
-		put(t, "\nArguments:\n");
+		rpc_text_put(t, "\nArguments:\n");
 		for (int i = 0; i < MAX_ARGS && d->args[i].name; i++)
-			put(t, "%d. %-16s (%s, %s) %s\n", i + 1, d->args[i].name, d->args[i].type,
+			rpc_text_put(t, "%d. %-16s (%s, %s) %s\n", i + 1, d->args[i].name, d->args[i].type,
 			    d->args[i].opt ? d->args[i].opt : "required", d->args[i].desc);
 	}
-	put(t, "\nResult:\n%s\n", d->result);
+	rpc_text_put(t, "\nResult:\n%s\n", d->result);
 }
 
-static void list_all(struct text *t)
+static void list_all(struct rpc_text *t)
 {
 	const char *cat = NULL;
 
 	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
 		if (!cat || strcmp(cat, docs[i].category) != 0) {
 			cat = docs[i].category;
-			put(t, "%s== %s ==\n", i ? "\n" : "", cat);
+			rpc_text_put(t, "%s== %s ==\n", i ? "\n" : "", cat);
 		}
 		synopsis(t, &docs[i]);
 	}
@@ -295,7 +259,7 @@ json_t *rpc_help(struct node_rpc_env *env, json_t *params, struct rpc_error *e)
 {
 	json_t *arg = json_array_get(params, 0), *res;
 	const char *name = json_string_value(arg);
-	struct text t = {0};
+	struct rpc_text t = {0};
 
 	if (arg && !json_is_null(arg) && !name)
 		return rpc_fail(e, RPC_TYPE_ERROR, "command must be a string");

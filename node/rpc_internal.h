@@ -89,6 +89,19 @@ int rpc_param_address(const struct cons_params *p, json_t *params, size_t i, uin
 /* Writes pending chain state, so storage's indexes answer for the tip. 0, or -1 with e. */
 int rpc_flush(struct node_rpc_env *env, struct rpc_error *e);
 
+/* ---- text: printf appended to a growing buffer (metrics, help) ---- */
+/*
+ * Start zeroed; s is malloc'd (NULL until text is put) and the caller frees
+ * it. Once out of memory, oom is set and further puts do nothing.
+ */
+struct rpc_text {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+void rpc_text_put(struct rpc_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ---- JSON of chain data ---- */
 /*
  * An amount of base units: a real (units / 1e8) that rpc_reply_text prints
@@ -122,7 +135,5 @@ int rpc_lookup_tx(struct node_rpc_env *env, const uint8_t txid[32], struct cons_
 		  struct rpc_error *e);
 /* getrawmempool true: an object of entries by txid (rpc_mempool.c), or NULL with e. */
 json_t *rpc_mempool_verbose(struct node_rpc_env *env, struct rpc_error *e);
-/* The local miner's hash rate over the last second or more (0 when not mining). */
-double rpc_miner_hashrate(struct node_rpc_env *env);
 
 #endif

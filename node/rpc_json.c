@@ -3,6 +3,7 @@
  * error codes and messages, and the JSON shapes of amounts, scripts,
  * transactions and headers that several methods return.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,4 +295,41 @@ int rpc_decode_tx(const char *hex, struct cons_tx *tx, struct rpc_error *e)
 		return -1;
 	}
 	return 0;
+}
+
+json_t *rpc_fail(struct rpc_error *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return NULL;
+}
+
+void rpc_text_put(struct rpc_text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->oom)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || t->len + (size_t)n + 1 > t->cap) {
+		size_t cap = (t->len + (size_t)(n < 0 ? 0 : n) + 1) * 2;
+		char *s = n < 0 ? NULL : realloc(t->s, cap);
+		if (!s) {
+			t->oom = true;
+			return;
+		}
+		t->s = s;
+		t->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	t->len += (size_t)n;
 }
