@@ -1301,6 +1301,12 @@ int node_chain_read_block(struct node_chain *c, const struct node_blockidx *idx,
 	return stor_block_get(c->db, idx->hash, b, NULL, 0);
 }
 
+int node_chain_read_block_raw(struct node_chain *c, uint8_t **raw, size_t *len,
+			      const struct node_blockidx *idx)
+{
+	return stor_block_get_raw(c->db, raw, len, idx->hash, NULL, 0);
+}
+
 const struct cons_params *node_chain_params(const struct node_chain *c)
 {
 	return c->p;

@@ -170,6 +170,12 @@ bool node_chain_orphan_root(const struct node_chain *c, uint8_t missing[32]);
 /* Reads a stored block body (1 / 0 absent / -1 error). */
 int node_chain_read_block(struct node_chain *c, const struct node_blockidx *idx,
 			  struct cons_block *b) __attribute__((warn_unused_result));
+/*
+ * The stored bytes of a block, unparsed (1 / 0 absent / -1 error). On 1 the
+ * caller owns *raw and frees it with free().
+ */
+int node_chain_read_block_raw(struct node_chain *c, uint8_t **raw, size_t *len,
+			      const struct node_blockidx *idx) __attribute__((warn_unused_result));
 struct stor_chain *node_chain_storage(struct node_chain *c);
 const struct cons_params *node_chain_params(const struct node_chain *c);
 /* Writes the state (coins, indexes, tip) to disk now. 0 / -1 with err. */

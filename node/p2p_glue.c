@@ -149,24 +149,10 @@ static int read_block(void *ctx, const uint8_t hash[32], uint8_t **raw, size_t *
 {
 	struct node_chain *c = ((struct node_relay *)ctx)->chain;
 	const struct node_blockidx *idx = node_chain_lookup(c, hash);
-	struct cons_block b;
-	struct cons_writer w;
 
 	if (!idx || !(idx->status & STOR_HAVE_DATA))
 		return -1;
-	cons_block_init(&b);
-	if (node_chain_read_block(c, idx, &b) != 1)
-		return -1;
-	cons_writer_init(&w);
-	cons_block_write(&w, &b);
-	cons_block_release(&b);
-	if (w.oom) {
-		cons_writer_release(&w);
-		return -1;
-	}
-	*raw = w.data;
-	*len = w.len;
-	return 0;
+	return node_chain_read_block_raw(c, raw, len, idx) == 1 ? 0 : -1;
 }
 
 /* ---- transactions ---- */

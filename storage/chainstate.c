@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <secp256k1.h>
 
+#include "consensus/hash.h"
 #include "consensus/script.h"
 #include "storage/coins.h"
 #include "storage/db.h"
@@ -177,6 +178,32 @@ int stor_block_get(struct stor_chain *c, const uint8_t hash[32], struct cons_blo
 	}
 	free(val);
 	return rc;
+}
+
+int stor_block_get_raw(struct stor_chain *c, uint8_t **raw, size_t *len, const uint8_t hash[32],
+		       char *err, size_t errlen)
+{
+	uint8_t key[33], *val, got[32];
+	size_t n;
+	char hex[65];
+	int rc;
+
+	key33(key, STOR_KEY_BLOCK, hash);
+	rc = stor_db_get(c->db, key, sizeof(key), &val, &n, err, errlen);
+	if (rc < 1)
+		return rc;
+	/* Only the header is hashed: the body's bytes go out as they are. */
+	if (n >= 80)
+		cons_sha256d_header(got, val);
+	if (n < 80 || memcmp(got, hash, 32) != 0) {
+		free(val);
+		util_hex_encode_rev(hex, hash, 32);
+		errf(err, errlen, "stored block %s is corrupt", hex);
+		return -1;
+	}
+	*raw = val;
+	*len = n;
+	return 1;
 }
 
 int stor_index_put(struct stor_chain *c, const struct stor_index_rec *rec, char *err, size_t errlen)

@@ -71,6 +71,14 @@ int stor_block_put(struct stor_chain *c, const struct cons_block *b,
 /* Reads the body of hash into b (initialised). 1, 0 absent, -1 error/corrupt. */
 int stor_block_get(struct stor_chain *c, const uint8_t hash[32], struct cons_block *b,
 		   char *err, size_t errlen) __attribute__((warn_unused_result));
+/*
+ * Reads the stored bytes of block hash as they were written, for sending on
+ * without a parse. Returns 1 with *raw (heap, owned by the caller, free()) and
+ * *len set; 0 if absent; -1 with err on a read error or a header that does not
+ * hash to hash.
+ */
+int stor_block_get_raw(struct stor_chain *c, uint8_t **raw, size_t *len, const uint8_t hash[32],
+		       char *err, size_t errlen) __attribute__((warn_unused_result));
 /* Writes (replaces) an index record, durable at the next flush. 0 / -1. */
 int stor_index_put(struct stor_chain *c, const struct stor_index_rec *rec, char *err, size_t errlen)
 	__attribute__((warn_unused_result));

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "consensus/block.h"
+#include "consensus/params.h"
+#include "consensus/serialize.h"
 #include "storage/chainstate.h"
 
 static const struct cons_params *P;
@@ -119,11 +121,47 @@ static void test_chainstate_stale_bounded(void **state)
 	rm_rf(dir);
 }
 
+/* A stored block comes back byte for byte; an unknown hash is absent. */
+static void test_chainstate_block_raw_as_stored(void **state)
+{
+	char dir[] = "/tmp/flint-test-raw-XXXXXX", err[256];
+	struct stor_chain *c;
+	struct stor_index_rec rec;
+	struct cons_block g;
+	struct cons_writer w;
+	uint8_t *raw = NULL, none[32];
+	size_t len = 0;
+
+	(void)state;
+	cons_block_init(&g);
+	assert_int_equal(cons_genesis_block(&g, P), 0);
+	cons_writer_init(&w);
+	cons_block_write(&w, &g);
+	assert_false(w.oom);
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.hash, g.hash, 32);
+	rec.hdr = g.hdr;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(stor_chain_open(&c, dir, P, 1 << 20, err, sizeof(err)), 0);
+	assert_int_equal(stor_block_put(c, &g, &rec, err, sizeof(err)), 0);
+	assert_int_equal(stor_block_get_raw(c, &raw, &len, g.hash, err, sizeof(err)), 1);
+	assert_int_equal(len, w.len);
+	assert_memory_equal(raw, w.data, len);
+	free(raw);
+	memset(none, 0x77, sizeof(none));
+	assert_int_equal(stor_block_get_raw(c, &raw, &len, none, err, sizeof(err)), 0);
+	stor_chain_close(c);
+	rm_rf(dir);
+	cons_writer_release(&w);
+	cons_block_release(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chainstate_stale_record_and_find),
 		cmocka_unit_test(test_chainstate_stale_bounded),
+		cmocka_unit_test(test_chainstate_block_raw_as_stored),
 	};
 
 	P = cons_params_by_name("regtest");
