@@ -158,28 +158,6 @@ out:
 	return rc;
 }
 
-int stor_block_get(struct stor_chain *c, const uint8_t hash[32], struct cons_block *b,
-		   char *err, size_t errlen)
-{
-	uint8_t key[33], *val;
-	size_t len;
-	char hex[65];
-	int rc;
-
-	key33(key, STOR_KEY_BLOCK, hash);
-	rc = stor_db_get(c->db, key, sizeof(key), &val, &len, err, errlen);
-	if (rc < 1)
-		return rc;
-	if (cons_block_parse(b, NULL, val, len) < 0 || memcmp(b->hash, hash, 32) != 0) {
-		cons_block_release(b);
-		util_hex_encode_rev(hex, hash, 32);
-		errf(err, errlen, "stored block %s is corrupt", hex);
-		rc = -1;
-	}
-	free(val);
-	return rc;
-}
-
 int stor_block_get_raw(struct stor_chain *c, uint8_t **raw, size_t *len, const uint8_t hash[32],
 		       char *err, size_t errlen)
 {
@@ -204,6 +182,26 @@ int stor_block_get_raw(struct stor_chain *c, uint8_t **raw, size_t *len, const u
 	*raw = val;
 	*len = n;
 	return 1;
+}
+
+int stor_block_get(struct stor_chain *c, const uint8_t hash[32], struct cons_block *b,
+		   char *err, size_t errlen)
+{
+	uint8_t *val;
+	size_t len;
+	char hex[65];
+	int rc = stor_block_get_raw(c, &val, &len, hash, err, errlen);
+
+	if (rc < 1)
+		return rc;
+	if (cons_block_parse(b, NULL, val, len) < 0 || memcmp(b->hash, hash, 32) != 0) {
+		cons_block_release(b);
+		util_hex_encode_rev(hex, hash, 32);
+		errf(err, errlen, "stored block %s is corrupt", hex);
+		rc = -1;
+	}
+	free(val);
+	return rc;
 }
 
 int stor_index_put(struct stor_chain *c, const struct stor_index_rec *rec, char *err, size_t errlen)
