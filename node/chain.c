@@ -416,30 +416,42 @@ static int mark_failed(struct node_chain *c, struct node_blockidx *idx)
 
 /* ---- connecting and disconnecting ---- */
 
-static int read_block(struct node_chain *c, const struct node_blockidx *idx, struct cons_block *b)
+/*
+ * A block to connect or disconnect: b is the chain's cached block (borrowed)
+ * or own, read from the database and owned here; block_ref_release frees
+ * only what was read.
+ */
+struct block_ref {
+	const struct cons_block *b;
+	struct cons_block own;
+};
+
+/* r for idx's block. 0, or -1 with the chain's fatal error set. */
+static int read_block(struct node_chain *c, const struct node_blockidx *idx, struct block_ref *r)
 {
 	char err[256];
 	int rc;
 
-	cons_block_init(b);
+	cons_block_init(&r->own);
 	if (memcmp(c->cached.hash, idx->hash, 32) == 0 && c->cached.n_tx) {
-		*b = c->cached;            /* borrow: the caller must not release it */
-		return 2;
+		r->b = &c->cached;
+		return 0;
 	}
-	rc = stor_block_get(c->db, idx->hash, b, err, sizeof(err));
+	rc = stor_block_get(c->db, idx->hash, &r->own, err, sizeof(err));
 	if (rc == 0)
 		snprintf(err, sizeof(err), "a block of the chain is missing from the database");
 	if (rc < 1) {
 		set_fatal(c, err);
 		return -1;
 	}
-	return 1;
+	r->b = &r->own;
+	return 0;
 }
 
-static void done_block(int how, struct cons_block *b)
+static void block_ref_release(struct block_ref *r)
 {
-	if (how == 1)
-		cons_block_release(b);
+	if (r->b == &r->own)
+		cons_block_release(&r->own);
 }
 
 static int list_set_active(struct node_chain *c, struct node_blockidx *idx)
@@ -473,60 +485,58 @@ static void count_connect_time(struct node_chain_stats *s, double seconds)
 /* Connects idx on the tip. 0 connected, 1 invalid (marked), -1 fatal. */
 static int connect_one(struct node_chain *c, struct node_blockidx *idx)
 {
-	struct cons_block b;
+	struct block_ref r;
 	struct cons_state st;
 	enum cons_verdict v;
 	double t0 = mono_seconds();
-	int how = read_block(c, idx, &b);
 
-	if (how < 0)
+	if (read_block(c, idx, &r) < 0)
 		return -1;
 	cons_state_init(&st);
-	v = stor_connect_block(c->db, &b, idx->height, c->sigs ? node_sigpool_check_cb : NULL,
+	v = stor_connect_block(c->db, r.b, idx->height, c->sigs ? node_sigpool_check_cb : NULL,
 			       c->sigs, &st);
 	count_connect_time(&c->stats, mono_seconds() - t0);
 	if (v == CONS_VALID) {
 		idx->status |= STOR_VALID;
 		if (list_set_active(c, idx) < 0) {
-			done_block(how, &b);
+			block_ref_release(&r);
 			set_fatal(c, "out of memory");
 			return -1;
 		}
 		c->stats.blocks_connected++;
 		if (c->ev.connected)
-			c->ev.connected(c->ev.ctx, &b, idx);
+			c->ev.connected(c->ev.ctx, r.b, idx);
 	} else if (v == CONS_INVALID) {
 		c->last_failed = idx;
 		c->last_failed_state = st;
-		done_block(how, &b);
+		block_ref_release(&r);
 		return mark_failed(c, idx) < 0 ? -1 : 1;
 	} else {
 		set_fatal(c, st.detail);
 	}
-	done_block(how, &b);
+	block_ref_release(&r);
 	return v == CONS_VALID ? 0 : -1;
 }
 
 static int disconnect_tip(struct node_chain *c)
 {
 	struct node_blockidx *tip = tip_of(c);
-	struct cons_block b;
+	struct block_ref r;
 	char err[256];
-	int how = read_block(c, tip, &b);
 
-	if (how < 0)
+	if (read_block(c, tip, &r) < 0)
 		return -1;
 	/* Its transactions stay findable (getrawtransaction), in the disconnect's batch. */
-	if (stor_disconnect_block(c->db, &b, tip->height, err, sizeof(err)) < 0 ||
-	    stor_stale_record(c->db, &b, node_chain_now(c), err, sizeof(err)) < 0) {
-		done_block(how, &b);
+	if (stor_disconnect_block(c->db, r.b, tip->height, err, sizeof(err)) < 0 ||
+	    stor_stale_record(c->db, r.b, node_chain_now(c), err, sizeof(err)) < 0) {
+		block_ref_release(&r);
 		set_fatal(c, err);
 		return -1;
 	}
 	c->active.n--;
 	if (c->ev.disconnected)
-		c->ev.disconnected(c->ev.ctx, &b, tip);
-	done_block(how, &b);
+		c->ev.disconnected(c->ev.ctx, r.b, tip);
+	block_ref_release(&r);
 	return 0;
 }
 
@@ -1236,6 +1246,8 @@ fail:
 	return -1;
 }
 
+static void chain_free(struct node_chain *c, bool flush);
+
 int node_chain_open(struct node_chain **out, const char *dir, const struct cons_params *p,
 		    const struct node_chain_options *o, struct node_sigpool *sigs,
 		    const struct node_chain_events *ev, char *err, size_t errlen)
@@ -1264,20 +1276,24 @@ int node_chain_open(struct node_chain **out, const char *dir, const struct cons_
 	*out = c;
 	return 0;
 fail:
-	/* Nothing was connected or flushed from a half-open chain: just free. */
-	c->fatal[0] = 'x';
-	node_chain_close(c);
+	/* Nothing was connected from a half-open chain: nothing to flush. */
+	chain_free(c, false);
 	return -1;
 }
 
 void node_chain_close(struct node_chain *c)
 {
+	/* A chain that hit a storage error must not write: recovery replays. */
+	if (c)
+		chain_free(c, !c->fatal[0]);
+}
+
+/* Closes the database (flushing it first if flush) and frees everything of c. */
+static void chain_free(struct node_chain *c, bool flush)
+{
 	char err[256];
 
-	if (!c)
-		return;
-	/* A chain that hit a storage error must not write: recovery replays. */
-	if (c->db && !c->fatal[0])
+	if (c->db && flush)
 		(void)!stor_chain_flush(c->db, err, sizeof(err));
 	stor_chain_close(c->db);
 	for (size_t i = 0; i < c->n_orphans; i++)

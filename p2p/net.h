@@ -140,7 +140,7 @@ struct p2p_net;
  */
 struct p2p_net *p2p_net_new(struct event_base *base, const struct cons_params *p,
 			    const struct p2p_options *o, const struct p2p_chain *chain,
-			    char *err, size_t errlen);
+			    char *err, size_t errlen) __attribute__((warn_unused_result));
 /* Closes every connection and frees; NULL is a no-op. */
 void p2p_net_free(struct p2p_net *n);
 

@@ -29,7 +29,7 @@ struct stor_coins;
  * the memory a top cache keeps after a write; 0 means keep nothing clean.
  * Returns NULL out of memory.
  */
-struct stor_coins *stor_coins_new(struct stor_db *db, struct stor_coins *parent, size_t max_bytes);
+struct stor_coins *stor_coins_new(struct stor_db *db, struct stor_coins *parent, size_t max_bytes) __attribute__((warn_unused_result));
 /* Frees the cache and its unwritten changes; NULL is a no-op. */
 void stor_coins_free(struct stor_coins *c);
 

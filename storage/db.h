@@ -68,7 +68,7 @@ void stor_db_close(struct stor_db *db);
 int stor_db_get(struct stor_db *db, const void *key, size_t klen, uint8_t **val, size_t *vlen,
 		char *err, size_t errlen) __attribute__((warn_unused_result));
 
-struct stor_batch *stor_batch_new(void);
+struct stor_batch *stor_batch_new(void) __attribute__((warn_unused_result));
 void stor_batch_free(struct stor_batch *b);
 void stor_batch_put(struct stor_batch *b, const void *key, size_t klen, const void *val, size_t vlen);
 void stor_batch_del(struct stor_batch *b, const void *key, size_t klen);
@@ -90,7 +90,7 @@ int stor_db_write(struct stor_db *db, struct stor_batch *b, bool sync, char *err
  * of the next key and value, or false at the end or on an error, which
  * stor_iter_error then reports (0 or -1 with err filled).
  */
-struct stor_iter *stor_iter_new(struct stor_db *db, const void *prefix, size_t plen);
+struct stor_iter *stor_iter_new(struct stor_db *db, const void *prefix, size_t plen) __attribute__((warn_unused_result));
 bool stor_iter_next(struct stor_iter *it, const uint8_t **key, size_t *klen,
 		    const uint8_t **val, size_t *vlen);
 int stor_iter_error(struct stor_iter *it, char *err, size_t errlen);
