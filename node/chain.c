@@ -15,7 +15,9 @@
 
 #include "consensus/block_check.h"
 #include "consensus/pow.h"
+#include "consensus/validation.h"
 #include "node/sigpool.h"
+#include "storage/coins.h"
 #include "util/hex.h"
 
 #define FAILED_ANY (STOR_FAILED | STOR_FAILED_CHILD)
@@ -35,6 +37,7 @@ struct node_chain {
 	const struct cons_params *p;
 	struct stor_chain *db;
 	struct node_sigpool *sigs;
+	struct node_sigpool *own_sigs;  /* made when the caller gave none: one thread */
 	struct node_chain_events ev;
 	struct node_chain_options opt;
 	struct node_blockidx **table;
@@ -482,6 +485,37 @@ static void count_connect_time(struct node_chain_stats *s, double seconds)
 	s->connect_seconds += seconds;
 }
 
+/*
+ * Validates b at height against a scratch layer of the coin set and, when
+ * valid, has storage record it as the new tip. Height 0 (the genesis block)
+ * is not validated: as in Bitcoin, its outputs never become coins.
+ */
+static enum cons_verdict connect_block(struct node_chain *c, const struct cons_block *b,
+				       int64_t height, struct cons_state *st)
+{
+	struct stor_coins *layer = stor_chain_layer(c->db);
+	struct cons_block_undo undo;
+	struct cons_coin_store store;
+	enum cons_verdict v = CONS_VALID;
+	char err[256];
+
+	if (!layer)
+		return cons_state_error(st, "out of memory");
+	cons_block_undo_init(&undo);
+	if (height > 0) {
+		stor_coins_store(&store, layer);
+		v = cons_connect_block(c->p, b, height, &store, &undo, st);
+		if (v == CONS_VALID)
+			v = node_sigpool_check(c->sigs, b, &undo, st);
+	}
+	if (v == CONS_VALID && stor_connect_commit(c->db, layer, b, height, &undo, err,
+						   sizeof(err)) < 0)
+		v = cons_state_error(st, err);
+	cons_block_undo_release(&undo);
+	stor_coins_free(layer);
+	return v;
+}
+
 /* Connects idx on the tip. 0 connected, 1 invalid (marked), -1 fatal. */
 static int connect_one(struct node_chain *c, struct node_blockidx *idx)
 {
@@ -493,8 +527,7 @@ static int connect_one(struct node_chain *c, struct node_blockidx *idx)
 	if (read_block(c, idx, &r) < 0)
 		return -1;
 	cons_state_init(&st);
-	v = stor_connect_block(c->db, r.b, idx->height, c->sigs ? node_sigpool_check_cb : NULL,
-			       c->sigs, &st);
+	v = connect_block(c, r.b, idx->height, &st);
 	count_connect_time(&c->stats, mono_seconds() - t0);
 	if (v == CONS_VALID) {
 		idx->status |= STOR_VALID;
@@ -1261,11 +1294,11 @@ int node_chain_open(struct node_chain **out, const char *dir, const struct cons_
 	}
 	c->p = p;
 	c->opt = *o;
-	c->sigs = sigs;
+	c->sigs = sigs ? sigs : (c->own_sigs = node_sigpool_new(1));
 	if (ev)
 		c->ev = *ev;
 	c->orphans = calloc(o->max_orphans ? o->max_orphans : 1, sizeof(*c->orphans));
-	if (!c->orphans || table_grow(c) < 0) {
+	if (!c->sigs || !c->orphans || table_grow(c) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -1296,6 +1329,7 @@ static void chain_free(struct node_chain *c, bool flush)
 	if (c->db && flush)
 		(void)!stor_chain_flush(c->db, err, sizeof(err));
 	stor_chain_close(c->db);
+	node_sigpool_free(c->own_sigs);
 	for (size_t i = 0; i < c->n_orphans; i++)
 		cons_block_release(&c->orphans[i].b);
 	free(c->orphans);

@@ -161,9 +161,3 @@ enum cons_verdict node_sigpool_check(struct node_sigpool *p, const struct cons_b
 	pthread_mutex_unlock(&p->mu);
 	return p->fail_at == SIZE_MAX ? CONS_VALID : st->verdict;
 }
-
-enum cons_verdict node_sigpool_check_cb(void *ctx, const struct cons_block *b,
-					const struct cons_block_undo *undo, struct cons_state *st)
-{
-	return node_sigpool_check(ctx, b, undo, st);
-}

@@ -28,8 +28,4 @@ int node_sigpool_threads(const struct node_sigpool *p);
 enum cons_verdict node_sigpool_check(struct node_sigpool *p, const struct cons_block *b,
 				     const struct cons_block_undo *undo, struct cons_state *st);
 
-/* The same, shaped as storage's stor_sig_fn (ctx is the pool). */
-enum cons_verdict node_sigpool_check_cb(void *ctx, const struct cons_block *b,
-					const struct cons_block_undo *undo, struct cons_state *st);
-
 #endif

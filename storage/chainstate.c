@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
-#include <secp256k1.h>
 
 #include "consensus/hash.h"
 #include "consensus/script.h"
@@ -23,7 +22,6 @@ struct stor_chain {
 	bool tip_dirty;
 	bool unsynced;                 /* blocks or index records written since the last flush */
 	size_t dbcache;
-	secp256k1_context *secp;
 	uint64_t stale_next;           /* the stale index's next sequence number */
 	bool stale_loaded;             /* stale_next has been read from the database */
 };
@@ -99,8 +97,7 @@ int stor_chain_open(struct stor_chain **out, const char *dir, const struct cons_
 		goto fail;
 	c->coins = stor_coins_new(c->db, NULL, dbcache_bytes);
 	c->pending = stor_batch_new();
-	c->secp = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-	if (!c->coins || !c->pending || !c->secp) {
+	if (!c->coins || !c->pending) {
 		errf(err, errlen, "%s", "out of memory");
 		goto fail;
 	}
@@ -119,8 +116,6 @@ void stor_chain_close(struct stor_chain *c)
 		return;
 	stor_coins_free(c->coins);
 	stor_batch_free(c->pending);
-	if (c->secp)
-		secp256k1_context_destroy(c->secp);
 	stor_db_close(c->db);
 	free(c);
 }
@@ -328,64 +323,34 @@ static void queue_indexes(struct stor_chain *c, const struct cons_block *blk, in
 	queue_address_keys(c->pending, blk, height, undo, del);
 }
 
-static enum cons_verdict apply_block(struct stor_chain *c, struct stor_coins *layer,
-				     const struct cons_block *b, int64_t height, stor_sig_fn sigs,
-				     void *sig_ctx, struct cons_block_undo *undo,
-				     struct cons_state *st)
+struct stor_coins *stor_chain_layer(struct stor_chain *c)
 {
-	struct cons_coin_store store;
-	enum cons_verdict v;
-
-	if (height == 0)
-		return CONS_VALID;      /* as in Bitcoin, genesis outputs are not coins */
-	stor_coins_store(&store, layer);
-	v = cons_connect_block(c->params, b, height, &store, undo, st);
-	if (v != CONS_VALID)
-		return v;
-	if (sigs)
-		v = sigs(sig_ctx, b, undo, st);
-	else
-		v = cons_check_block_sigs(c->secp, b, undo, 0, undo->n, st);
-	if (v != CONS_VALID)
-		cons_block_undo_release(undo);
-	return v;
+	return stor_coins_new(NULL, c->coins, 0);
 }
 
-enum cons_verdict stor_connect_block(struct stor_chain *c, const struct cons_block *b,
-				     int64_t height, stor_sig_fn sigs, void *sig_ctx,
-				     struct cons_state *st)
+int stor_connect_commit(struct stor_chain *c, struct stor_coins *layer, const struct cons_block *b,
+			int64_t height, const struct cons_block_undo *undo, char *err, size_t errlen)
 {
-	struct stor_coins *layer = stor_coins_new(NULL, c->coins, 0);
-	struct cons_block_undo undo;
-	enum cons_verdict v;
 	uint8_t key[33], *val;
 	size_t len;
 
-	cons_block_undo_init(&undo);
-	if (!layer)
-		return cons_state_error(st, "out of memory");
-	v = apply_block(c, layer, b, height, sigs, sig_ctx, &undo, st);
-	if (v == CONS_VALID && stor_undo_encode(&val, &len, &undo) < 0)
-		v = cons_state_error(st, "out of memory");
-	if (v != CONS_VALID)
-		goto out;
-	/* Past this point a failure leaves the top cache half-merged: the node
-	 * must stop without flushing, and recovery replays from the last flush. */
+	if (stor_undo_encode(&val, &len, undo) < 0) {
+		errf(err, errlen, "%s", "out of memory");
+		return -1;
+	}
+	/* Past this point a failure leaves the top cache half-merged. */
 	if (stor_coins_merge(layer) < 0) {
 		free(val);
-		v = cons_state_error(st, "out of memory merging coins");
-		goto out;
+		errf(err, errlen, "%s", "out of memory merging coins");
+		return -1;
 	}
 	key33(key, STOR_KEY_UNDO, b->hash);
 	stor_batch_put(c->pending, key, sizeof(key), val, len);
 	free(val);
-	queue_indexes(c, b, height, &undo, false);
+	queue_indexes(c, b, height, undo, false);
 	memcpy(c->tip, b->hash, 32);
 	c->tip_dirty = true;
-out:
-	cons_block_undo_release(&undo);
-	stor_coins_free(layer);
-	return v;
+	return 0;
 }
 
 static int read_undo(struct stor_chain *c, const struct cons_block *b,

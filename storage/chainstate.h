@@ -49,6 +49,7 @@ struct stor_index_rec {
 };
 
 struct stor_chain;
+struct stor_coins;
 
 /*
  * Opens the chain database in dir, creating it if missing; a database of
@@ -94,24 +95,24 @@ int stor_tip_get(struct stor_chain *c, uint8_t hash[32], char *err, size_t errle
 	__attribute__((warn_unused_result));
 
 /*
- * Signature verification the node supplies (on its worker threads); returns
- * the verdict for all of undo's inputs, recorded in st.
+ * A scratch layer over the coin cache to connect one block in (reads fall
+ * through to the cache and the database; nothing reaches the chain state
+ * until stor_connect_commit). The node validates the block against it
+ * (stor_coins_store gives consensus its view) and frees it with
+ * stor_coins_free either way. NULL out of memory.
  */
-typedef enum cons_verdict (*stor_sig_fn)(void *ctx, const struct cons_block *b,
-					 const struct cons_block_undo *undo, struct cons_state *st);
-
+struct stor_coins *stor_chain_layer(struct stor_chain *c) __attribute__((warn_unused_result));
 /*
- * Connects b at height on top of the current state: coins through a scratch
- * layer (thrown away if b is invalid), signatures through sigs (NULL:
- * checked here, single-threaded), then the undo data, height entry, tx and
- * address index entries and the new tip marker queued for the next flush.
- * The caller has run the header and context-free checks. Height 0 (the
- * genesis block) only sets the tip: its outputs never become coins.
- * Returns the verdict; CONS_INVALID leaves the state untouched.
+ * Records b, validated at height in layer with undo its spent coins, as the
+ * new tip: merges layer into the coin cache and queues the undo data, the
+ * height entry, the tx and address index entries and the tip marker for
+ * the next flush. 0, or -1 with err filled, after which the cache may be
+ * half-merged: the node must stop without flushing (recovery replays from
+ * the last flush).
  */
-enum cons_verdict stor_connect_block(struct stor_chain *c, const struct cons_block *b,
-				     int64_t height, stor_sig_fn sigs, void *sig_ctx,
-				     struct cons_state *st);
+int stor_connect_commit(struct stor_chain *c, struct stor_coins *layer, const struct cons_block *b,
+			int64_t height, const struct cons_block_undo *undo, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 /*
  * Disconnects b, the current tip at height, restoring the coins it spent
  * from its undo data and removing its outputs and index entries; the tip

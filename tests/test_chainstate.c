@@ -1,7 +1,9 @@
 /*
- * Tests for storage's stale transaction index (storage/chainstate.h): what
- * a disconnect records is found after the flush, survives a reopen, and the
- * index forgets its oldest entries beyond STOR_STALE_MAX. The index only
+ * Tests for storage's chain database (storage/chainstate.h): the stale
+ * transaction index (what a disconnect records is found after the flush,
+ * survives a reopen, and the index forgets its oldest entries beyond
+ * STOR_STALE_MAX), stored bytes served as written, and the coin layer a
+ * block is connected in (nothing reaches the state before the commit). The index only
  * reads a block's hash and txids, so the blocks here are bare txid lists
  * on a real LevelDB in a temporary directory.
  */
@@ -19,6 +21,7 @@
 #include "consensus/params.h"
 #include "consensus/serialize.h"
 #include "storage/chainstate.h"
+#include "storage/coins.h"
 
 static const struct cons_params *P;
 
@@ -156,12 +159,55 @@ static void test_chainstate_block_raw_as_stored(void **state)
 	cons_block_release(&g);
 }
 
+/* Nothing a layer holds reaches the chain state until it is committed; a commit survives a reopen. */
+static void test_chainstate_layer_commits_only_on_commit(void **state)
+{
+	char dir[] = "/tmp/flint-test-layer-XXXXXX", err[256];
+	struct cons_outpoint op = { .n = 0 };
+	struct cons_coin coin = { .value = 5000, .height = 1 }, got;
+	struct cons_block_undo undo;
+	struct stor_coins *layer;
+	struct stor_chain *c;
+	struct cons_block b;
+	uint8_t tip[32];
+
+	(void)state;
+	fake_block(&b, 0x31, 100, 1);
+	memcpy(op.txid, b.tx[0].txid, 32);
+	cons_block_undo_init(&undo);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(stor_chain_open(&c, dir, P, 1 << 20, err, sizeof(err)), 0);
+	layer = stor_chain_layer(c);
+	assert_non_null(layer);
+	assert_int_equal(stor_coins_add(layer, &op, &coin), 0);
+	assert_int_equal(stor_coins_get(layer, &op, &got), 1);
+	stor_coins_free(layer);                 /* an invalid block: thrown away */
+	assert_int_equal(stor_coin_get(c, &op, &got), 0);
+	layer = stor_chain_layer(c);
+	assert_non_null(layer);
+	assert_int_equal(stor_coins_add(layer, &op, &coin), 0);
+	assert_int_equal(stor_connect_commit(c, layer, &b, 1, &undo, err, sizeof(err)), 0);
+	stor_coins_free(layer);
+	assert_int_equal(stor_coin_get(c, &op, &got), 1);
+	assert_int_equal(stor_chain_flush(c, err, sizeof(err)), 0);
+	stor_chain_close(c);
+	assert_int_equal(stor_chain_open(&c, dir, P, 1 << 20, err, sizeof(err)), 0);
+	assert_int_equal(stor_coin_get(c, &op, &got), 1);
+	assert_int_equal(got.value, 5000);
+	assert_int_equal(stor_tip_get(c, tip, err, sizeof(err)), 1);
+	assert_memory_equal(tip, b.hash, 32);
+	stor_chain_close(c);
+	rm_rf(dir);
+	free(b.tx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chainstate_stale_record_and_find),
 		cmocka_unit_test(test_chainstate_stale_bounded),
 		cmocka_unit_test(test_chainstate_block_raw_as_stored),
+		cmocka_unit_test(test_chainstate_layer_commits_only_on_commit),
 	};
 
 	P = cons_params_by_name("regtest");
