@@ -105,8 +105,14 @@ enum cons_verdict cons_check_block(const struct cons_params *p, const struct con
 {
 	enum cons_verdict v = cons_check_header(p, &b->hdr, b->hash, st);
 
-	if (v == CONS_VALID)
-		v = check_merkle(b, st);
+	return v == CONS_VALID ? cons_check_block_body(p, b, st) : v;
+}
+
+enum cons_verdict cons_check_block_body(const struct cons_params *p, const struct cons_block *b,
+					struct cons_state *st)
+{
+	enum cons_verdict v = check_merkle(b, st);
+
 	if (v != CONS_VALID)
 		return v;
 	if (b->n_tx == 0 || b->size > p->max_block_size)

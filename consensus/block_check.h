@@ -68,6 +68,9 @@ enum cons_verdict cons_check_header_contextual(const struct cons_params *p,
  */
 enum cons_verdict cons_check_block(const struct cons_params *p, const struct cons_block *b,
 				   struct cons_state *st);
+/* The same without the header's own check, for a block whose header passed it already. */
+enum cons_verdict cons_check_block_body(const struct cons_params *p, const struct cons_block *b,
+					struct cons_state *st);
 /* Body at height with parent median time past mtp: finality, BIP34 height. */
 enum cons_verdict cons_check_block_contextual(const struct cons_params *p,
 					      const struct cons_block *b, int64_t height,

@@ -1,7 +1,7 @@
 /*
- * Chain manager; see chain.h. The block index is a hash table of
- * heap-allocated entries linked to their parents; the active chain is an
- * array indexed by height. Candidates for the tip are the entries that have
+ * Chain manager; see chain.h. The block index (blockindex.h) holds the
+ * entries, linked to their parents; the active chain is an array indexed
+ * by height. Candidates for the tip are the entries that have
  * data all the way back to genesis and are not failed; the best of them by
  * work (then by arrival) is where activate() moves the node, one block at a
  * time, so a block that fails on the way is marked and the search resumes.
@@ -40,8 +40,7 @@ struct node_chain {
 	struct node_sigpool *own_sigs;  /* made when the caller gave none: one thread */
 	struct node_chain_events ev;
 	struct node_chain_options opt;
-	struct node_blockidx **table;
-	size_t tcap, count;
+	struct node_blockindex index;
 	struct idx_list active;         /* active.v[h] is the active block at height h */
 	struct idx_list cands;
 	struct node_blockidx *best_header;
@@ -53,8 +52,13 @@ struct node_chain {
 	struct node_chain_stats stats;
 	struct node_blockidx *last_failed;
 	struct cons_state last_failed_state;
+	uint8_t (*checked)[32];         /* the run node_chain_check_headers passed last */
+	size_t n_checked, checked_next; /* its length; the next one to be stored */
 	char fatal[256];
 };
+
+/* Checks a header passed in this arrival already (accept_header's done). */
+enum { CHECKED_SELF = 1, CHECKED_CONTEXT = 2, CHECKED_ALL = 3 };
 
 void node_chain_options_default(struct node_chain_options *o)
 {
@@ -95,72 +99,15 @@ static void list_remove_at(struct idx_list *l, size_t i)
 	l->v[i] = l->v[--l->n];
 }
 
-/* ---- the hash table ---- */
-
-static size_t bucket(const struct node_chain *c, const uint8_t hash[32])
-{
-	uint64_t h;
-
-	memcpy(&h, hash, 8);
-	return (size_t)(h ^ (h >> 29)) & (c->tcap - 1);
-}
-
 struct node_blockidx *node_chain_lookup(const struct node_chain *c, const uint8_t hash[32])
 {
-	for (struct node_blockidx *e = c->table[bucket(c, hash)]; e; e = e->hnext)
-		if (memcmp(e->hash, hash, 32) == 0)
-			return e;
-	return NULL;
-}
-
-static int table_grow(struct node_chain *c)
-{
-	size_t old = c->tcap;
-	struct node_blockidx **ot = c->table;
-
-	c->tcap = old ? old * 2 : 1024;
-	c->table = calloc(c->tcap, sizeof(*c->table));
-	if (!c->table) {
-		c->table = ot;
-		c->tcap = old;
-		return -1;
-	}
-	for (size_t i = 0; i < old; i++) {
-		for (struct node_blockidx *e = ot[i], *next; e; e = next) {
-			next = e->hnext;
-			e->hnext = c->table[bucket(c, e->hash)];
-			c->table[bucket(c, e->hash)] = e;
-		}
-	}
-	free(ot);
-	return 0;
-}
-
-static struct node_blockidx *table_add(struct node_chain *c, const uint8_t hash[32],
-				       const struct cons_header *hdr)
-{
-	struct node_blockidx *e;
-
-	if (c->count >= c->tcap && table_grow(c) < 0)
-		return NULL;
-	e = calloc(1, sizeof(*e));
-	if (!e)
-		return NULL;
-	memcpy(e->hash, hash, 32);
-	e->hdr = *hdr;
-	e->seq = UINT64_MAX;
-	e->hnext = c->table[bucket(c, hash)];
-	c->table[bucket(c, hash)] = e;
-	c->count++;
-	return e;
+	return node_blockindex_find(&c->index, hash);
 }
 
 void node_chain_foreach(const struct node_chain *c,
 			void (*fn)(void *ctx, const struct node_blockidx *idx), void *ctx)
 {
-	for (size_t i = 0; i < c->tcap; i++)
-		for (struct node_blockidx *e = c->table[i]; e; e = e->hnext)
-			fn(ctx, e);
+	node_blockindex_foreach(&c->index, fn, ctx);
 }
 
 /* ---- the active chain ---- */
@@ -187,37 +134,22 @@ bool node_chain_is_active(const struct node_chain *c, const struct node_blockidx
 	return node_chain_at(c, idx->height) == idx;
 }
 
-static int64_t drop_lowest_bit(int64_t n)
+size_t node_chain_locator(const struct node_chain *c, const struct node_blockidx *from,
+			  uint8_t (*hashes)[32], size_t max)
 {
-	return n & (n - 1);
-}
+	const struct node_blockidx *e = from ? from : node_chain_tip(c);
+	int64_t step = 1;
+	size_t n = 0;
 
-/*
- * Bitcoin's skip list: besides its parent, the entry at height h points
- * back to its ancestor at skip_height(h), chosen so that walking from any
- * entry to any of its ancestors takes O(log n) steps. Odd heights skip
- * further than the even ones next to them, so a walk does not stall on a
- * run of short hops.
- */
-static int64_t skip_height(int64_t h)
-{
-	if (h < 2)
-		return 0;
-	return (h & 1) ? drop_lowest_bit(drop_lowest_bit(h - 1)) + 1 : drop_lowest_bit(h);
-}
-
-const struct node_blockidx *node_blockidx_ancestor(const struct node_blockidx *idx, int64_t height)
-{
-	while (idx && idx->height > height)
-		idx = idx->skip && idx->skip->height >= height ? idx->skip : idx->prev;
-	return idx && idx->height == height ? idx : NULL;
-}
-
-/* Links e under its parent prev (NULL for genesis); prev's own links are set. */
-static void link_parent(struct node_blockidx *e, struct node_blockidx *prev)
-{
-	e->prev = prev;
-	e->skip = prev ? (struct node_blockidx *)node_blockidx_ancestor(prev, skip_height(e->height)) : NULL;
+	while (e && n < max) {
+		memcpy(hashes[n++], e->hash, 32);
+		if (e->height == 0)
+			break;
+		if (n >= 10)
+			step *= 2;
+		e = node_blockidx_ancestor(e, e->height - step > 0 ? e->height - step : 0);
+	}
+	return n;
 }
 
 const struct node_blockidx *node_chain_best_header(const struct node_chain *c)
@@ -641,9 +573,15 @@ static int activate(struct node_chain *c)
 
 /* ---- headers ---- */
 
+/*
+ * Adds hdr (hash) to the index under its parent. done says which checks it
+ * passed already in this arrival: CHECKED_SELF, the context-free one (an
+ * orphan's, with its body); CHECKED_ALL, both (a run node_chain_check_headers
+ * passed). Each check so runs once per arrival.
+ */
 static enum cons_verdict accept_header(struct node_chain *c, const struct cons_header *hdr,
-				       const uint8_t hash[32], struct node_blockidx **out,
-				       struct cons_state *st)
+				       const uint8_t hash[32], unsigned done,
+				       struct node_blockidx **out, struct cons_state *st)
 {
 	struct node_blockidx *idx = node_chain_lookup(c, hash), *prev;
 	struct cons_chain_view cv;
@@ -657,23 +595,28 @@ static enum cons_verdict accept_header(struct node_chain *c, const struct cons_h
 			return cons_state_invalid(st, CONS_REJ_CACHED_INVALID, "%s", "");
 		return CONS_VALID;
 	}
-	v = cons_check_header(c->p, hdr, hash, st);
-	if (v != CONS_VALID)
-		return v;
+	if (!(done & CHECKED_SELF)) {
+		c->stats.header_checks++;
+		v = cons_check_header(c->p, hdr, hash, st);
+		if (v != CONS_VALID)
+			return v;
+	}
 	prev = node_chain_lookup(c, hdr->prev);
 	if (!prev)
 		return cons_state_invalid(st, CONS_REJ_PREV_MISSING, "%s", "");
 	if (prev->status & FAILED_ANY)
 		return cons_state_invalid(st, CONS_REJ_PREV_INVALID, "%s", "");
-	chain_view(&cv, &vc, c, prev);
-	v = cons_check_header_contextual(c->p, hdr, &cv, node_chain_now(c), st);
-	if (v != CONS_VALID)
-		return v;
-	idx = table_add(c, hash, hdr);
+	if (!(done & CHECKED_CONTEXT)) {
+		chain_view(&cv, &vc, c, prev);
+		v = cons_check_header_contextual(c->p, hdr, &cv, node_chain_now(c), st);
+		if (v != CONS_VALID)
+			return v;
+	}
+	idx = node_blockindex_add(&c->index, hash, hdr);
 	if (!idx)
 		return cons_state_error(st, "out of memory");
 	idx->height = prev->height + 1;
-	link_parent(idx, prev);
+	node_blockidx_link(idx, prev);
 	cons_block_work(&work, hdr->bits);
 	cons_u256_add(&idx->work, &prev->work, &work);
 	update_best_header(c, idx);
@@ -718,7 +661,28 @@ static void store_threshold(const struct node_chain *c, struct cons_u256 *out)
 		cons_u256_set_u64(out, 0);          /* within the margin of genesis: all count */
 }
 
-enum cons_verdict node_chain_check_headers(const struct node_chain *c, const struct cons_header *h,
+/* Forgets the run node_chain_check_headers passed last. */
+static void forget_checked(struct node_chain *c)
+{
+	free(c->checked);
+	c->checked = NULL;
+	c->n_checked = c->checked_next = 0;
+}
+
+/* True, once, when hash is the next header of the run checked last. */
+static bool take_checked(struct node_chain *c, const uint8_t hash[32])
+{
+	if (c->checked_next >= c->n_checked ||
+	    memcmp(c->checked[c->checked_next], hash, 32) != 0) {
+		forget_checked(c);      /* out of order: whatever comes is checked anew */
+		return false;
+	}
+	if (++c->checked_next == c->n_checked)
+		forget_checked(c);
+	return true;
+}
+
+enum cons_verdict node_chain_check_headers(struct node_chain *c, const struct cons_header *h,
 					   size_t n, size_t skip, size_t *n_ok, bool *enough,
 					   struct cons_state *st)
 {
@@ -732,10 +696,12 @@ enum cons_verdict node_chain_check_headers(const struct node_chain *c, const str
 
 	*n_ok = 0;
 	*enough = false;
+	forget_checked(c);
 	if (!fork)
 		return cons_state_invalid(st, CONS_REJ_PREV_MISSING, "%s", "");
 	if (fork->status & FAILED_ANY)
 		return cons_state_invalid(st, CONS_REJ_PREV_INVALID, "%s", "");
+	c->checked = malloc(n * sizeof(*c->checked));   /* none: stored headers are checked again */
 	work = fork->work;
 	for (i = 0; i < n && v == CONS_VALID; i++) {
 		uint8_t hash[32];
@@ -744,11 +710,15 @@ enum cons_verdict node_chain_check_headers(const struct node_chain *c, const str
 		if (i > 0 && memcmp(h[i].prev, prev, 32) != 0)
 			return cons_state_invalid(st, CONS_REJ_PREV_MISSING, "%s", "not a chain");
 		memcpy(prev, hash, 32);
+		if (c->checked)
+			memcpy(c->checked[i], hash, 32);
 		known = node_chain_lookup(c, hash);
 		if (known && (known->status & FAILED_ANY))
 			v = cons_state_invalid(st, CONS_REJ_CACHED_INVALID, "%s", "");
-		if (v == CONS_VALID && !known && i >= skip)
+		if (v == CONS_VALID && !known && i >= skip) {
+			c->stats.header_checks++;
 			v = cons_check_header(c->p, &h[i], hash, st);
+		}
 		cv.height = fork->height + (int64_t)i;
 		if (v == CONS_VALID && !known && i >= skip)
 			v = cons_check_header_contextual(c->p, &h[i], &cv, node_chain_now(c), st);
@@ -763,6 +733,9 @@ enum cons_verdict node_chain_check_headers(const struct node_chain *c, const str
 	store_threshold(c, &need);
 	if (*n_ok && cons_u256_cmp(&work, &need) >= 0)
 		*enough = true;
+	c->n_checked = c->checked ? *n_ok : 0;
+	if (!c->n_checked)
+		forget_checked(c);
 	return v;
 }
 
@@ -776,7 +749,7 @@ enum cons_verdict node_chain_accept_header(struct node_chain *c, const struct co
 	if (c->fatal[0])
 		return cons_state_error(st, c->fatal);
 	cons_header_hash(hash, hdr);
-	v = accept_header(c, hdr, hash, &idx, st);
+	v = accept_header(c, hdr, hash, take_checked(c, hash) ? CHECKED_ALL : 0, &idx, st);
 	if (out)
 		*out = idx;
 	return v;
@@ -823,14 +796,20 @@ static int link_data(struct node_chain *c, struct node_blockidx *idx)
 	return rc;
 }
 
+/* Checks b's body (its context-free part only unless self_checked), then in context. */
 static enum cons_verdict check_body(struct node_chain *c, const struct cons_block *b,
-				    struct node_blockidx *idx, struct cons_state *st)
+				    struct node_blockidx *idx, bool self_checked,
+				    struct cons_state *st)
 {
 	struct cons_chain_view cv;
 	struct view_ctx vc;
-	enum cons_verdict v = cons_check_block(c->p, b, st);
+	enum cons_verdict v = CONS_VALID;
 	int64_t mtp = 0;
 
+	if (!self_checked) {
+		c->stats.body_checks++;
+		v = cons_check_block_body(c->p, b, st);
+	}
 	if (v == CONS_VALID && idx->prev) {
 		chain_view(&cv, &vc, c, idx->prev);
 		if (cons_median_time_past(&cv, &mtp) < 0)
@@ -915,7 +894,8 @@ static bool take_orphan_child(struct node_chain *c, const uint8_t hash[32], stru
 	return false;
 }
 
-static enum cons_verdict accept_one(struct node_chain *c, struct cons_block *b,
+/* Accepts b; orphan: it was an orphan, whose header and body passed their own checks. */
+static enum cons_verdict accept_one(struct node_chain *c, struct cons_block *b, bool orphan,
 				    struct node_accept_info *info, struct cons_state *st)
 {
 	struct node_blockidx *idx = node_chain_lookup(c, b->hash);
@@ -929,6 +909,8 @@ static enum cons_verdict accept_one(struct node_chain *c, struct cons_block *b,
 		return CONS_VALID;
 	}
 	if (!idx && !node_chain_lookup(c, b->hdr.prev)) {
+		c->stats.header_checks++;
+		c->stats.body_checks++;
 		v = cons_check_block(c->p, b, st);   /* cheap proof it is worth keeping */
 		if (v == CONS_VALID) {
 			info->orphan = true;
@@ -936,9 +918,9 @@ static enum cons_verdict accept_one(struct node_chain *c, struct cons_block *b,
 		}
 		return v;
 	}
-	v = accept_header(c, &b->hdr, b->hash, &idx, st);
+	v = accept_header(c, &b->hdr, b->hash, orphan ? CHECKED_SELF : 0, &idx, st);
 	if (v == CONS_VALID)
-		v = check_body(c, b, idx, st);
+		v = check_body(c, b, idx, orphan, st);
 	if (v != CONS_VALID)
 		return v;
 	if (store_block(c, b, idx) < 0)
@@ -972,7 +954,7 @@ enum cons_verdict node_chain_accept_block(struct node_chain *c, struct cons_bloc
 		return cons_state_error(st, c->fatal);
 	}
 	memcpy(hash, b->hash, 32);
-	v = accept_one(c, b, info, st);
+	v = accept_one(c, b, false, info, st);
 	cons_block_release(b);
 	if (v != CONS_VALID || info->orphan)
 		return v;
@@ -982,7 +964,7 @@ enum cons_verdict node_chain_accept_block(struct node_chain *c, struct cons_bloc
 		struct cons_state cst;
 		cons_state_init(&cst);
 		memcpy(hash, child.hash, 32);
-		if (accept_one(c, &child, &ci, &cst) == CONS_ERROR) {
+		if (accept_one(c, &child, true, &ci, &cst) == CONS_ERROR) {
 			cons_block_release(&child);
 			return cons_state_error(st, c->fatal);
 		}
@@ -1102,7 +1084,7 @@ int node_chain_reconsider(struct node_chain *c, const uint8_t hash[32], char *er
 static int load_rec(void *ctx, const struct stor_index_rec *rec)
 {
 	struct node_chain *c = ctx;
-	struct node_blockidx *idx = table_add(c, rec->hash, &rec->hdr);
+	struct node_blockidx *idx = node_blockindex_add(&c->index, rec->hash, &rec->hdr);
 
 	if (!idx)
 		return -1;
@@ -1115,47 +1097,22 @@ static int load_rec(void *ctx, const struct stor_index_rec *rec)
 	return 0;
 }
 
-static int cmp_height(const void *a, const void *b)
-{
-	const struct node_blockidx *x = *(struct node_blockidx *const *)a;
-	const struct node_blockidx *y = *(struct node_blockidx *const *)b;
-
-	return x->height < y->height ? -1 : x->height > y->height;
-}
-
-struct collect_ctx {
-	struct idx_list *l;
-	int rc;
-};
-
-static void collect(void *ctx, const struct node_blockidx *idx)
-{
-	struct collect_ctx *cc = ctx;
-
-	if (list_push(cc->l, (struct node_blockidx *)idx) < 0)
-		cc->rc = -1;
-}
-
 /* Links parents, then computes work and linkage in height order. */
 static int link_index(struct node_chain *c, const uint8_t genesis[32], char *err, size_t errlen)
 {
-	struct idx_list all = {0};
-	struct collect_ctx cc = {&all, 0};
+	struct node_blockidx **all;
 	struct cons_u256 w;
+	size_t n;
 	int rc = 0;
 
-	node_chain_foreach(c, collect, &cc);
-	if (cc.rc < 0) {
+	if (node_blockindex_by_height(&c->index, &all, &n) < 0) {
 		snprintf(err, errlen, "out of memory");
-		free(all.v);
 		return -1;
 	}
-	if (all.n)
-		qsort(all.v, all.n, sizeof(*all.v), cmp_height);
-	for (size_t i = 0; i < all.n && rc == 0; i++) {
-		struct node_blockidx *e = all.v[i];
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct node_blockidx *e = all[i];
 		bool is_genesis = memcmp(e->hash, genesis, 32) == 0;
-		link_parent(e, is_genesis ? NULL : node_chain_lookup(c, e->hdr.prev));
+		node_blockidx_link(e, is_genesis ? NULL : node_chain_lookup(c, e->hdr.prev));
 		if (!is_genesis && (!e->prev || e->prev->height + 1 != e->height)) {
 			snprintf(err, errlen, "block index is inconsistent (an entry without its parent): restart with --reindex");
 			rc = -1;
@@ -1174,13 +1131,13 @@ static int link_index(struct node_chain *c, const uint8_t genesis[32], char *err
 		}
 		update_best_header(c, e);
 	}
-	free(all.v);
+	free(all);
 	return rc;
 }
 
 static int store_genesis(struct node_chain *c, const struct cons_block *g, char *err, size_t errlen)
 {
-	struct node_blockidx *idx = table_add(c, g->hash, &g->hdr);
+	struct node_blockidx *idx = node_blockindex_add(&c->index, g->hash, &g->hdr);
 
 	if (!idx || store_block(c, g, idx) < 0) {
 		snprintf(err, errlen, "%s", c->fatal[0] ? c->fatal : "out of memory");
@@ -1298,7 +1255,7 @@ int node_chain_open(struct node_chain **out, const char *dir, const struct cons_
 	if (ev)
 		c->ev = *ev;
 	c->orphans = calloc(o->max_orphans ? o->max_orphans : 1, sizeof(*c->orphans));
-	if (!c->sigs || !c->orphans || table_grow(c) < 0) {
+	if (!c->sigs || !c->orphans || node_blockindex_init(&c->index) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -1333,13 +1290,8 @@ static void chain_free(struct node_chain *c, bool flush)
 	for (size_t i = 0; i < c->n_orphans; i++)
 		cons_block_release(&c->orphans[i].b);
 	free(c->orphans);
-	for (size_t i = 0; i < c->tcap; i++) {
-		for (struct node_blockidx *e = c->table[i], *next; e; e = next) {
-			next = e->hnext;
-			free(e);
-		}
-	}
-	free(c->table);
+	node_blockindex_release(&c->index);
+	free(c->checked);
 	free(c->active.v);
 	free(c->cands.v);
 	free(c);

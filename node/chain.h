@@ -20,31 +20,10 @@
 #include "consensus/params.h"
 #include "consensus/uint256.h"
 #include "consensus/validation.h"
+#include "node/blockindex.h"
 #include "storage/chainstate.h"
 
 struct node_sigpool;
-
-/* One known block (header at least). Invariant: prev is NULL only for genesis. */
-struct node_blockidx {
-	uint8_t hash[32];
-	struct cons_header hdr;
-	int64_t height;
-	struct cons_u256 work;          /* cumulative chain work up to and including it */
-	uint32_t status;                /* STOR_HAVE_DATA | STOR_VALID | STOR_FAILED | ... */
-	uint32_t n_tx;
-	uint64_t seq;                   /* arrival order of its data; UINT64_MAX while header-only */
-	bool linked;                    /* it and all its ancestors have data */
-	bool in_cands;                  /* listed among the tip candidates */
-	struct node_blockidx *prev;
-	struct node_blockidx *skip;     /* a further ancestor, for node_blockidx_ancestor */
-	struct node_blockidx *hnext;    /* hash-table chain */
-	/*
-	 * The parent-to-children map of entries that have data but wait for an
-	 * ancestor's: the first such child, and the next of its siblings. Only
-	 * entries whose parent is not linked are on a parent's list.
-	 */
-	struct node_blockidx *waiting, *waiting_next;
-};
 
 /* Events the chain reports to the rest of the node (mempool, p2p, metrics). */
 struct node_chain_events {
@@ -116,11 +95,14 @@ enum cons_verdict node_chain_accept_header(struct node_chain *c, const struct co
  * not checked again). *n_ok receives how many, from the start, passed.
  * *enough tells whether the chain up to h[*n_ok - 1] has at least the
  * active tip's work less NODE_HEADERS_MARGIN blocks' (or is stored
- * already), which is when node_chain_accept_header should get them.
+ * already), which is when node_chain_accept_header should get them:
+ * given in order, the headers that passed are stored without being
+ * checked again (the chain remembers the last run's hashes until they are
+ * stored, another run is checked, or a header out of that order comes).
  * Returns CONS_VALID if all passed, else the first failure's verdict
  * (CONS_REJ_PREV_MISSING: h[0]'s parent unknown, or not a chain).
  */
-enum cons_verdict node_chain_check_headers(const struct node_chain *c, const struct cons_header *h,
+enum cons_verdict node_chain_check_headers(struct node_chain *c, const struct cons_header *h,
 					   size_t n, size_t skip, size_t *n_ok, bool *enough,
 					   struct cons_state *st);
 
@@ -154,8 +136,12 @@ const struct node_blockidx *node_chain_tip(const struct node_chain *c);
 /* The active chain's block at height, or NULL. */
 const struct node_blockidx *node_chain_at(const struct node_chain *c, int64_t height);
 bool node_chain_is_active(const struct node_chain *c, const struct node_blockidx *idx);
-/* The ancestor of idx at height (<= idx->height), in O(log n) steps. */
-const struct node_blockidx *node_blockidx_ancestor(const struct node_blockidx *idx, int64_t height);
+/*
+ * Bitcoin's block locator: from (NULL: the active tip) and its ancestors,
+ * dense near it, then doubling back to genesis.
+ */
+size_t node_chain_locator(const struct node_chain *c, const struct node_blockidx *from,
+			  uint8_t (*hashes)[32], size_t max);
 /* Most-work header known (may lack data). */
 const struct node_blockidx *node_chain_best_header(const struct node_chain *c);
 /* Calls fn for every index entry (for getchaintips and the explorer's tree). */
@@ -196,6 +182,8 @@ struct node_chain_stats {
 	double connect_seconds;
 	/* Index entries visited linking blocks whose data came before an ancestor's. */
 	uint64_t link_visits;
+	/* Context-free checks run: of headers (a block's included), of bodies. */
+	uint64_t header_checks, body_checks;
 };
 void node_chain_stats(const struct node_chain *c, struct node_chain_stats *out);
 

@@ -13,24 +13,6 @@ static int64_t tip_height(void *ctx)
 	return node_chain_tip(((struct node_relay *)ctx)->chain)->height;
 }
 
-size_t node_chain_locator(const struct node_chain *c, const struct node_blockidx *from,
-			  uint8_t (*hashes)[32], size_t max)
-{
-	const struct node_blockidx *e = from ? from : node_chain_tip(c);
-	int64_t step = 1;
-	size_t n = 0;
-
-	while (e && n < max) {
-		memcpy(hashes[n++], e->hash, 32);
-		if (e->height == 0)
-			break;
-		if (n >= 10)
-			step *= 2;
-		e = node_blockidx_ancestor(e, e->height - step > 0 ? e->height - step : 0);
-	}
-	return n;
-}
-
 static size_t locator(void *ctx, const uint8_t *from, uint8_t (*hashes)[32])
 {
 	struct node_chain *c = ((struct node_relay *)ctx)->chain;

@@ -16,11 +16,5 @@
 
 /* Fills iface with callbacks over relay's chain and mempool (which must outlive them). */
 void node_p2p_iface(struct p2p_chain *iface, struct node_relay *relay);
-/*
- * Bitcoin's block locator: from (NULL: the active tip) and its ancestors,
- * dense near it, then doubling back to genesis.
- */
-size_t node_chain_locator(const struct node_chain *c, const struct node_blockidx *from,
-			  uint8_t (*hashes)[32], size_t max);
 
 #endif

@@ -494,6 +494,64 @@ static void test_chain_reverse_bodies_link_in_linear_time(void **state)
 	free(b);
 }
 
+#define ONCE_N 20
+
+/*
+ * Each check runs once per arrival: headers that node_chain_check_headers
+ * passed are stored without another check, their blocks' bodies are
+ * checked once, and an orphan's header and body, checked when it is kept,
+ * are not checked again when its parent comes.
+ */
+static void test_chain_each_check_runs_once(void **state)
+{
+	struct fx *f = *state;
+	struct cons_block b[ONCE_N + 2];
+	struct cons_header h[ONCE_N];
+	struct node_chain_stats s0, s1;
+	struct cons_state st;
+	uint8_t prev[32];
+	size_t n_ok;
+	bool enough;
+
+	memcpy(prev, f->genesis, 32);
+	for (int i = 0; i < ONCE_N + 2; i++) {
+		build(f, &b[i], prev, i, 113, NULL, 0, 0);
+		memcpy(prev, b[i].hash, 32);
+		if (i < ONCE_N)
+			h[i] = b[i].hdr;
+	}
+	node_chain_stats(f->c, &s0);
+	cons_state_init(&st);
+	assert_int_equal(node_chain_check_headers(f->c, h, ONCE_N, 0, &n_ok, &enough, &st),
+			 CONS_VALID);
+	assert_int_equal(n_ok, ONCE_N);
+	assert_true(enough);
+	for (int i = 0; i < ONCE_N; i++)
+		assert_int_equal(node_chain_accept_header(f->c, &h[i], NULL, &st), CONS_VALID);
+	node_chain_stats(f->c, &s1);
+	assert_int_equal(s1.header_checks - s0.header_checks, ONCE_N);
+	for (int i = 0; i < ONCE_N; i++)
+		assert_int_equal(submit(f, &b[i], &st), CONS_VALID);
+	node_chain_stats(f->c, &s1);
+	assert_int_equal(s1.header_checks - s0.header_checks, ONCE_N);
+	assert_int_equal(s1.body_checks - s0.body_checks, ONCE_N);
+	/* The last block first: an orphan, checked whole; then its parent. */
+	cons_state_init(&st);
+	assert_int_equal(submit(f, &b[ONCE_N + 1], &st), CONS_VALID);
+	assert_int_equal(node_chain_orphan_count(f->c), 1);
+	assert_int_equal(submit(f, &b[ONCE_N], &st), CONS_VALID);
+	assert_int_equal(node_chain_tip(f->c)->height, ONCE_N + 2);
+	node_chain_stats(f->c, &s1);
+	assert_int_equal(s1.header_checks - s0.header_checks, ONCE_N + 2);
+	assert_int_equal(s1.body_checks - s0.body_checks, ONCE_N + 2);
+	/* A header out of the checked order is checked: nothing is taken on trust. */
+	build(f, &b[0], f->genesis, 0, 114, NULL, 0, 0);
+	assert_int_equal(node_chain_accept_header(f->c, &b[0].hdr, NULL, &st), CONS_VALID);
+	node_chain_stats(f->c, &s1);
+	assert_int_equal(s1.header_checks - s0.header_checks, ONCE_N + 3);
+	cons_block_release(&b[0]);
+}
+
 static void test_chain_survives_restart(void **state)
 {
 	struct fx *f = *state;
@@ -580,6 +638,7 @@ int main(void)
 		T(test_chain_orphans_connect_and_pool_is_bounded),
 		T(test_chain_orphan_pool_bounded_by_bytes),
 		T(test_chain_reverse_bodies_link_in_linear_time),
+		T(test_chain_each_check_runs_once),
 		T(test_chain_survives_restart),
 		T(test_chain_reindex_reproduces_utxo_hash),
 		T(test_chain_missing_undo_refused_with_fix),
