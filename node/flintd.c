@@ -1,8 +1,10 @@
 /*
- * flintd, the Flint node. Today: opens (or creates, verifies, reindexes,
- * recovers) a chain's database under its datadir, owns it from one libevent
- * loop, flushes state when idle, and stops cleanly on SIGINT/SIGTERM.
- * Networking, mempool, miner and RPC are attached to this loop as they land.
+ * flintd, the Flint node: wiring only. It reads the options, takes the
+ * datadir's lock, opens the chain (chain.c), the mempool and transaction
+ * relay (mempool.c, txrelay.c), the network (p2p/ through p2p_glue.c),
+ * RPC (rpc.c) and the miner (mining.c) on one libevent loop, connects the
+ * chain's events to them, flushes state when idle and stops cleanly on
+ * SIGINT, SIGTERM or the stop RPC.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -23,7 +24,7 @@
 #include "consensus/base58.h"
 #include "node/log.h"
 #include "node/mempool.h"
-#include "node/miner.h"
+#include "node/mining.h"
 #include "node/options.h"
 #include "node/p2p_glue.h"
 #include "node/rpc.h"
@@ -42,24 +43,20 @@ struct daemon {
 	struct event *sigint, *sigterm, *flush_timer;
 	struct p2p_net *net;
 	struct node_mempool *mempool;
-	struct node_miner *miner;
-	struct event *miner_ev, *template_timer;
+	struct node_mining *mining;
 	uint8_t mining_pkh[20];
-	uint64_t extra_nonce;
 	struct node_relay relay;
+	struct node_p2p glue;           /* what p2p/ reaches the node through */
 	secp256k1_context *secp;
 	struct node_rpc *rpc;
 	struct node_rpc_env rpc_env;
 	struct event *stop_ev;
-	uint64_t template_txs;          /* relay.accepted when the template was built */
-	time_t template_time;
 };
 
 /* 50 MB of transactions; 1000 base units per 1000 bytes as the relay floor. */
 #define MEMPOOL_BYTES (50u << 20)
 #define MIN_RELAY_FEE 1000
 
-static void refresh_template(struct daemon *d);
 static void save_mempool(struct daemon *d);
 
 static int mkdir_p(const char *path)
@@ -130,7 +127,7 @@ static void on_tip(void *ctx, const struct node_blockidx *tip, int depth)
 		p2p_net_announce_block(d->net, &tip->hdr, tip->hash);
 	/* After a reorg, transactions of the abandoned blocks go back where still valid. */
 	node_relay_return(&d->relay, depth);
-	refresh_template(d);
+	node_mining_refresh(d->mining);
 }
 
 static void on_disconnected(void *ctx, const struct cons_block *b, const struct node_blockidx *idx)
@@ -150,75 +147,22 @@ static void on_connected(void *ctx, const struct cons_block *b, const struct nod
 
 /* ---- mining ---- */
 
-static void refresh_template(struct daemon *d)
-{
-	struct cons_block t;
-
-	if (!d->miner || !d->chain)
-		return;
-	d->template_txs = d->relay.accepted;
-	d->template_time = time(NULL);
-	cons_block_init(&t);
-	if (node_block_template(&t, d->chain, d->mempool, d->mining_pkh, ++d->extra_nonce) < 0 ||
-	    node_miner_set_job(d->miner, &t) < 0)
-		log_error("cannot build a block template");
-	cons_block_release(&t);
-}
-
-/* New transactions reach the template within a second; otherwise it refreshes every 5 s. */
-static void on_template_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct daemon *d = arg;
-	time_t now = time(NULL);
-
-	if (d->relay.accepted != d->template_txs || now - d->template_time >= 5)
-		refresh_template(d);
-}
-
-static void on_found(evutil_socket_t fd, short what, void *arg)
-{
-	struct daemon *d = arg;
-	struct cons_block b;
-	struct cons_state st;
-	char hex[65];
-
-	cons_block_init(&b);
-	if (!node_miner_take(d->miner, &b))
-		return;                 /* a stale solution: the tip moved meanwhile */
-	util_hex_encode_rev(hex, b.hash, 32);
-	cons_state_init(&st);
-	if (node_chain_accept_block(d->chain, &b, NULL, &st) == CONS_VALID)
-		log_info("mined block %s", hex);
-	else
-		log_warn("mined block %s rejected: %s %s", hex, cons_reject_reason(st.code), st.detail);
-	refresh_template(d);
-}
-
 static int start_mining(struct daemon *d)
 {
-	struct timeval second = {1, 0};
+	char err[256];
 
 	if (!d->opt.mine)
 		return 0;
-	/* A random start: miners paying one address must not build identical blocks. */
-	if (getrandom(&d->extra_nonce, sizeof(d->extra_nonce), 0) != sizeof(d->extra_nonce))
-		d->extra_nonce = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
-	d->miner = node_miner_new(d->opt.mining_threads);
-	if (d->miner)
-		node_miner_set_pace(d->miner, d->opt.mining_pace);
-	d->miner_ev = d->miner ? event_new(d->base, node_miner_fd(d->miner), EV_READ | EV_PERSIST,
-					   on_found, d) : NULL;
-	d->template_timer = event_new(d->base, -1, EV_PERSIST, on_template_timer, d);
-	if (!d->miner_ev || !d->template_timer || event_add(d->miner_ev, NULL) < 0 ||
-	    event_add(d->template_timer, &second) < 0) {
-		log_error("cannot start the miner");
+	d->mining = node_mining_start(d->base, d->chain, d->mempool, &d->relay, d->mining_pkh,
+				      d->opt.mining_threads, d->opt.mining_pace, err, sizeof(err));
+	if (!d->mining) {
+		log_error("cannot start the miner: %s", err);
 		return -1;
 	}
 	log_info("mining with %d thread%s to %s%s", d->opt.mining_threads,
 		 d->opt.mining_threads == 1 ? "" : "s", d->opt.mining_address,
 		 d->opt.mining_pace ? ", paced" : "");
-	d->rpc_env.miner = d->miner;
-	refresh_template(d);
+	d->rpc_env.miner = node_mining_miner(d->mining);
 	return 0;
 }
 
@@ -258,7 +202,8 @@ static int start_network(struct daemon *d)
 	snprintf(po.banlist_path, sizeof(po.banlist_path), "%s/banlist.dat", d->chain_dir);
 	snprintf(po.addrbook_path, sizeof(po.addrbook_path), "%s/peers.dat", d->chain_dir);
 	po.log = p2p_log;
-	node_p2p_iface(&iface, &d->relay);
+	d->glue.relay = &d->relay;
+	node_p2p_iface(&iface, &d->glue);
 	err[0] = 0;
 	d->net = p2p_net_new(d->base, d->opt.params, &po, &iface, err, sizeof(err));
 	if (!d->net) {
@@ -347,7 +292,7 @@ static int start_rpc(struct daemon *d)
 	env->mempool = d->mempool;
 	env->relay = &d->relay;
 	env->net = d->net;
-	env->miner = d->miner;
+	env->miner = node_mining_miner(d->mining);
 	env->started = time(NULL);
 	env->max_mempool = MEMPOOL_BYTES;
 	env->min_relay_fee = MIN_RELAY_FEE;
@@ -439,11 +384,7 @@ static void shutdown_daemon(struct daemon *d)
 	node_rpc_free(d->rpc);
 	if (d->stop_ev)
 		event_free(d->stop_ev);
-	if (d->miner_ev)
-		event_free(d->miner_ev);
-	if (d->template_timer)
-		event_free(d->template_timer);
-	node_miner_free(d->miner);
+	node_mining_free(d->mining);
 	p2p_net_free(d->net);
 	if (d->flush_timer)
 		event_free(d->flush_timer);
@@ -457,6 +398,7 @@ static void shutdown_daemon(struct daemon *d)
 		save_mempool(d);
 	node_chain_close(d->chain);     /* flushes */
 	node_relay_release(&d->relay);
+	node_p2p_release(&d->glue);
 	node_mempool_free(d->mempool);
 	if (d->secp)
 		secp256k1_context_destroy(d->secp);

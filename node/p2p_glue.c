@@ -8,14 +8,19 @@
 #include "node/log.h"
 #include "util/hex.h"
 
+static struct node_relay *relay_of(void *ctx)
+{
+	return ((struct node_p2p *)ctx)->relay;
+}
+
 static int64_t tip_height(void *ctx)
 {
-	return node_chain_tip(((struct node_relay *)ctx)->chain)->height;
+	return node_chain_tip(relay_of(ctx)->chain)->height;
 }
 
 static size_t locator(void *ctx, const uint8_t *from, uint8_t (*hashes)[32])
 {
-	struct node_chain *c = ((struct node_relay *)ctx)->chain;
+	struct node_chain *c = relay_of(ctx)->chain;
 
 	return node_chain_locator(c, from ? node_chain_lookup(c, from) : NULL, hashes,
 				  P2P_MAX_LOCATOR);
@@ -24,7 +29,7 @@ static size_t locator(void *ctx, const uint8_t *from, uint8_t (*hashes)[32])
 static size_t headers_after(void *ctx, const struct p2p_getheaders *g, struct cons_header *out,
 			    size_t max)
 {
-	struct node_chain *c = ((struct node_relay *)ctx)->chain;
+	struct node_chain *c = relay_of(ctx)->chain;
 	int64_t start = 1, tip = node_chain_tip(c)->height;
 	size_t n = 0;
 
@@ -48,13 +53,13 @@ static size_t headers_after(void *ctx, const struct p2p_getheaders *g, struct co
 static enum cons_verdict accept_header(void *ctx, const struct cons_header *h,
 				       struct cons_state *st)
 {
-	return node_chain_accept_header(((struct node_relay *)ctx)->chain, h, NULL, st);
+	return node_chain_accept_header(relay_of(ctx)->chain, h, NULL, st);
 }
 
 static enum cons_verdict check_headers(void *ctx, const struct cons_header *h, size_t n,
 				       size_t skip, size_t *n_ok, bool *enough, struct cons_state *st)
 {
-	return node_chain_check_headers(((struct node_relay *)ctx)->chain, h, n, skip, n_ok, enough,
+	return node_chain_check_headers(relay_of(ctx)->chain, h, n, skip, n_ok, enough,
 					st);
 }
 
@@ -79,7 +84,7 @@ static bool unrequested_low_work(const struct node_chain *c, const struct cons_b
 static enum cons_verdict accept_block(void *ctx, struct cons_block *b, bool *new_tip,
 				      struct cons_state *st)
 {
-	struct node_chain *c = ((struct node_relay *)ctx)->chain;
+	struct node_chain *c = relay_of(ctx)->chain;
 	struct node_accept_info info;
 	enum cons_verdict v;
 
@@ -102,7 +107,7 @@ static enum cons_verdict accept_block(void *ctx, struct cons_block *b, bool *new
 
 static bool is_ancestor(void *ctx, const uint8_t anc[32], const uint8_t desc[32])
 {
-	struct node_chain *c = ((struct node_relay *)ctx)->chain;
+	struct node_chain *c = relay_of(ctx)->chain;
 	const struct node_blockidx *a = node_chain_lookup(c, anc), *d = node_chain_lookup(c, desc);
 
 	return a && d && node_blockidx_ancestor(d, a->height) == a;
@@ -110,7 +115,7 @@ static bool is_ancestor(void *ctx, const uint8_t anc[32], const uint8_t desc[32]
 
 static int block_status(void *ctx, const uint8_t hash[32])
 {
-	const struct node_blockidx *idx = node_chain_lookup(((struct node_relay *)ctx)->chain, hash);
+	const struct node_blockidx *idx = node_chain_lookup(relay_of(ctx)->chain, hash);
 
 	if (!idx)
 		return 0;
@@ -121,15 +126,15 @@ static int block_status(void *ctx, const uint8_t hash[32])
 
 static size_t missing_blocks(void *ctx, const uint8_t best[32], uint8_t (*out)[32], size_t max)
 {
-	struct node_relay *r = ctx;
-	const struct node_blockidx *idx = node_chain_lookup(r->chain, best);
+	struct node_p2p *g = ctx;
+	const struct node_blockidx *idx = node_chain_lookup(g->relay->chain, best);
 
-	return idx ? node_fetch_missing(&r->fetch, idx, out, max) : 0;
+	return idx ? node_fetch_missing(&g->fetch, idx, out, max) : 0;
 }
 
 static int read_block(void *ctx, const uint8_t hash[32], uint8_t **raw, size_t *len)
 {
-	struct node_chain *c = ((struct node_relay *)ctx)->chain;
+	struct node_chain *c = relay_of(ctx)->chain;
 	const struct node_blockidx *idx = node_chain_lookup(c, hash);
 
 	if (!idx || !(idx->status & STOR_HAVE_DATA))
@@ -141,17 +146,17 @@ static int read_block(void *ctx, const uint8_t hash[32], uint8_t **raw, size_t *
 
 static enum cons_verdict accept_tx(void *ctx, const struct cons_tx *tx, struct cons_state *st)
 {
-	return node_relay_accept_peer(ctx, tx, st);
+	return node_relay_accept_peer(relay_of(ctx), tx, st);
 }
 
 static bool have_tx(void *ctx, const uint8_t txid[32])
 {
-	return node_mempool_get(((struct node_relay *)ctx)->mempool, txid) != NULL;
+	return node_mempool_get(relay_of(ctx)->mempool, txid) != NULL;
 }
 
 static int read_tx(void *ctx, const uint8_t txid[32], uint8_t **raw, size_t *len)
 {
-	const struct node_mempool_entry *e = node_mempool_get(((struct node_relay *)ctx)->mempool, txid);
+	const struct node_mempool_entry *e = node_mempool_get(relay_of(ctx)->mempool, txid);
 	struct cons_writer w;
 
 	if (!e)
@@ -184,13 +189,13 @@ static size_t mempool_txids(void *ctx, uint8_t (*out)[32], size_t max)
 {
 	struct txid_list l = {out, 0, max};
 
-	node_mempool_foreach(((struct node_relay *)ctx)->mempool, add_txid, &l);
+	node_mempool_foreach(relay_of(ctx)->mempool, add_txid, &l);
 	return l.n;
 }
 
-void node_p2p_iface(struct p2p_chain *iface, struct node_relay *relay)
+void node_p2p_iface(struct p2p_chain *iface, struct node_p2p *g)
 {
-	iface->ctx = relay;
+	iface->ctx = g;
 	iface->tip_height = tip_height;
 	iface->locator = locator;
 	iface->is_ancestor = is_ancestor;
@@ -205,4 +210,9 @@ void node_p2p_iface(struct p2p_chain *iface, struct node_relay *relay)
 	iface->have_tx = have_tx;
 	iface->read_tx = read_tx;
 	iface->mempool_txids = mempool_txids;
+}
+
+void node_p2p_release(struct node_p2p *g)
+{
+	node_fetch_release(&g->fetch);
 }

@@ -14,7 +14,18 @@
 #include "node/mempool.h"
 #include "p2p/net.h"
 
-/* Fills iface with callbacks over relay's chain and mempool (which must outlive them). */
-void node_p2p_iface(struct p2p_chain *iface, struct node_relay *relay);
+/*
+ * What the callbacks work on: transaction relay (with the chain and the
+ * mempool) and block download's state.
+ */
+struct node_p2p {
+	struct node_relay *relay;
+	struct node_fetch fetch;
+};
+
+/* Fills iface with callbacks over g (which, and whose relay, must outlive them). */
+void node_p2p_iface(struct p2p_chain *iface, struct node_p2p *g);
+/* Frees block download's state. */
+void node_p2p_release(struct node_p2p *g);
 
 #endif

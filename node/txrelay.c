@@ -128,7 +128,6 @@ void node_relay_release(struct node_relay *r)
 	free(r->returned);
 	r->returned = NULL;
 	r->n_returned = 0;
-	node_fetch_release(&r->fetch);
 }
 
 /* p2p/ announces a peer's tx itself: only the orphans it frees are ours to announce. */

@@ -10,7 +10,6 @@
 #include <secp256k1.h>
 
 #include "node/chain.h"
-#include "node/download.h"
 #include "node/mempool.h"
 #include "p2p/net.h"
 
@@ -30,7 +29,6 @@ struct node_relay {
 	struct node_mempool *mempool;
 	const secp256k1_context *secp;
 	struct p2p_net *net;            /* NULL until the network runs */
-	struct node_fetch fetch;        /* block download's state (p2p_glue.c) */
 	struct cons_tx orphans[NODE_MAX_ORPHAN_TXS];
 	size_t n_orphans;
 	size_t orphan_bytes;            /* serialized, at most NODE_MAX_ORPHAN_BYTES */

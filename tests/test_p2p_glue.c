@@ -313,12 +313,13 @@ static void test_headers_stored_only_near_tip_work(void **state)
 {
 	struct fx *f = *state;
 	struct node_relay r = {.chain = f->c};
+	struct node_p2p g = {.relay = &r};
 	struct p2p_chain ch;
 	struct cons_header *low, *near, *bad;
 	uint8_t genesis[32];
 	size_t before = 0;
 
-	node_p2p_iface(&ch, &r);
+	node_p2p_iface(&ch, &g);
 	for (int64_t h = 1; h <= TIP; h++)
 		give_main(f, h);
 	memcpy(genesis, node_chain_at(f->c, 0)->hash, 32);
@@ -345,6 +346,7 @@ static void test_headers_stored_only_near_tip_work(void **state)
 	free(near);
 	free(bad);
 	node_relay_release(&r);
+	node_p2p_release(&g);
 }
 
 /* A block whose header is new and whose chain has less work than the tip is not stored. */
@@ -352,13 +354,14 @@ static void test_unrequested_low_work_block_dropped(void **state)
 {
 	struct fx *f = *state;
 	struct node_relay r = {.chain = f->c};
+	struct node_p2p g = {.relay = &r};
 	struct p2p_chain ch;
 	struct cons_block b;
 	struct cons_state st;
 	uint8_t pkh[20] = {3}, hash[32];
 	bool new_tip;
 
-	node_p2p_iface(&ch, &r);
+	node_p2p_iface(&ch, &g);
 	for (int64_t h = 1; h <= TIP; h++)
 		give_main(f, h);
 	tb_block(&b, f->p, node_chain_at(f->c, TIP - 2)->hash, TIP - 1, f->p->genesis_time + TIP,
@@ -379,6 +382,7 @@ static void test_unrequested_low_work_block_dropped(void **state)
 	assert_int_equal(ch.accept_block(ch.ctx, &b, &new_tip, &st), CONS_VALID);
 	assert_true(new_tip);
 	node_relay_release(&r);
+	node_p2p_release(&g);
 }
 
 int main(void)
