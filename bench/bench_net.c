@@ -18,7 +18,8 @@
  *                between two bare processes (a hop is a headers
  *                announcement, a getdata and the block), with flintd's own
  *                ping between neighbours for comparison.
- * Times of nodes come from their debug.log lines (millisecond stamps); RPC
+ * BENCH_ONLY=sync, sync-empty or propagation runs that part alone (to
+ * profile it). Times of nodes come from their debug.log lines (millisecond stamps); RPC
  * (client/) only tells when a node is done. The nodes are this checkout's
  * bin/flintd, or $FLINT_BIN/flintd.
  */
@@ -530,9 +531,15 @@ static void bench_propagation(void)
 		rm_rf(nodes[i].dir);
 }
 
+/* True when part is to run: every part, or only the one BENCH_ONLY names. */
+static bool wanted(const char *only, const char *part)
+{
+	return !only || !*only || strcmp(only, part) == 0;
+}
+
 int main(void)
 {
-	const char *bin = getenv("FLINT_BIN");
+	const char *bin = getenv("FLINT_BIN"), *only = getenv("BENCH_ONLY");
 
 	snprintf(flintd, sizeof(flintd), "%s/flintd", bin && *bin ? bin : "bin");
 	if (access(flintd, X_OK) < 0)
@@ -544,9 +551,12 @@ int main(void)
 	P = cons_params_by_name("regtest");
 	ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
 	tb_key(ctx, &key, 1);
-	bench_sync(SYNC_BLOCKS, SYNC_SPENDS, "source");
-	bench_sync(SYNC_EMPTY_BLOCKS, 0, "source-empty");
-	bench_propagation();
+	if (wanted(only, "sync"))
+		bench_sync(SYNC_BLOCKS, SYNC_SPENDS, "source");
+	if (wanted(only, "sync-empty"))
+		bench_sync(SYNC_EMPTY_BLOCKS, 0, "source-empty");
+	if (wanted(only, "propagation"))
+		bench_propagation();
 	secp256k1_context_destroy(ctx);
 	rm_rf(tmpdir);
 	return 0;
