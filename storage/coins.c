@@ -46,7 +46,10 @@ struct stor_coins *stor_coins_new(struct stor_db *db, struct stor_coins *parent,
 	c->db = db;
 	c->parent = parent;
 	c->max_bytes = max_bytes;
-	if (getrandom(&c->salt, sizeof(c->salt), 0) != sizeof(c->salt))
+	/* A layer (one per block connected) shares its parent's salt: no syscall per block. */
+	if (parent)
+		c->salt = parent->salt;
+	else if (getrandom(&c->salt, sizeof(c->salt), 0) != sizeof(c->salt))
 		c->salt = (uint64_t)(uintptr_t)c * 0x9e3779b97f4a7c15ull;
 	return c;
 }
