@@ -32,6 +32,7 @@
 
 #define HIGH_WATER (512 * 1024)
 #define MAX_READ (1024 * 1024)
+#define ACCEPT_PAUSE_MS 100          /* not accepting for this long when out of descriptors */
 
 struct mark {
 	uint64_t release_us;
@@ -102,6 +103,10 @@ struct tn_relay {
 	struct conn *conns;
 	struct lsn *lsns;
 	size_t n_conns;
+	struct event *resume;        /* re-enables accepting after a pause */
+	bool paused;                 /* out of descriptors: not accepting for now */
+	uint64_t last_pause_us;      /* when a pause was last reported */
+	uint64_t pauses;
 };
 
 uint64_t tn_mono_us(void)
@@ -241,11 +246,13 @@ static bool pipe_done(struct pipe *p)
 /*
  * Closes c once one side has closed and its bytes went through, unless that
  * direction is cut: then the other side hears nothing (no FIN) until the
- * link comes back or is reset. Output still pending goes out first.
+ * link comes back or is reset. Once both sides have closed there is nobody
+ * left to tell, cut or not. Output still pending goes out first.
  */
 static bool conn_should_close(struct conn *c)
 {
-	return (pipe_done(&c->up) && !dir_of(&c->up)->cfg.cut) ||
+	return (c->up.eof && c->down.eof) ||
+	       (pipe_done(&c->up) && !dir_of(&c->up)->cfg.cut) ||
 	       (c->dialled && pipe_done(&c->down) && !dir_of(&c->down)->cfg.cut) ||
 	       (c->up.eof && !c->connected);
 }
@@ -710,6 +717,44 @@ struct event_base *tn_relay_base_new(void)
 	return base;
 }
 
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct tn_relay *r = arg;
+
+	r->paused = false;
+	for (struct lsn *l = r->lsns; l; l = l->next)
+		evconnlistener_enable(l->l);
+}
+
+/*
+ * accept() failed. Out of descriptors (or kernel memory) the pending
+ * connection stays queued and every listener would fire again at once, a
+ * busy loop (and, through libevent's warning, a log growing by gigabytes):
+ * so all of them pause for ACCEPT_PAUSE_MS, reported at most every 10 s.
+ * Any other error is the one connection's and is dropped.
+ */
+static void on_accept_error(struct evconnlistener *el, void *arg)
+{
+	struct tn_relay *r = ((struct lsn *)arg)->r;
+	int e = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
+	uint64_t now = tn_mono_us();
+
+	if ((e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) || r->paused)
+		return;
+	r->paused = true;
+	r->pauses++;
+	for (struct lsn *l = r->lsns; l; l = l->next)
+		evconnlistener_disable(l->l);
+	evtimer_add(r->resume, &tv);
+	if (now - r->last_pause_us >= 10000000u) {
+		r->last_pause_us = now;
+		fprintf(stderr, "relay: accept failed (%s) with %zu connections: not accepting "
+			"for %d ms (pause %llu)\n", strerror(e), r->n_conns, ACCEPT_PAUSE_MS,
+			(unsigned long long)r->pauses);
+	}
+}
+
 struct tn_relay *tn_relay_new(struct event_base *base)
 {
 	struct tn_relay *r = calloc(1, sizeof(*r));
@@ -717,6 +762,11 @@ struct tn_relay *tn_relay_new(struct event_base *base)
 	if (!r)
 		return NULL;
 	r->base = base;
+	r->resume = evtimer_new(base, on_resume, r);
+	if (!r->resume) {
+		free(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -732,6 +782,7 @@ void tn_relay_free(struct tn_relay *r)
 		evconnlistener_free(l->l);
 		free(l);
 	}
+	event_free(r->resume);
 	free(r->dir);
 	free(r);
 }
@@ -772,6 +823,7 @@ int tn_relay_listen(struct tn_relay *r, int to, const char *listen_ip, int liste
 		free(l);
 		return -1;
 	}
+	evconnlistener_set_error_cb(l->l, on_accept_error);
 	l->next = r->lsns;
 	r->lsns = l;
 	len = sizeof(at);

@@ -3,8 +3,11 @@
  * tips and (every SLOW_EVERY rounds) peers, mempool, mining and bans, all
  * calls in flight at once; (2) the headers not yet cached below every tip;
  * (3) bookkeeping (when blocks reached nodes, reorganisations) and the
- * document. The next round starts POLL_MS after one ends, so a slow node
- * slows the view, never the loop.
+ * document. The next round starts POLL_MS after one ends, or later on a
+ * large testnet: the pause is at least CPU_SHARE times the CPU time the
+ * round took, so the view takes at most about a quarter of a core however
+ * many nodes it asks (at 1,000 nodes a round costs tens of milliseconds),
+ * and a slow node slows the view, never the loop.
  */
 #include "testnet/webpoll.h"
 
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <time.h>
 #include <event2/event.h>
 
 #include "client/rpcbatch.h"
@@ -23,6 +27,7 @@
 #include "util/hmap.h"
 
 #define POLL_MS 250
+#define CPU_SHARE 3                /* pause >= 3 x the round's CPU time */
 #define SLOW_EVERY 4
 #define WINDOW 40                 /* heights below the top that the document shows */
 #define DEEP 500                  /* how far below that a side branch is followed to its fork */
@@ -77,6 +82,7 @@ struct tn_webpoll {
 	struct reorg reorgs[MAX_REORGS];
 	size_t nreorgs;               /* total seen; the last MAX_REORGS kept */
 	unsigned long round;
+	double round_cpu;             /* process CPU seconds when the round began */
 	int outstanding;              /* calls of the current phase still in flight */
 	int phase;
 	long long floor;
@@ -265,6 +271,16 @@ static void fetch(struct tn_webpoll *p, int i, const char *hash)
 
 /* ---- a round ---- */
 
+/* CPU time this process has used, in seconds. */
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static void start_round(evutil_socket_t fd, short what, void *arg)
 {
 	struct tn_webpoll *p = arg;
@@ -272,6 +288,7 @@ static void start_round(evutil_socket_t fd, short what, void *arg)
 	char err[600];
 	bool slow = p->round++ % SLOW_EVERY == 0;
 
+	p->round_cpu = cpu_seconds();
 	if (tn_state_load(&fresh, p->dir, err, sizeof(err)) == 0) {
 		if (fresh.n != p->st.n) {     /* a new testnet: headers are sized by n */
 			p->floor = LLONG_MAX / 4;
@@ -590,7 +607,8 @@ static void publish(struct tn_webpoll *p)
 
 static void phase_done(struct tn_webpoll *p)
 {
-	struct timeval tv = {0, POLL_MS * 1000};
+	struct timeval tv;
+	double pause = POLL_MS / 1e3;
 
 	if (p->phase == 1) {
 		p->phase = 2;
@@ -600,6 +618,10 @@ static void phase_done(struct tn_webpoll *p)
 	bookkeep(p);
 	publish(p);
 	p->phase = 0;
+	if (CPU_SHARE * (cpu_seconds() - p->round_cpu) > pause)
+		pause = CPU_SHARE * (cpu_seconds() - p->round_cpu);
+	tv.tv_sec = (time_t)pause;
+	tv.tv_usec = (suseconds_t)((pause - (double)tv.tv_sec) * 1e6);
 	evtimer_add(p->tick, &tv);
 }
 

@@ -20,7 +20,10 @@
 #include <arpa/inet.h>
 #include <poll.h>
 #include <pthread.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <event2/thread.h>
 
 #include "testnet/badblock.h"
@@ -954,6 +957,71 @@ static void test_relay_cut_dial_exchanges_nothing(void **state)
 	rig_stop(&g);
 }
 
+/* Descriptors this process has open. */
+static int open_fds(void)
+{
+	char path[64];
+	int n = 0;
+
+	for (int fd = 0; fd < 65536; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (access(path, F_OK) == 0)
+			n++;
+	}
+	return n;
+}
+
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Out of descriptors, the relay pauses accepting instead of spinning on a
+ * failing accept() (which used a core and logged gigabytes at 1,000
+ * nodes), and accepts the waiting dial once descriptors are free again.
+ */
+static void test_relay_pauses_when_out_of_descriptors(void **state)
+{
+	struct tn_linkdir plain = {0};
+	struct rlimit old, low;
+	struct relay_rig g;
+	struct pollfd p;
+	static int fill[256];
+	int n = 0, c, s;
+	double c0, w0;
+
+	rig_start(&g, &plain, &plain);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)open_fds() + 16;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n < 256 && (fill[n] = open("/dev/null", O_RDONLY)) >= 0)
+		n++;
+	assert_true(n > 1 && n < 256);
+	close(fill[--n]);
+	c = dial_port(g.port);                       /* the kernel queues it; accept() fails */
+	c0 = cpu_s();
+	w0 = now_s();
+	p = (struct pollfd){.fd = g.server, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 500), 0);       /* not carried while out of descriptors */
+	print_message("# out of descriptors: %.3f s of CPU in %.3f s\n", cpu_s() - c0,
+		      now_s() - w0);
+	assert_true(cpu_s() - c0 < 0.2);             /* a spinning loop would take it all */
+	while (n > 0)
+		close(fill[--n]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(poll(&p, 1, 5000), 1);      /* then accepted and dialled on */
+	s = accept(g.server, NULL, NULL);
+	assert_true(s >= 0);
+	close(s);
+	close(c);
+	rig_stop(&g);
+}
+
 /* Byte i of a stream is i % 251, so a reordered, lost or repeated byte shows. */
 static void *write_pattern(void *arg)
 {
@@ -1088,6 +1156,7 @@ int main(void)
 		cmocka_unit_test(test_relay_one_megabyte_over_one_megabit),
 		cmocka_unit_test(test_relay_keeps_order_across_link_changes),
 		cmocka_unit_test(test_relay_cut_dial_exchanges_nothing),
+		cmocka_unit_test(test_relay_pauses_when_out_of_descriptors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
