@@ -191,7 +191,7 @@ size_t p2p_net_bans(const struct p2p_net *n, struct p2p_ban_info *out, size_t ma
 	return k;
 }
 
-void p2p_misbehave(struct peer *p, int score, const char *reason)
+static void sock_misbehave(struct peer *p, int score, const char *reason)
 {
 	struct p2p_net *n = p->net;
 
@@ -235,7 +235,7 @@ static void free_peer(struct peer *p)
 	free(p);
 }
 
-void p2p_disconnect(struct peer *p, const char *reason)
+static void sock_disconnect(struct peer *p, const char *reason)
 {
 	if (p->closing)
 		return;
@@ -267,7 +267,7 @@ static size_t send_queued(const struct peer *p)
 	return evbuffer_get_length(bufferevent_get_output(p->bev));
 }
 
-bool p2p_send_full(const struct peer *p)
+static bool sock_send_full(const struct peer *p)
 {
 	return send_queued(p) >= p->net->o.max_send_buffer;
 }
@@ -279,7 +279,7 @@ static void drop_unread(struct peer *p, const char *reason)
 	p2p_disconnect(p, reason);
 }
 
-void p2p_send(struct peer *p, const char *command, const uint8_t *payload, size_t len)
+static void sock_send(struct peer *p, const char *command, const uint8_t *payload, size_t len)
 {
 	struct cons_writer w;
 
@@ -298,6 +298,13 @@ void p2p_send(struct peer *p, const char *command, const uint8_t *payload, size_
 	if (send_queued(p) > 2 * p->net->o.max_send_buffer)
 		drop_unread(p, "send buffer over twice its limit");
 }
+
+const struct p2p_peer_ops p2p_socket_ops = {
+	.send = sock_send,
+	.send_full = sock_send_full,
+	.disconnect = sock_disconnect,
+	.misbehave = sock_misbehave,
+};
 
 /*
  * Handles the next complete message in p's input: 1 handled, 0 none
@@ -744,6 +751,7 @@ struct p2p_net *p2p_net_new(struct event_base *base, const struct cons_params *p
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	n->ops = &p2p_socket_ops;
 	n->base = base;
 	n->params = p;
 	n->o = *o;

@@ -102,6 +102,7 @@ struct ban {
 };
 
 struct p2p_net {
+	const struct p2p_peer_ops *ops;   /* how peers are reached: p2p_socket_ops but in tests */
 	struct event_base *base;
 	const struct cons_params *params;
 	struct p2p_options o;
@@ -126,16 +127,50 @@ struct p2p_net {
 	int n_self;
 };
 
+/*
+ * What the protocol (handlers.c, discovery.c, control.c) may do to a
+ * peer's connection: the only way it reaches the wire. net.c's
+ * p2p_socket_ops queues onto the peer's socket; a test sets its own ops
+ * in p2p_net.ops and drives the handlers without any socket.
+ */
+struct p2p_peer_ops {
+	/* Frames and queues one message to p (nothing once p is closing). */
+	void (*send)(struct peer *p, const char *command, const uint8_t *payload, size_t len);
+	/* Whether p's send buffer has reached max_send_buffer (its requests must wait). */
+	bool (*send_full)(const struct peer *p);
+	/* Closes the connection after pending output is sent (reason logged); sets p->closing. */
+	void (*disconnect)(struct peer *p, const char *reason);
+	/* Adds score; at the threshold the address is banned and the peer dropped. */
+	void (*misbehave)(struct peer *p, int score, const char *reason);
+};
+
+/* The connections over sockets (net.c). */
+extern const struct p2p_peer_ops p2p_socket_ops;
+
+static inline void p2p_send(struct peer *p, const char *command, const uint8_t *payload,
+			    size_t len)
+{
+	p->net->ops->send(p, command, payload, len);
+}
+
+static inline bool p2p_send_full(const struct peer *p)
+{
+	return p->net->ops->send_full(p);
+}
+
+static inline void p2p_disconnect(struct peer *p, const char *reason)
+{
+	p->net->ops->disconnect(p, reason);
+}
+
+static inline void p2p_misbehave(struct peer *p, int score, const char *reason)
+{
+	p->net->ops->misbehave(p, score, reason);
+}
+
 /* net.c */
 int64_t p2p_mono_s(void);
 int64_t p2p_mono_us(void);
-void p2p_send(struct peer *p, const char *command, const uint8_t *payload, size_t len);
-/* Whether p's send buffer has reached max_send_buffer (its requests must wait). */
-bool p2p_send_full(const struct peer *p);
-/* Closes the connection after pending output is sent (reason logged). */
-void p2p_disconnect(struct peer *p, const char *reason);
-/* Adds score; at the threshold the address is banned and the peer dropped. */
-void p2p_misbehave(struct peer *p, int score, const char *reason);
 void p2p_send_version(struct peer *p);
 /*
  * Asks for headers after a locator that starts at the known header `from`
