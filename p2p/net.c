@@ -515,6 +515,37 @@ static bool evict_one(struct p2p_net *n, const struct peer *newcomer)
 	return victim != NULL;
 }
 
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct p2p_net *n = arg;
+
+	if (n->listener)
+		evconnlistener_enable(n->listener);
+}
+
+/*
+ * accept() failed. Out of descriptors the connection stays queued and the
+ * listener would fire again at once, a busy loop that starves every peer:
+ * so accepting pauses for 100 ms (logged at most every 10 s), as the RPC
+ * server does. Any other error was the one connection's.
+ */
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct p2p_net *n = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = {0, 100000};
+
+	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM)
+		return;
+	evconnlistener_disable(l);
+	evtimer_add(n->resume, &tv);
+	if (p2p_mono_s() - n->accept_warned_at >= 10 || !n->accept_warned_at) {
+		n->accept_warned_at = p2p_mono_s();
+		plog(n, P2P_LOG_WARN, "cannot accept a peer: %s; pausing 100 ms",
+		     evutil_socket_error_to_string(e));
+	}
+}
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		      int len, void *arg)
 {
@@ -737,6 +768,7 @@ static int start_listener(struct p2p_net *n, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
+	evconnlistener_set_error_cb(n->listener, on_accept_error);
 	return 0;
 }
 
@@ -761,7 +793,8 @@ struct p2p_net *p2p_net_new(struct event_base *base, const struct cons_params *p
 	load_bans(n);
 	n->tick = event_new(base, -1, EV_PERSIST, on_tick, n);
 	n->reap = event_new(base, -1, 0, on_reap, n);
-	if (p2p_discovery_start(n) < 0 || !n->tick || !n->reap || event_add(n->tick, &second) < 0 ||
+	n->resume = evtimer_new(base, on_resume, n);
+	if (p2p_discovery_start(n) < 0 || !n->tick || !n->reap || !n->resume || event_add(n->tick, &second) < 0 ||
 	    (o->listen && start_listener(n, err, errlen) < 0)) {
 		if (!err[0])
 			snprintf(err, errlen, "cannot start the network");
@@ -794,6 +827,8 @@ void p2p_net_free(struct p2p_net *n)
 		event_free(n->tick);
 	if (n->reap)
 		event_free(n->reap);
+	if (n->resume)
+		event_free(n->resume);
 	free(n);
 }
 

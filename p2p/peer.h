@@ -110,6 +110,8 @@ struct p2p_net {
 	struct evconnlistener *listener;
 	struct event *tick;
 	struct event *reap;          /* frees closed peers soon after they close */
+	struct event *resume;        /* accepting again after running out of descriptors */
+	int64_t accept_warned_at;    /* monotonic: when that was last logged */
 	struct peer *peers;
 	struct outbound *outs;
 	struct ban *bans;
